@@ -1,0 +1,18 @@
+/** The one WebSocket route of the edge and of the unwrapper. */
+export const TUNNEL_PATH = '/v1/tunnel';
+
+/** Header carrying the edge assertion from the edge worker to the unwrapper. */
+export const ASSERTION_HEADER = 'x-beats-gate-assertion';
+
+/**
+ * Header carrying the device's address as the edge saw it. Only trusted together with a valid
+ * assertion, which also signs the address.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-beats-gate-client-address';
+
+/** Issuer and audience of edge assertions; they keep an assertion from passing as any other JWT. */
+export const ASSERTION_ISSUER = 'beats-gate-edge';
+export const ASSERTION_AUDIENCE = 'beats-gate-origin';
+
+/** An assertion lives long enough to cross one hop, never longer (DESIGN.md §4). */
+export const ASSERTION_MAX_TTL_SECONDS = 60;
