@@ -71,7 +71,10 @@ export interface AssertionSignerOptions {
   now?: () => number;
 }
 
-function importHmacKey(secret: Uint8Array<ArrayBuffer>, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+function importHmacKey(
+  secret: Uint8Array<ArrayBuffer>,
+  usage: 'sign' | 'verify',
+): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
 }
 
