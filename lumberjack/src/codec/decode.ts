@@ -1,0 +1,304 @@
+/**
+ * The incremental Lumberjack decoder: a state machine over a ChunkQueue. Each state waits for the
+ * fixed number of bytes it needs (a u32, or a payload whose length was already checked against
+ * its limit), so no chunking of the input changes the result and nothing on the wire can make it
+ * allocate more than the limits allow.
+ */
+import { ChunkQueue } from './chunk-queue.ts';
+import { DataFrameBuilder } from './data-frame.ts';
+import { describeByte, LumberjackError } from './errors.ts';
+import {
+  TYPE_ACK,
+  TYPE_COMPRESSED,
+  TYPE_DATA,
+  TYPE_JSON,
+  TYPE_WINDOW,
+  VERSION_1,
+  VERSION_2,
+  type Frame,
+  type Version,
+} from './frames.ts';
+import { inflateCompressed } from './inflate.ts';
+import { defineLazyEvent, parseJsonEvent } from './json-event.ts';
+import { resolveLimits, type DecoderLimits, type DecoderOptions } from './limits.ts';
+
+export interface Decoder {
+  /**
+   * Feeds bytes in any chunking and returns every frame they complete, in order (the frames of a
+   * C frame come in place of the C frame, marked `compressed: true`). Throws LumberjackError;
+   * after a throw the decoder is dead and every further call throws the same error. The frames
+   * completed earlier in the chunk that failed are not returned: the stream is broken anyway.
+   */
+  push(chunk: Uint8Array): Frame[];
+  /** Bytes held for the frame being decoded (0 between frames). */
+  readonly bufferedBytes: number;
+  /** Throws ERR_LJ_TRUNCATED when the stream stops inside a frame. */
+  end(): void;
+}
+
+// States; each names what the decoder waits for next.
+const HEADER = 0;
+const WINDOW_COUNT = 1;
+const ACK_SEQ = 2;
+const JSON_HEAD = 3;
+const JSON_BODY = 4;
+const COMPRESSED_LENGTH = 5;
+const COMPRESSED_BODY = 6;
+const DATA_HEAD = 7;
+const DATA_LENGTH = 8;
+const DATA_BYTES = 9;
+
+const FRAME_NAMES: Record<number, string> = {
+  [TYPE_WINDOW]: 'window (W)',
+  [TYPE_ACK]: 'ack (A)',
+  [TYPE_JSON]: 'JSON (J)',
+  [TYPE_COMPRESSED]: 'compressed (C)',
+  [TYPE_DATA]: 'data (D)',
+};
+
+class FrameDecoder implements Decoder {
+  readonly #limits: DecoderLimits;
+  readonly #queue = new ChunkQueue();
+  /** True inside a C frame: the bytes are ours (views are safe) and another C is an error. */
+  readonly #inner: boolean;
+  #error: LumberjackError | undefined;
+  #state = HEADER;
+  #version: Version = 2;
+  #type = 0;
+  #seq = 0;
+  /** Length of the payload the current state waits for. */
+  #length = 0;
+  /** Bytes of the current frame already taken out of the queue. */
+  #consumed = 0;
+  #data: DataFrameBuilder | undefined;
+
+  constructor(limits: DecoderLimits, inner: boolean) {
+    this.#limits = limits;
+    this.#inner = inner;
+  }
+
+  get bufferedBytes(): number {
+    return this.#queue.length + this.#consumed;
+  }
+
+  push(chunk: Uint8Array): Frame[] {
+    if (this.#error) throw this.#error;
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError(`push() takes a Uint8Array, got ${typeof chunk}`);
+    }
+    this.#queue.push(
+      Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
+    );
+    const out: Frame[] = [];
+    try {
+      this.#run(out);
+    } catch (error) {
+      if (error instanceof LumberjackError) this.#error = error;
+      throw error;
+    }
+    return out;
+  }
+
+  end(): void {
+    if (this.#error) throw this.#error;
+    if (this.bufferedBytes === 0) return;
+    const what = this.#state === HEADER ? 'a frame header' : `a ${FRAME_NAMES[this.#type]} frame`;
+    this.#error = new LumberjackError(
+      'ERR_LJ_TRUNCATED',
+      `stream ended inside ${what} (${this.bufferedBytes} bytes buffered)`,
+    );
+    throw this.#error;
+  }
+
+  /** Describes where the decoder stopped, for the C frame whose content ends mid-frame. */
+  get partialDescription(): string {
+    return this.#state === HEADER ? 'a frame header' : `a ${FRAME_NAMES[this.#type]} frame`;
+  }
+
+  #run(out: Frame[]): void {
+    const queue = this.#queue;
+    const limits = this.#limits;
+    for (;;) {
+      switch (this.#state) {
+        case HEADER: {
+          if (queue.length === 0) return;
+          // Checked with one byte in hand, so garbage fails at once rather than after more bytes.
+          const version = queue.peekByte(0);
+          if (version !== VERSION_2 && version !== VERSION_1) {
+            throw new LumberjackError(
+              'ERR_LJ_BAD_VERSION',
+              `frame starts with version byte ${describeByte(version)}, expected '1' or '2'`,
+            );
+          }
+          if (queue.length < 2) return;
+          queue.readByte();
+          this.#version = version === VERSION_2 ? 2 : 1;
+          this.#type = queue.readByte();
+          this.#consumed = 2;
+          this.#state = this.#stateForType(this.#type);
+          break;
+        }
+        case WINDOW_COUNT: {
+          if (queue.length < 4) return;
+          const size = queue.readUInt32();
+          if (size > limits.maxWindowSize) {
+            throw new LumberjackError(
+              'ERR_LJ_WINDOW_TOO_LARGE',
+              `window size ${size} is over maxWindowSize (${limits.maxWindowSize})`,
+            );
+          }
+          out.push(this.#mark({ type: 'window', version: this.#version, size }));
+          this.#reset();
+          break;
+        }
+        case ACK_SEQ: {
+          if (queue.length < 4) return;
+          const seq = queue.readUInt32();
+          out.push(this.#mark({ type: 'ack', version: this.#version, seq }));
+          this.#reset();
+          break;
+        }
+        case JSON_HEAD: {
+          if (queue.length < 8) return;
+          this.#seq = queue.readUInt32();
+          this.#length = this.#checkLength(queue.readUInt32(), `JSON frame seq ${this.#seq}`);
+          this.#consumed += 8;
+          this.#state = JSON_BODY;
+          break;
+        }
+        case JSON_BODY: {
+          if (queue.length < this.#length) return;
+          out.push(this.#jsonFrame(queue.read(this.#length, !this.#inner)));
+          this.#reset();
+          break;
+        }
+        case COMPRESSED_LENGTH: {
+          if (queue.length < 4) return;
+          this.#length = this.#checkLength(queue.readUInt32(), 'compressed frame');
+          this.#consumed += 4;
+          this.#state = COMPRESSED_BODY;
+          break;
+        }
+        case COMPRESSED_BODY: {
+          if (queue.length < this.#length) return;
+          const content = inflateCompressed(
+            queue.read(this.#length, false),
+            limits.maxDecompressedBytes,
+          );
+          const inner = new FrameDecoder(limits, true);
+          for (const frame of inner.push(content)) out.push(frame);
+          if (inner.bufferedBytes > 0) {
+            throw new LumberjackError(
+              'ERR_LJ_BAD_COMPRESSION',
+              `content of a compressed frame (${content.length} bytes) ends inside ${inner.partialDescription}`,
+            );
+          }
+          this.#reset();
+          break;
+        }
+        case DATA_HEAD: {
+          if (queue.length < 8) return;
+          const seq = queue.readUInt32();
+          this.#data = new DataFrameBuilder(seq, queue.readUInt32(), limits.maxFrameBytes);
+          this.#consumed += 8;
+          this.#state = DATA_LENGTH;
+          break;
+        }
+        case DATA_LENGTH: {
+          const data = this.#data!;
+          if (data.done) {
+            out.push(this.#mark({ type: 'data', version: 1, seq: data.seq, event: data.event }));
+            this.#reset();
+            break;
+          }
+          if (queue.length < 4) return;
+          this.#length = data.acceptLength(queue.readUInt32(), this.#consumed + 4);
+          this.#consumed += 4;
+          this.#state = DATA_BYTES;
+          break;
+        }
+        case DATA_BYTES: {
+          if (queue.length < this.#length) return;
+          this.#data!.acceptBytes(queue.read(this.#length, false));
+          this.#consumed += this.#length;
+          this.#state = DATA_LENGTH;
+          break;
+        }
+        default:
+          throw new Error(`unreachable decoder state ${this.#state}`);
+      }
+    }
+  }
+
+  #stateForType(type: number): number {
+    const version = this.#version;
+    switch (type) {
+      case TYPE_WINDOW:
+        return WINDOW_COUNT;
+      case TYPE_ACK:
+        return ACK_SEQ;
+      case TYPE_JSON:
+        if (version !== 2) throw this.#versionMismatch(type);
+        return JSON_HEAD;
+      case TYPE_DATA:
+        if (version !== 1) throw this.#versionMismatch(type);
+        return DATA_HEAD;
+      case TYPE_COMPRESSED:
+        if (this.#inner) {
+          throw new LumberjackError(
+            'ERR_LJ_NESTED_COMPRESSION',
+            'compressed (C) frame inside a compressed frame',
+          );
+        }
+        return COMPRESSED_LENGTH;
+      default:
+        throw new LumberjackError(
+          'ERR_LJ_UNKNOWN_FRAME',
+          `unknown frame type ${describeByte(type)} (version ${version}), expected W, C, J, D or A`,
+        );
+    }
+  }
+
+  #versionMismatch(type: number): LumberjackError {
+    return new LumberjackError(
+      'ERR_LJ_INVALID_FRAME',
+      `${FRAME_NAMES[type]} frame with version ${this.#version}: J frames exist only on v2, D frames only on v1`,
+    );
+  }
+
+  #checkLength(length: number, what: string): number {
+    if (length > this.#limits.maxFrameBytes) {
+      throw new LumberjackError(
+        'ERR_LJ_FRAME_TOO_LARGE',
+        `${what}: length ${length} is over maxFrameBytes (${this.#limits.maxFrameBytes})`,
+      );
+    }
+    return length;
+  }
+
+  #jsonFrame(payload: Buffer): Frame {
+    const seq = this.#seq;
+    if (this.#limits.parseJson) {
+      const event = parseJsonEvent(payload, seq);
+      return this.#mark({ type: 'json', version: 2, seq, payload, event });
+    }
+    const frame = { type: 'json', version: 2, seq, payload } as Frame;
+    defineLazyEvent(frame, payload, seq);
+    return this.#mark(frame);
+  }
+
+  #mark(frame: Frame): Frame {
+    if (this.#inner) frame.compressed = true;
+    return frame;
+  }
+
+  #reset(): void {
+    this.#state = HEADER;
+    this.#consumed = 0;
+    this.#data = undefined;
+  }
+}
+
+export function createDecoder(options?: DecoderOptions): Decoder {
+  return new FrameDecoder(resolveLimits(options), false);
+}

@@ -1,0 +1,77 @@
+/**
+ * Decoder limits: every length read from the wire is compared with one of these before anything
+ * is allocated or buffered for it. Options are validated when the decoder is created, so a
+ * misconfiguration fails at startup, not on the first connection.
+ */
+import { constants } from 'node:buffer';
+
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** Filebeat's bulk_max_size defaults to 2048; nothing real comes near this. */
+export const DEFAULT_MAX_WINDOW_SIZE = 65536;
+/** A whole window inflated; Filebeat windows are tens of KiB to a few MiB. */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 128 * 1024 * 1024;
+
+export interface DecoderOptions {
+  /** Largest length field accepted (J payload, C payload, a whole D frame). Default 64 MiB. */
+  maxFrameBytes?: number;
+  /** Largest W count accepted. Default 65536. */
+  maxWindowSize?: number;
+  /** Largest inflated size of one C frame, enforced while inflating. Default 128 MiB. */
+  maxDecompressedBytes?: number;
+  /**
+   * Default true: each J payload is parsed when decoded and must be a JSON object. When false,
+   * `event` is parsed on first access instead (and throws ERR_LJ_INVALID_JSON there), for callers
+   * that only need the frame boundaries and the exact payload bytes.
+   */
+  parseJson?: boolean;
+}
+
+export interface DecoderLimits {
+  readonly maxFrameBytes: number;
+  readonly maxWindowSize: number;
+  readonly maxDecompressedBytes: number;
+  readonly parseJson: boolean;
+}
+
+const U32_MAX = 0xffffffff;
+
+function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `options.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+export function resolveLimits(options: DecoderOptions = {}): DecoderLimits {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`decoder options must be an object, got ${String(options)}`);
+  }
+  const maxBuffer = Math.min(constants.MAX_LENGTH, U32_MAX);
+  const parseJson = options.parseJson ?? true;
+  if (typeof parseJson !== 'boolean') {
+    throw new TypeError(`options.parseJson must be a boolean, got ${String(parseJson)}`);
+  }
+  return {
+    maxFrameBytes: checkInteger(
+      'maxFrameBytes',
+      options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      1,
+      maxBuffer,
+    ),
+    maxWindowSize: checkInteger(
+      'maxWindowSize',
+      options.maxWindowSize ?? DEFAULT_MAX_WINDOW_SIZE,
+      1,
+      U32_MAX,
+    ),
+    maxDecompressedBytes: checkInteger(
+      'maxDecompressedBytes',
+      options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+      1,
+      maxBuffer,
+    ),
+    parseJson,
+  };
+}
