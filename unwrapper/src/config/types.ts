@@ -1,0 +1,106 @@
+/**
+ * The unwrapper's configuration as the code uses it: parsed, typed and complete. `loadConfig`
+ * builds it from flags, environment and a file; `createUnwrapper` accepts a partial one and fills
+ * the rest from `DEFAULTS`, so tests and the local stack only name what they change.
+ */
+import type { AssertionKey } from '@beats-gate/protocol';
+import type { JSONWebKeySet } from 'jose';
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type UpstreamStrategy = 'least-connections' | 'round-robin';
+
+export interface UpstreamTlsConfig {
+  /** PEM CA bundle that signed Logstash's certificate; the system store when absent. */
+  readonly ca?: string | Buffer;
+  /** Client certificate and key (PEM) when Logstash verifies clients (`ssl_verify_mode`). */
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** SNI and the name checked in Logstash's certificate; the upstream host when absent. */
+  readonly servername?: string;
+}
+
+export interface JwtConfig {
+  /** Remote JWKS (fetched by jose, cached, with a cooldown) … */
+  readonly jwksUrl?: string;
+  /** … or an inline key set. Exactly one of the two. */
+  readonly jwks?: JSONWebKeySet;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+}
+
+export interface ListenerTlsConfig {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  /** CA of the client certificates to require (Authenticated Origin Pulls); none when absent. */
+  readonly clientCa?: string | Buffer;
+}
+
+export interface UnwrapperConfig {
+  readonly listen: HostPort;
+  readonly adminListen: HostPort;
+  readonly upstreams: readonly HostPort[];
+  readonly upstreamStrategy: UpstreamStrategy;
+  readonly upstreamConnectTimeoutMs: number;
+  /** How long an upstream that failed stays out of rotation unless a probe finds it back. */
+  readonly upstreamRetryMs: number;
+  /** 0 disables probing; readiness then only reflects failed connects. */
+  readonly upstreamProbeIntervalMs: number;
+  /** Absent: plain TCP to Logstash. */
+  readonly upstreamTls?: UpstreamTlsConfig;
+  readonly assertionKeys: readonly AssertionKey[];
+  readonly assertionMaxAgeSeconds: number;
+  readonly assertionClockToleranceSeconds: number;
+  readonly replayCacheSize: number;
+  readonly jwt?: JwtConfig;
+  readonly maxTunnels: number;
+  readonly maxTunnelsPerSubject: number;
+  readonly retryAfterSeconds: number;
+  readonly maxPayloadBytes: number;
+  readonly highWaterMarkBytes: number;
+  readonly pingIntervalMs: number;
+  readonly closeTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly tls?: ListenerTlsConfig;
+  readonly logLevel: string;
+}
+
+type Defaulted = Omit<
+  UnwrapperConfig,
+  'upstreams' | 'assertionKeys' | 'upstreamTls' | 'jwt' | 'tls'
+>;
+
+export const DEFAULTS: Defaulted = {
+  listen: { host: '127.0.0.1', port: 8080 },
+  adminListen: { host: '127.0.0.1', port: 9090 },
+  upstreamStrategy: 'least-connections',
+  upstreamConnectTimeoutMs: 2000,
+  upstreamRetryMs: 5000,
+  upstreamProbeIntervalMs: 5000,
+  assertionMaxAgeSeconds: 60,
+  assertionClockToleranceSeconds: 5,
+  replayCacheSize: 200_000,
+  maxTunnels: 1000,
+  maxTunnelsPerSubject: 8,
+  retryAfterSeconds: 5,
+  maxPayloadBytes: 64 * 1024 * 1024,
+  highWaterMarkBytes: 1024 * 1024,
+  pingIntervalMs: 25_000,
+  closeTimeoutMs: 1000,
+  shutdownGraceMs: 20_000,
+  logLevel: 'info',
+};
+
+/** What `createUnwrapper` accepts: the required parts plus any defaults to override. */
+export type UnwrapperInput = Partial<UnwrapperConfig> &
+  Pick<UnwrapperConfig, 'upstreams' | 'assertionKeys'>;
+
+export function withDefaults(input: UnwrapperInput): UnwrapperConfig {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  return { ...DEFAULTS, ...defined } as UnwrapperConfig;
+}

@@ -1,0 +1,289 @@
+/**
+ * Wires the unwrapper together: the public listener (HTTP, or TLS requiring client certificates)
+ * whose upgrades become tunnels, the admin listener, the upstream pool and the shutdown sequence.
+ * Only orchestration lives here; each concern has its own module.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { closeCodeName } from '@beats-gate/protocol';
+import { WebSocketServer } from 'ws';
+import { createAdminServer, type Readiness } from './admin/admin-server.ts';
+import { createMetrics } from './admin/metrics.ts';
+import { withDefaults, type HostPort, type UnwrapperInput } from './config/types.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createTunnel, type Tunnel, type TunnelResult, type TunnelStats } from './tunnel/tunnel.ts';
+import { createAuthenticator } from './upgrade/authenticate.ts';
+import { createUpgradeHandler, type AcceptedUpgrade } from './upgrade/handle-upgrade.ts';
+import { UpgradeRefusal, writeRefusal } from './upgrade/refusal.ts';
+import { createTunnelLimits } from './upgrade/tunnel-limits.ts';
+import { createUpstreamPool } from './upstream/upstream-pool.ts';
+import { TUNNEL_PATH } from '@beats-gate/protocol';
+
+export interface UnwrapperOptions extends UnwrapperInput {
+  /** A pino logger; one is created from logLevel when absent. */
+  logger?: Logger;
+  /** Injected clock (ms since the epoch) for assertion checks and durations. */
+  now?: () => number;
+  /** Node process metrics in the registry; default true. */
+  defaultMetrics?: boolean;
+}
+
+export interface UnwrapperAddresses {
+  public?: HostPort;
+  admin?: HostPort;
+}
+
+function hostPort(server: Server): HostPort {
+  const address = server.address() as AddressInfo;
+  return { host: address.address, port: address.port };
+}
+
+function listenOn(server: Server, target: HostPort): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(target.port, target.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export function createUnwrapper(options: UnwrapperOptions) {
+  const config = withDefaults(options);
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const pool = createUpstreamPool(config, { metrics, logger, now });
+  const limits = createTunnelLimits(config);
+  const authenticate = createAuthenticator(config, now);
+  const tunnels = new Set<Tunnel>();
+  let draining = false;
+  let drained: Promise<void> | undefined;
+  const addresses: UnwrapperAddresses = {};
+  const tunnelWaiters = new Set<() => void>();
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    // Lumberjack windows are zlib-compressed already; deflating again costs CPU for nothing.
+    perMessageDeflate: false,
+    maxPayload: config.maxPayloadBytes,
+  });
+
+  const publicServer: Server = config.tls
+    ? createHttpsServer({
+        cert: config.tls.cert,
+        key: config.tls.key,
+        ...(config.tls.clientCa
+          ? { ca: config.tls.clientCa, requestCert: true, rejectUnauthorized: true }
+          : {}),
+      })
+    : createHttpServer();
+  publicServer.on('request', (request, response) => {
+    const path = new URL(request.url ?? '/', 'http://unwrapper').pathname;
+    const status = path === TUNNEL_PATH ? 426 : 404;
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      ...(status === 426 ? { upgrade: 'websocket', connection: 'Upgrade' } : {}),
+    });
+    response.end(
+      JSON.stringify({
+        error: status === 426 ? 'ERR_UNWRAPPER_UPGRADE_REQUIRED' : 'ERR_UNWRAPPER_NOT_FOUND',
+      }),
+    );
+  });
+
+  function onAccepted(upgrade: AcceptedUpgrade) {
+    const { connectionId, identity, clientAddress, lease, ws, release } = upgrade;
+    const stats: TunnelStats = {
+      connectionId,
+      subject: identity.subject,
+      clientAddress,
+      upstream: lease.upstream,
+      openedAt: now(),
+      bytesFromClient: 0,
+      bytesFromUpstream: 0,
+      peakUpstreamBuffered: 0,
+      peakClientBuffered: 0,
+      clientPauses: 0,
+      upstreamPauses: 0,
+    };
+    metrics.upgrades.inc({ result: 'accepted' });
+    metrics.tunnelsActive.inc();
+    logger.info(
+      {
+        event: 'tunnel_opened',
+        connectionId,
+        subject: identity.subject,
+        clientAddress,
+        upstream: lease.upstream,
+        kid: identity.kid,
+      },
+      'tunnel opened',
+    );
+    const tunnel: Tunnel = createTunnel({
+      ws,
+      upstream: lease.socket,
+      stats,
+      highWaterMarkBytes: config.highWaterMarkBytes,
+      pingIntervalMs: config.pingIntervalMs,
+      closeTimeoutMs: config.closeTimeoutMs,
+      now,
+      onData: (direction, bytes) => metrics.bytes.inc({ direction }, bytes),
+      onClose: (result) => {
+        tunnels.delete(tunnel);
+        release();
+        lease.release();
+        recordClose(result);
+        for (const wake of tunnelWaiters) wake();
+      },
+    });
+    tunnels.add(tunnel);
+  }
+
+  function recordClose(result: TunnelResult) {
+    const { stats, closedBy, code, reason, durationMs } = result;
+    metrics.tunnelsActive.dec();
+    metrics.tunnelDuration.observe(durationMs / 1000);
+    metrics.tunnelCloses.inc({ code: closeCodeName(code), closed_by: closedBy });
+    logger.info(
+      {
+        event: 'tunnel_closed',
+        connectionId: stats.connectionId,
+        subject: stats.subject,
+        clientAddress: stats.clientAddress,
+        upstream: stats.upstream,
+        bytesFromClient: stats.bytesFromClient,
+        bytesFromUpstream: stats.bytesFromUpstream,
+        durationMs,
+        closeCode: code,
+        closeCodeName: closeCodeName(code),
+        closeReason: reason,
+        closedBy,
+        clientPauses: stats.clientPauses,
+        upstreamPauses: stats.upstreamPauses,
+      },
+      'tunnel closed',
+    );
+  }
+
+  function onRefused(
+    refusal: UpgradeRefusal,
+    context: { connectionId: string; clientAddress: string; subject?: string },
+  ) {
+    metrics.upgrades.inc({ result: refusal.reason });
+    const level = refusal.reason === 'internal' ? 'error' : 'warn';
+    logger[level](
+      {
+        event: 'upgrade_refused',
+        ...context,
+        reason: refusal.reason,
+        code: refusal.code,
+        status: refusal.status,
+        detail: refusal.message,
+        ...(refusal.reason === 'internal' ? { err: refusal.cause } : {}),
+      },
+      'upgrade refused',
+    );
+  }
+
+  const handleUpgrade = createUpgradeHandler({
+    wss,
+    authenticate,
+    limits,
+    pool,
+    isDraining: () => draining,
+    retryAfterSeconds: config.retryAfterSeconds,
+    closeTimeoutMs: config.closeTimeoutMs,
+    onAccepted,
+    onRefused,
+  });
+  publicServer.on('upgrade', handleUpgrade);
+  publicServer.on('clientError', (_error, socket) => {
+    const refusal = new UpgradeRefusal('bad_handshake', 'malformed HTTP request');
+    writeRefusal(socket, refusal, config.closeTimeoutMs);
+  });
+
+  function readiness(): Readiness {
+    const upstreamReachable = pool.reachable;
+    return { ready: !draining && upstreamReachable, draining, upstreamReachable };
+  }
+  const adminServer = createAdminServer({ registry: metrics.registry, readiness });
+
+  function waitForTunnels(deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        if (tunnels.size > 0 && now() < deadline) return;
+        clearTimeout(timer);
+        tunnelWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, deadline - now()));
+      tunnelWaiters.add(done);
+      done();
+    });
+  }
+
+  async function shutdown(graceMs: number) {
+    draining = true;
+    metrics.draining.set(1);
+    logger.info({ event: 'drain_started', tunnels: tunnels.size, graceMs }, 'draining');
+    await waitForTunnels(now() + graceMs);
+    const remaining = tunnels.size;
+    for (const tunnel of tunnels) tunnel.shutdown();
+    // Each tunnel is closed for good within closeTimeoutMs; the margin covers the close events.
+    await waitForTunnels(now() + config.closeTimeoutMs + 500);
+    pool.stopProbing();
+    await Promise.all(
+      [publicServer, adminServer].map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            if (!server.listening) return resolve();
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+    logger.info({ event: 'drain_finished', closedWithGoingAway: remaining }, 'drained');
+  }
+
+  return {
+    config,
+    logger,
+    /** prom-client registry of this instance. */
+    metrics: metrics.registry,
+    addresses,
+    async listen(): Promise<Required<UnwrapperAddresses>> {
+      await listenOn(publicServer, config.listen);
+      await listenOn(adminServer, config.adminListen);
+      addresses.public = hostPort(publicServer);
+      addresses.admin = hostPort(adminServer);
+      pool.startProbing();
+      logger.info({ event: 'listening', ...addresses, upstreams: pool.snapshot() }, 'listening');
+      return { public: addresses.public, admin: addresses.admin };
+    },
+    /** Not ready, refuse upgrades with 503, wait up to graceMs for tunnels, close the rest 1001. */
+    drain(graceMs: number = config.shutdownGraceMs): Promise<void> {
+      drained ??= shutdown(graceMs);
+      return drained;
+    },
+    /** Immediate shutdown: drain without a grace period. */
+    close(): Promise<void> {
+      return this.drain(0);
+    },
+    readiness,
+    get draining() {
+      return draining;
+    },
+    /** Live tunnels: byte counts and buffer levels, for tests and debugging. */
+    get tunnels(): readonly Tunnel[] {
+      return [...tunnels];
+    },
+    upstreams: () => pool.snapshot(),
+    /** Runs one upstream probe now (tests, or before listen). */
+    probeUpstreams: () => pool.probe(),
+  };
+}
+
+export type Unwrapper = ReturnType<typeof createUnwrapper>;

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createHeartbeat } from './heartbeat.ts';
+
+describe('heartbeat', () => {
+  it('gives up after two missed pongs, not before', () => {
+    let pings = 0;
+    let timedOut = false;
+    const heartbeat = createHeartbeat({
+      intervalMs: 0,
+      ping: () => pings++,
+      onTimeout: () => (timedOut = true),
+    });
+    heartbeat.tick();
+    heartbeat.tick();
+    assert.equal(timedOut, false);
+    assert.equal(pings, 2);
+    heartbeat.tick();
+    assert.equal(timedOut, true);
+    assert.equal(pings, 2);
+  });
+
+  it('a pong resets the count', () => {
+    let timedOut = false;
+    const heartbeat = createHeartbeat({
+      intervalMs: 0,
+      ping: () => {},
+      onTimeout: () => (timedOut = true),
+    });
+    for (let i = 0; i < 10; i++) {
+      heartbeat.tick();
+      heartbeat.alive();
+    }
+    heartbeat.tick();
+    heartbeat.tick();
+    assert.equal(timedOut, false);
+  });
+});

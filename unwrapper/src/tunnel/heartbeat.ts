@@ -1,0 +1,49 @@
+/**
+ * WebSocket pings on an interval; two intervals without a pong means the path is dead (a CDN or
+ * NAT dropped it silently), so the tunnel is terminated rather than left to hold Beats' data.
+ */
+export interface HeartbeatOptions {
+  intervalMs: number;
+  ping: () => void;
+  onTimeout: () => void;
+  /** Pongs that may be missed before giving up; 2 per DESIGN.md §5. */
+  maxMissed?: number;
+}
+
+export function createHeartbeat(options: HeartbeatOptions) {
+  const maxMissed = options.maxMissed ?? 2;
+  let missed = 0;
+  let awaiting = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  function tick() {
+    if (awaiting) missed++;
+    if (missed >= maxMissed) {
+      stop();
+      options.onTimeout();
+      return;
+    }
+    awaiting = true;
+    options.ping();
+  }
+
+  function stop() {
+    clearInterval(timer);
+    timer = undefined;
+  }
+
+  return {
+    start() {
+      if (timer || options.intervalMs <= 0) return;
+      timer = setInterval(tick, options.intervalMs);
+      timer.unref();
+    },
+    stop,
+    alive() {
+      awaiting = false;
+      missed = 0;
+    },
+    /** For tests: one interval elapsing. */
+    tick,
+  };
+}

@@ -1,0 +1,78 @@
+// The recorded Filebeat/Logstash conversations cross the tunnel byte for byte, in both directions,
+// whatever the chunking; Logstash closing the connection reaches the client as 1000.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  closed,
+  openTunnel,
+  readBytes,
+  startRawUpstream,
+  startUnwrapper,
+  waitFor,
+  type Harness,
+  type RawUpstream,
+} from './helpers/harness.ts';
+
+const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
+const CASES = ['v2-uncompressed-2x500', 'v2-zlib3-3x2048'].map((name) => ({
+  name,
+  upload: readFileSync(resolve(vectors, `${name}.beat-to-logstash.bin`)),
+  acks: readFileSync(resolve(vectors, `${name}.logstash-to-beat.bin`)),
+}));
+
+/** Deterministic pseudo-random chunk sizes, so a failure can be replayed. */
+function* chunks(bytes: Buffer, seed: number) {
+  let state = seed;
+  for (let offset = 0; offset < bytes.length;) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    const size = 1 + (state % 9000);
+    yield bytes.subarray(offset, offset + size);
+    offset += size;
+  }
+}
+
+describe('vectors through the tunnel', () => {
+  let upstream: RawUpstream;
+  let harness: Harness;
+
+  before(async () => {
+    upstream = await startRawUpstream();
+    harness = await startUnwrapper({ upstreams: [{ host: '127.0.0.1', port: upstream.port }] });
+  });
+  after(async () => {
+    await harness.unwrapper.close();
+    await upstream.close();
+  });
+
+  for (const [index, vector] of CASES.entries()) {
+    it(`${vector.name}: upload and acks are byte-exact`, async () => {
+      const ws = await openTunnel(harness.url);
+      const logstash = await upstream.nextSocket();
+      const received = readBytes(logstash, vector.upload.length);
+      for (const chunk of chunks(vector.upload, index + 1)) ws.send(chunk);
+      assert.deepEqual(await received, vector.upload);
+
+      const replies: Buffer[] = [];
+      ws.on('message', (data: Buffer) => replies.push(data));
+      // Acks leave Logstash one byte at a time: the tunnel must not care about chunking.
+      for (const byte of vector.acks) logstash.write(Buffer.from([byte]));
+      await waitFor(
+        () => Buffer.concat(replies).length >= vector.acks.length,
+        'acks at the client',
+      );
+      assert.deepEqual(Buffer.concat(replies), vector.acks);
+
+      const closing = closed(ws);
+      logstash.end();
+      assert.equal((await closing).code, 1000);
+      await waitFor(() => harness.unwrapper.tunnels.length === 0, 'tunnel to finish');
+      const line = harness.logs.findLast((l) => l.event === 'tunnel_closed');
+      assert.equal(line?.bytesFromClient, vector.upload.length);
+      assert.equal(line?.bytesFromUpstream, vector.acks.length);
+      assert.equal(line?.closedBy, 'upstream');
+      assert.equal(line?.closeCode, 1000);
+    });
+  }
+});
