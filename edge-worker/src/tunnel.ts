@@ -1,0 +1,145 @@
+/**
+ * The tunnel route: decide whether an upgrade may reach origin, and if so pass it through. Checks
+ * run cheapest first, and origin is contacted only after every one of them passed.
+ */
+import { EdgeError, ERROR_SPECS } from './errors.ts';
+import { describeCause, logDecision } from './log.ts';
+import { buildOriginRequest } from './origin-request.ts';
+import { consume, failureKey, upgradeKey } from './rate-limit.ts';
+import { errorResponse } from './respond.ts';
+import { checkRevocation } from './revocation.ts';
+import { getRuntime, type EdgeRuntime } from './runtime.ts';
+import { extractToken } from './token-extraction.ts';
+import type { VerifiedToken } from './token-verifier.ts';
+
+interface Attempt {
+  readonly started: number;
+  readonly clientAddress?: string;
+  token?: VerifiedToken;
+}
+
+export async function handleTunnel(
+  request: Request,
+  env: Readonly<Record<string, unknown>>,
+): Promise<Response> {
+  const clientAddress = request.headers.get('cf-connecting-ip') ?? undefined;
+  const ray = request.headers.get('cf-ray') ?? undefined;
+  const attempt: Attempt = { started: Date.now(), ...(clientAddress ? { clientAddress } : {}) };
+  const base = {
+    event: 'edge.tunnel',
+    ...(ray ? { ray } : {}),
+    ...(clientAddress ? { clientAddress } : {}),
+  };
+  const runtime = getRuntime(env);
+  try {
+    const response = await admit(request, runtime, attempt);
+    logDecision({ ...base, result: 'allowed', status: response.status, ...identity(attempt) });
+    // Returned as is: a new Response would lose the WebSocket that workerd attached to it.
+    return response;
+  } catch (error) {
+    let refusal = error instanceof EdgeError ? error : internal(error);
+    const refusedFor = refusal.code;
+    if (runtime.ok) refusal = await countFailure(runtime, attempt, refusal);
+    const cause = describeCause(refusal);
+    logDecision({
+      ...base,
+      result: refusal.status >= 500 ? 'error' : 'refused',
+      code: refusal.code,
+      status: refusal.status,
+      ...(refusedFor !== refusal.code ? { refusedFor } : {}),
+      ...identity(attempt),
+      ...(cause ? { cause } : {}),
+    });
+    return errorResponse(refusal, runtime.ok ? runtime.config : {});
+  }
+}
+
+async function admit(request: Request, runtime: EdgeRuntime, attempt: Attempt): Promise<Response> {
+  if (!runtime.ok) {
+    throw new EdgeError('ERR_EDGE_CONFIG_INVALID', 'the edge is misconfigured; see its logs');
+  }
+  const { config } = runtime;
+  const webSocketKey = checkHandshake(request);
+  const token = await runtime.verifyToken(extractToken(request, config).token);
+  attempt.token = token;
+  await checkRevocation(config.denyList, token);
+  await consume(config.upgradeLimiter, upgradeKey(token.subject), 'connections for this subject');
+
+  const outbound = await buildOriginRequest(
+    { ...config, signAssertion: runtime.signAssertion },
+    {
+      request,
+      token,
+      webSocketKey,
+      ...(attempt.clientAddress ? { clientAddress: attempt.clientAddress } : {}),
+    },
+  );
+  try {
+    return await fetch(outbound);
+  } catch (error) {
+    throw new EdgeError('ERR_EDGE_ORIGIN_UNREACHABLE', 'the origin could not be reached', {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Counts a refused attempt against the client address. Over the limit the answer becomes 429; a
+ * limiter that cannot be reached leaves the original refusal in place (it is a refusal already).
+ */
+async function countFailure(
+  runtime: Extract<EdgeRuntime, { ok: true }>,
+  attempt: Attempt,
+  refusal: EdgeError,
+): Promise<EdgeError> {
+  if (!attempt.clientAddress || !('countsAsFailure' in ERROR_SPECS[refusal.code])) return refusal;
+  try {
+    await consume(
+      runtime.config.failureLimiter,
+      failureKey(attempt.clientAddress),
+      'failed attempts from this address',
+    );
+  } catch (error) {
+    if (error instanceof EdgeError && error.code === 'ERR_EDGE_RATE_LIMITED') return error;
+  }
+  return refusal;
+}
+
+/** A WebSocket upgrade from a device: browsers are refused, devices never send Origin. */
+function checkHandshake(request: Request): string {
+  if (request.method !== 'GET') {
+    throw new EdgeError('ERR_EDGE_METHOD_NOT_ALLOWED', 'the tunnel accepts only GET upgrades');
+  }
+  const upgrade = request.headers.get('upgrade') ?? '';
+  if (!upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket')) {
+    throw new EdgeError(
+      'ERR_EDGE_UPGRADE_REQUIRED',
+      'this endpoint only accepts WebSocket upgrades',
+    );
+  }
+  // Cross-site WebSocket hijacking: a web page could make a browser open the tunnel. Devices never
+  // send Origin, so any Origin is refused.
+  if (request.headers.has('origin')) {
+    throw new EdgeError(
+      'ERR_EDGE_BROWSER_ORIGIN',
+      'browser WebSocket connections are not accepted',
+    );
+  }
+  const key = request.headers.get('sec-websocket-key');
+  if (!key || !/^[A-Za-z0-9+/]{22}==$/.test(key)) {
+    throw new EdgeError('ERR_EDGE_HANDSHAKE_INVALID', 'Sec-WebSocket-Key is missing or invalid');
+  }
+  return key;
+}
+
+function identity(attempt: Attempt) {
+  return {
+    latencyMs: Date.now() - attempt.started,
+    ...(attempt.token ? { subject: attempt.token.subject } : {}),
+    ...(attempt.token?.tokenId !== undefined ? { tokenId: attempt.token.tokenId } : {}),
+  };
+}
+
+function internal(error: unknown): EdgeError {
+  return new EdgeError('ERR_EDGE_INTERNAL', 'internal error', { cause: error });
+}

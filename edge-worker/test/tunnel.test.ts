@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import {
+  ASSERTION_HEADER,
+  CLIENT_ADDRESS_HEADER,
+  createAssertionVerifier,
+} from '@beats-gate/protocol';
+import { close, connect, echo, rawUpgrade, tunnelUrl } from './support/client.ts';
+import { startHarness, waitForLog, type Harness } from './support/harness.ts';
+import { createTestKey, mintToken, type TestKey } from './support/tokens.ts';
+
+describe('edge tunnel: accepted upgrades', () => {
+  let harness: Harness;
+  let es256: TestKey;
+  let eddsa: TestKey;
+
+  before(async () => {
+    es256 = await createTestKey('es-1', 'ES256');
+    eddsa = await createTestKey('ed-1', 'EdDSA');
+    harness = await startHarness({
+      keys: [es256, eddsa],
+      vars: { FORWARD_CLAIMS: 'site,role' },
+    });
+  });
+  after(() => harness.close());
+
+  for (const which of ['ES256', 'EdDSA'] as const) {
+    it(`passes a valid ${which} token and echoes binary frames byte-exact`, async () => {
+      const key = which === 'ES256' ? es256 : eddsa;
+      const token = await mintToken(key);
+      const outcome = await connect(tunnelUrl(harness.edge.url), {
+        authorization: `Bearer ${token}`,
+      });
+      assert.ok(
+        'open' in outcome,
+        `refused: ${JSON.stringify('refused' in outcome && outcome.refused)}`,
+      );
+      const frames = [
+        Buffer.from([0x32, 0x57, 0, 0, 0, 1]),
+        Buffer.alloc(0),
+        randomBytes(1024 * 1024 + 7),
+      ];
+      for (const frame of frames) assert.deepEqual(await echo(outcome.open, frame), frame);
+      await close(outcome.open);
+    });
+  }
+
+  it('forwards the assertion, never the token, and the client address', async () => {
+    const before = harness.origin.upgrades.length;
+    const token = await mintToken(es256, {
+      claims: { site: 'plant-7', role: 'shipper', other: 1 },
+    });
+    const outcome = await connect(tunnelUrl(harness.edge.url), {
+      authorization: `bearer ${token}`,
+      [ASSERTION_HEADER]: 'forged',
+      [CLIENT_ADDRESS_HEADER]: '203.0.113.9',
+    });
+    assert.ok('open' in outcome);
+    await close(outcome.open);
+    const seen = harness.origin.upgrades[before];
+    assert.ok(seen);
+    assert.equal(seen.authorization, undefined);
+    assert.ok(!JSON.stringify(seen).includes(token), 'the token reached origin');
+    assert.equal(seen[CLIENT_ADDRESS_HEADER], '127.0.0.1');
+    const assertion = seen[ASSERTION_HEADER];
+    assert.equal(typeof assertion, 'string');
+    assert.notEqual(assertion, 'forged');
+    const log = await waitForLog(
+      harness,
+      (l) => l.result === 'allowed' && l.subject === 'device-1',
+    );
+    assert.equal(typeof log.latencyMs, 'number');
+    assert.ok(!harness.rawLogs.some((line) => line.includes(token)), 'the token was logged');
+  });
+
+  it('binds the assertion to the handshake key the edge received', async () => {
+    const before = harness.origin.upgrades.length;
+    const key = Buffer.from('beats-gate-test!').toString('base64');
+    const token = await mintToken(es256, { claims: { site: 'plant-7' } });
+    const status = await rawUpgrade(tunnelUrl(harness.edge.url), key, {
+      authorization: `Bearer ${token}`,
+    });
+    assert.equal(status, 101);
+    const seen = harness.origin.upgrades[before];
+    assert.ok(seen);
+    const verify = createAssertionVerifier({ keys: harness.assertionKeys });
+    const identity = await verify(seen[ASSERTION_HEADER] as string, key);
+    assert.equal(identity.subject, 'device-1');
+    assert.equal(identity.kid, 'edge-1');
+    assert.deepEqual(identity.claims, { site: 'plant-7' });
+    assert.equal(identity.clientAddress, '127.0.0.1');
+    assert.equal(typeof identity.tokenExpiresAt, 'number');
+    assert.equal(typeof identity.tokenId, 'string');
+    // workerd opens its own WebSocket to origin with a fresh Sec-WebSocket-Key, so origin cannot
+    // check the binding against the key it receives. This pins that fact: if workerd ever passes
+    // the key through, this fails and the unwrapper can start enforcing the binding.
+    assert.notEqual(seen['sec-websocket-key'], key);
+    await assert.rejects(verify(seen[ASSERTION_HEADER] as string, seen['sec-websocket-key']), {
+      code: 'ERR_ASSERTION_HANDSHAKE_MISMATCH',
+    });
+  });
+});
