@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Parses arguments and wires things together; all behaviour lives in src/.
+import {
+  createClient,
+  createLogger,
+  HelpRequested,
+  loadConfig,
+  ConfigError,
+} from '../src/index.ts';
+
+const SHUTDOWN_LIMIT_MS = 5000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = await loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(error.text);
+      return;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`beats-gate-client: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const client = createClient(config, { logger });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'shutdown', signal });
+    // Hard limit: a service manager expects the process gone within a few seconds.
+    setTimeout(() => process.exit(0), SHUTDOWN_LIMIT_MS).unref();
+    client.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ event: 'shutdown_failed', err: error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  try {
+    await client.listen();
+  } catch (error) {
+    logger.fatal({ event: 'start_failed', code: (error as { code?: string }).code, err: error });
+    process.exitCode = 1;
+    await client.close(0);
+  }
+}
+
+await main();

@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises';
+import { CloseCode } from '@beats-gate/protocol';
+import type { Logger } from 'pino';
+import { createAdminServer } from './admin/admin-server.ts';
+import { createMetrics, type Metrics } from './admin/metrics.ts';
+import type { ClientConfig, TokenSource } from './config/types.ts';
+import { ClientError } from './errors.ts';
+import { createListener, type Listener, type ListenerStatus } from './listener.ts';
+import { createLogger } from './logger.ts';
+import { createProxyAgent } from './net/agent.ts';
+import { createTokenProvider } from './token/create-token-provider.ts';
+import type { TokenProvider } from './token/types.ts';
+
+export interface ClientOptions {
+  /** pino logger; by default JSON on stdout at the configured level. */
+  readonly logger?: Logger;
+  /** Injected clock (epoch milliseconds) for token caching and backoff. */
+  readonly now?: () => number;
+  /** Injected uniform [0, 1) source for backoff jitter. */
+  readonly random?: () => number;
+}
+
+export interface ClientStatus {
+  readonly activeTunnels: number;
+  readonly lastError: ListenerStatus['lastError'];
+  readonly listeners: readonly ListenerStatus[];
+}
+
+export interface BoundAddresses {
+  readonly listeners: readonly { name: string; host: string; port: number }[];
+  readonly admin?: { host: string; port: number };
+}
+
+export interface Client {
+  /** Binds every listener (and the admin listener); rejects with ERR_LISTEN_FAILED. */
+  listen(): Promise<BoundAddresses>;
+  /** Stops accepting, closes tunnels with 1001 and waits up to `graceMs` for them to finish. */
+  close(graceMs?: number): Promise<void>;
+  status(): ClientStatus;
+  readonly metrics: Metrics;
+}
+
+const OAUTH_TIMEOUT_MS = 10_000;
+
+export function createClient(config: ClientConfig, options: ClientOptions = {}): Client {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics(config.admin?.metrics ?? false);
+  const listeners: Listener[] = [];
+  let admin: ReturnType<typeof createAdminServer> | undefined;
+  let closed = false;
+
+  function status(): ClientStatus {
+    const perListener = listeners.map((listener) => listener.status());
+    const errors = perListener.flatMap((s) => (s.lastError ? [s.lastError] : []));
+    errors.sort((a, b) => a.at.localeCompare(b.at));
+    return {
+      activeTunnels: perListener.reduce((sum, s) => sum + s.activeTunnels, 0),
+      lastError: errors.at(-1) ?? null,
+      listeners: perListener,
+    };
+  }
+
+  async function build(): Promise<void> {
+    const ca = config.caFile === undefined ? undefined : await readFile(config.caFile, 'utf8');
+    // Listeners that share the top-level token source share one provider, hence one cache.
+    const providers = new Map<TokenSource, TokenProvider & { prepare?(): Promise<void> }>();
+    for (const listenerConfig of config.listeners) {
+      let tokens = providers.get(listenerConfig.token);
+      if (!tokens) {
+        const source = listenerConfig.token;
+        const oauthAgent =
+          source.type === 'oauth' ? createProxyAgent(source.tokenUrl, config.proxy, ca) : undefined;
+        tokens = createTokenProvider(source, {
+          refreshSkewMs: config.tokenRefreshSkewMs,
+          oauthTimeoutMs: OAUTH_TIMEOUT_MS,
+          ...(oauthAgent ? { oauthAgent } : {}),
+          ...(ca ? { ca } : {}),
+          ...(options.now ? { now: options.now } : {}),
+        });
+        await tokens.prepare?.();
+        providers.set(source, tokens);
+      }
+      const agent = createProxyAgent(listenerConfig.url, config.proxy, ca);
+      listeners.push(
+        createListener({
+          config: listenerConfig,
+          tokens,
+          handshakeTimeoutMs: config.handshakeTimeoutMs,
+          highWaterMark: config.highWaterMark,
+          pingIntervalMs: config.pingIntervalMs,
+          maxConnections: config.maxConnections,
+          backoff: {
+            initialMs: config.backoffInitialMs,
+            maxMs: config.backoffMaxMs,
+            ...(options.random ? { random: options.random } : {}),
+          },
+          logger,
+          metrics,
+          ...(agent ? { agent } : {}),
+          ...(ca ? { ca } : {}),
+          ...(options.now ? { now: options.now } : {}),
+        }),
+      );
+    }
+  }
+
+  return {
+    metrics,
+    status,
+    async listen(): Promise<BoundAddresses> {
+      if (listeners.length > 0 || closed)
+        throw new ClientError('ERR_LISTEN_FAILED', 'listen() may be called once');
+      await build();
+      const bound = [];
+      try {
+        for (const listener of listeners)
+          bound.push({ name: listener.name, ...(await listener.listen()) });
+        if (config.admin) {
+          admin = createAdminServer({
+            ...config.admin,
+            registry: metrics.registry,
+            status,
+            logger,
+          });
+          const adminAddress = await admin.listen();
+          logger.info({
+            event: 'admin_listening',
+            address: `${adminAddress.host}:${adminAddress.port}`,
+          });
+          return { listeners: bound, admin: adminAddress };
+        }
+      } catch (error) {
+        await Promise.all(listeners.map((listener) => listener.close(CloseCode.GOING_AWAY, 0)));
+        throw error;
+      }
+      return { listeners: bound };
+    },
+    async close(graceMs = 2000): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.all(listeners.map((listener) => listener.close(CloseCode.GOING_AWAY, graceMs)));
+      await admin?.close();
+      logger.info({ event: 'stopped' });
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/** The validated configuration that `loadConfig` produces and `createClient` consumes. */
+
+export type TokenSource =
+  | { readonly type: 'static'; readonly token: string }
+  | { readonly type: 'file'; readonly path: string }
+  | {
+      readonly type: 'command';
+      /** A string runs with `/bin/sh -c` (cmd.exe on Windows); an array runs without a shell. */
+      readonly command: string | readonly string[];
+      readonly timeoutMs: number;
+    }
+  | {
+      readonly type: 'oauth';
+      readonly tokenUrl: URL;
+      readonly clientId: string;
+      readonly clientSecret?: string;
+      readonly clientSecretFile?: string;
+      readonly privateKeyFile?: string;
+      readonly signingAlg?: string;
+      readonly keyId?: string;
+      readonly scope?: string;
+      readonly audience?: string;
+    };
+
+export interface ListenerConfig {
+  /** Name in logs, metrics and /status; unique. */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** The edge tunnel URL (wss:, or ws: to a loopback host for local runs). */
+  readonly url: URL;
+  readonly token: TokenSource;
+  /** Extra headers for the upgrade request (never Authorization or hop-by-hop headers). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface ClientConfig {
+  readonly listeners: readonly ListenerConfig[];
+  readonly allowRemote: boolean;
+  readonly caFile?: string;
+  /** An explicit proxy URL, `direct` for none, or undefined to follow HTTPS_PROXY/NO_PROXY. */
+  readonly proxy?: string;
+  readonly pingIntervalMs: number;
+  readonly handshakeTimeoutMs: number;
+  readonly highWaterMark: number;
+  readonly maxConnections: number;
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  readonly tokenRefreshSkewMs: number;
+  readonly admin?: { readonly host: string; readonly port: number; readonly metrics: boolean };
+  readonly logLevel: string;
+}
+
+export const DEFAULTS = {
+  listen: '127.0.0.1:5044',
+  name: 'default',
+  pingIntervalMs: 25_000,
+  handshakeTimeoutMs: 10_000,
+  highWaterMark: 1024 * 1024,
+  maxConnections: 64,
+  backoffInitialMs: 1_000,
+  backoffMaxMs: 60_000,
+  tokenRefreshSkewMs: 60_000,
+  tokenCommandTimeoutMs: 10_000,
+  logLevel: 'info',
+} as const;

@@ -1,0 +1,141 @@
+import type { Agent, IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { HandshakeError, type ClientErrorCode } from '../errors.ts';
+import { parseRetryAfter } from './backoff.ts';
+
+export interface HandshakeOptions {
+  readonly url: URL;
+  readonly token: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  /** Largest message accepted from the edge (Logstash → Beats carries only acks). */
+  readonly maxPayload: number;
+  readonly agent?: Agent;
+  readonly ca?: string;
+  /** Aborts the handshake (the Beats socket went away, or the client is shutting down). */
+  readonly signal?: AbortSignal;
+}
+
+const BODY_LIMIT = 4096;
+
+function codeForStatus(status: number): ClientErrorCode {
+  if (status === 401) return 'ERR_HANDSHAKE_UNAUTHORIZED';
+  if (status === 429) return 'ERR_HANDSHAKE_RATE_LIMITED';
+  // 407 comes from a proxy that refused us: like an unreachable edge, retrying soon will not help.
+  if (status >= 500 || status === 407) return 'ERR_HANDSHAKE_UNAVAILABLE';
+  return 'ERR_HANDSHAKE_REJECTED';
+}
+
+/** The stable error code of the edge's JSON body, if any; the body itself is never logged. */
+function edgeCodeOf(body: string): string | undefined {
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    const code = json.code ?? json.error;
+    return typeof code === 'string' ? code.slice(0, 64) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a failure means the edge is down or overloaded, so new connections should back off. */
+export function shouldBackOff(error: HandshakeError): boolean {
+  return (
+    error.code === 'ERR_HANDSHAKE_NETWORK' ||
+    error.code === 'ERR_HANDSHAKE_TIMEOUT' ||
+    error.code === 'ERR_HANDSHAKE_RATE_LIMITED' ||
+    error.code === 'ERR_HANDSHAKE_UNAVAILABLE'
+  );
+}
+
+/**
+ * Opens one WebSocket to the edge: bearer token in the Authorization header (never the URL), no
+ * compression (Lumberjack windows are already zlib-compressed, and inflating would cost memory per
+ * tunnel), a hard time limit, and a typed error that says what the edge answered.
+ */
+export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    let failure: HandshakeError | undefined;
+    const ws = new WebSocket(options.url, {
+      headers: { ...options.headers, authorization: `Bearer ${options.token}` },
+      perMessageDeflate: false,
+      handshakeTimeout: options.timeoutMs,
+      maxPayload: options.maxPayload,
+      followRedirects: false,
+      ...(options.agent ? { agent: options.agent } : {}),
+      ...(options.ca ? { ca: options.ca } : {}),
+    });
+    const fail = (error: HandshakeError) => {
+      failure ??= error;
+      ws.terminate();
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          new HandshakeError(
+            'ERR_HANDSHAKE_TIMEOUT',
+            `no upgrade within ${options.timeoutMs} ms`,
+            {},
+          ),
+        ),
+      options.timeoutMs,
+    );
+    const onAbort = () =>
+      fail(new HandshakeError('ERR_HANDSHAKE_ABORTED', 'handshake aborted', {}));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      ws.off('open', onOpen);
+      ws.off('unexpected-response', onUnexpectedResponse);
+      ws.off('error', onError);
+      ws.off('close', onClose);
+    };
+    function onOpen() {
+      settle();
+      resolve(ws);
+    }
+    function onUnexpectedResponse(_req: unknown, res: IncomingMessage) {
+      const status = res.statusCode ?? 0;
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < BODY_LIMIT) chunks.push(chunk);
+        size += chunk.length;
+        if (size >= BODY_LIMIT) res.destroy();
+      });
+      const done = () => {
+        const edgeCode = edgeCodeOf(Buffer.concat(chunks).toString('utf8').slice(0, BODY_LIMIT));
+        const details = {
+          status,
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          ...(edgeCode === undefined ? {} : { edgeCode }),
+        };
+        fail(new HandshakeError(codeForStatus(status), `edge answered ${status}`, details));
+      };
+      res.once('end', done);
+      res.once('close', done);
+      res.once('error', done);
+    }
+    function onError(error: NodeJS.ErrnoException) {
+      const timedOut = error.message === 'Opening handshake has timed out';
+      failure ??= new HandshakeError(
+        timedOut ? 'ERR_HANDSHAKE_TIMEOUT' : 'ERR_HANDSHAKE_NETWORK',
+        `cannot reach the edge: ${error.code ?? error.message}`,
+        {},
+        { cause: error },
+      );
+    }
+    function onClose() {
+      settle();
+      reject(
+        failure ??
+          new HandshakeError('ERR_HANDSHAKE_NETWORK', 'connection closed during the handshake', {}),
+      );
+    }
+    ws.on('open', onOpen);
+    ws.on('unexpected-response', onUnexpectedResponse);
+    ws.on('error', onError);
+    ws.on('close', onClose);
+  });
+}

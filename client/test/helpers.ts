@@ -1,0 +1,217 @@
+// Shared test fixtures: a stand-in edge (ws server on 127.0.0.1:0), a TCP upstream, a Beats-side
+// socket and a client config builder. Everything binds port 0 on loopback.
+import { once } from 'node:events';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ClientConfig, ListenerConfig, TokenSource } from '../src/index.ts';
+
+export const fixtures = resolve(import.meta.dirname, 'fixtures');
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const vectorsDir = resolve(repoRoot, '../shared/vectors');
+
+export interface EdgeRequest {
+  readonly authorization: string | undefined;
+  readonly headers: IncomingMessage['headers'];
+  readonly path: string;
+}
+
+export interface EdgeOptions {
+  /** Decide the answer to an upgrade: a status to refuse with, or undefined to accept. */
+  readonly decide?: (
+    request: EdgeRequest,
+  ) => { status: number; headers?: Record<string, string>; body?: string } | undefined;
+  /** What to do with an accepted WebSocket; default echoes every message back. */
+  readonly onSocket?: (ws: WebSocket, request: EdgeRequest) => void;
+  readonly tls?: boolean;
+}
+
+export interface Edge {
+  readonly url: string;
+  readonly requests: EdgeRequest[];
+  readonly sockets: WebSocket[];
+  close(): Promise<void>;
+}
+
+export async function startEdge(options: EdgeOptions = {}): Promise<Edge> {
+  const requests: EdgeRequest[] = [];
+  const sockets: WebSocket[] = [];
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const server: HttpServer = options.tls
+    ? createHttpsServer({
+        cert: readFileSync(resolve(fixtures, 'server.pem')),
+        key: readFileSync(resolve(fixtures, 'server.key')),
+      })
+    : createHttpServer();
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const request: EdgeRequest = {
+      authorization: req.headers.authorization,
+      headers: req.headers,
+      path: req.url ?? '',
+    };
+    requests.push(request);
+    const refusal = options.decide?.(request);
+    if (refusal) {
+      const body = refusal.body ?? '';
+      const headers = Object.entries({
+        ...refusal.headers,
+        'content-length': String(Buffer.byteLength(body)),
+      })
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      socket.end(
+        `HTTP/1.1 ${refusal.status} Refused\r\n${headers}connection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.push(ws);
+      if (options.onSocket) options.onSocket(ws, request);
+      else ws.on('message', (data: Buffer, isBinary) => ws.send(data, { binary: isBinary }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return {
+    url: `${options.tls ? 'wss' : 'ws'}://${options.tls ? 'localhost' : '127.0.0.1'}:${port}/v1/tunnel`,
+    requests,
+    sockets,
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
+/** Pipes an accepted WebSocket to a fresh TCP connection to `port`, as the unwrapper does. */
+export function forwardTo(port: number) {
+  return (ws: WebSocket) => {
+    ws.pause();
+    const upstream = connect(port, '127.0.0.1', () => ws.resume());
+    ws.on('message', (data: Buffer) => upstream.write(data));
+    upstream.on('data', (chunk: Buffer) => ws.send(chunk, { binary: true }));
+    upstream.on('end', () => ws.close(1000, 'upstream closed'));
+    upstream.on('error', () => ws.close(1014, 'upstream failed'));
+    ws.on('close', () => upstream.destroy());
+  };
+}
+
+export interface Upstream {
+  readonly port: number;
+  readonly sockets: Socket[];
+  close(): Promise<void>;
+}
+
+export async function startUpstream(onSocket: (socket: Socket) => void): Promise<Upstream> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    onSocket(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as { port: number }).port,
+    sockets,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
+export function listenerConfig(
+  url: string,
+  token: TokenSource,
+  extra: Partial<ListenerConfig> = {},
+): ListenerConfig {
+  return {
+    name: 'test',
+    host: '127.0.0.1',
+    port: 0,
+    url: new URL(url),
+    token,
+    headers: {},
+    ...extra,
+  };
+}
+
+export function clientConfig(
+  listeners: ListenerConfig[],
+  extra: Partial<ClientConfig> = {},
+): ClientConfig {
+  return {
+    listeners,
+    allowRemote: false,
+    proxy: 'direct',
+    pingIntervalMs: 25_000,
+    handshakeTimeoutMs: 5_000,
+    highWaterMark: 64 * 1024,
+    maxConnections: 16,
+    backoffInitialMs: 1000,
+    backoffMaxMs: 60_000,
+    tokenRefreshSkewMs: 60_000,
+    logLevel: 'silent',
+    ...extra,
+  };
+}
+
+/** A pino logger whose lines are kept for assertions (for example: no token ever logged). */
+export function captureLogger(): {
+  logger: Logger;
+  lines: string[];
+  events: Record<string, unknown>[];
+} {
+  const lines: string[] = [];
+  const events: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.length === 0) continue;
+        lines.push(line);
+        events.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines, events };
+}
+
+/** Connects like a Beat does and collects everything the client sends back. */
+export async function connectBeats(
+  port: number,
+): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void> }> {
+  const socket = connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.on('error', () => {});
+  const closed = once(socket, 'close').then(() => undefined);
+  await once(socket, 'connect');
+  return { socket, received: () => Buffer.concat(chunks), closed };
+}
+
+/** Polls a condition on the event loop, bounded in tries; for state reached by socket I/O. */
+export async function waitFor(condition: () => boolean, what: string, tries = 500): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (condition()) return;
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A fake JWT with the given exp (seconds); the client only decodes it, the edge here does not verify. */
+export function fakeJwt(claims: Record<string, unknown>): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'ES256', typ: 'JWT' })}.${part(claims)}.${Buffer.from('signature').toString('base64url')}`;
+}
