@@ -1,0 +1,54 @@
+/**
+ * The edge worker of the local stack: workerd through Miniflare, configured with the dev JWKS and
+ * assertion key from `.dev/`, forwarding to the local unwrapper. Runs until SIGTERM or SIGINT.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startEdge } from '../edge-worker/local.ts';
+import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from './dev-keys.ts';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8787' },
+      origin: { type: 'string', default: 'http://127.0.0.1:8080' },
+      dir: { type: 'string', default: '.dev' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port must be a port number, got "${values.port}"`);
+  }
+  const keys = await ensureDevKeys(values.dir);
+  const edge = await startEdge({
+    host: values.host,
+    port,
+    vars: {
+      ORIGIN_URL: values.origin,
+      JWT_ISSUER: DEV_ISSUER,
+      JWT_AUDIENCE: DEV_AUDIENCE,
+      JWT_ALGORITHMS: 'ES256,EdDSA',
+      // Read at start: rotating the dev key means restarting the stack.
+      JWKS: await readFile(keys.jwksPath, 'utf8'),
+    },
+    secrets: { ASSERTION_KEYS: keys.assertionKeys },
+    // Bound as in production, with limits a developer's tests will not hit.
+    rateLimits: { upgrade: { limit: 10_000, period: 60 }, failure: { limit: 1000, period: 60 } },
+    onLog: (line) => process.stdout.write(line + '\n'),
+  });
+  console.log(JSON.stringify({ event: 'edge.listening', url: edge.url, origin: values.origin }));
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void edge.dispose().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`edge: ${(error as Error).stack ?? String(error)}`);
+  process.exitCode = 1;
+});
