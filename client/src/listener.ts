@@ -44,6 +44,17 @@ export interface ListenerStatus {
   readonly consecutiveFailures: number;
   readonly lastError: LastError | null;
   readonly token: { readonly source: string; readonly expiresAt: string | null };
+  readonly tunnels: readonly TunnelStatus[];
+}
+
+export interface TunnelStatus {
+  readonly conn: string;
+  readonly openedAt: string;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+  readonly uplinkBuffered: number;
+  readonly beatsPaused: boolean;
+  readonly edgePaused: boolean;
 }
 
 /** Acks from Logstash are 6 bytes; 1 MiB leaves room for any batching along the way. */
@@ -63,7 +74,7 @@ export function createListener(settings: ListenerSettings) {
   const labels = { listener: config.name };
   const now = settings.now ?? Date.now;
   const backoff: Backoff = createBackoff({ ...settings.backoff, now });
-  const tunnels = new Set<Tunnel>();
+  const tunnels = new Map<Tunnel, { conn: string; openedAt: string }>();
   const handshakes = new Set<AbortController>();
   const closedWaiters = new Set<() => void>();
   let lastError: LastError | null = null;
@@ -224,12 +235,11 @@ export function createListener(settings: ListenerSettings) {
         if (tunnels.size === 0) for (const wake of closedWaiters) wake();
       },
     });
-    tunnels.add(tunnel);
+    tunnels.set(tunnel, { conn: id, openedAt: new Date(now()).toISOString() });
   }
 
   return {
     name: config.name,
-    tunnels,
     async listen(): Promise<{ host: string; port: number }> {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -255,7 +265,7 @@ export function createListener(settings: ListenerSettings) {
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const controller of handshakes) controller.abort();
-      for (const tunnel of tunnels) tunnel.close(code, 'client shutting down');
+      for (const tunnel of tunnels.keys()) tunnel.close(code, 'client shutting down');
       if (tunnels.size > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, graceMs);
@@ -284,6 +294,14 @@ export function createListener(settings: ListenerSettings) {
           source: tokens.kind,
           expiresAt: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
         },
+        tunnels: [...tunnels].map(([tunnel, info]) => ({
+          ...info,
+          bytesUp: tunnel.bytesUp,
+          bytesDown: tunnel.bytesDown,
+          uplinkBuffered: tunnel.uplinkBuffered,
+          beatsPaused: tunnel.beatsPaused,
+          edgePaused: tunnel.edgePaused,
+        })),
       };
     },
   };

@@ -196,8 +196,9 @@ export async function connectBeats(
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   socket.on('error', () => {});
-  const closed = once(socket, 'close').then(() => undefined);
-  await once(socket, 'connect');
+  const closed = new Promise<void>((done) => socket.once('close', () => done()));
+  // A reset during backoff can reach Node before it reports the connect: either ends the wait.
+  await Promise.race([new Promise((done) => socket.once('connect', done)), closed]);
   return { socket, received: () => Buffer.concat(chunks), closed };
 }
 

@@ -30,6 +30,10 @@ export interface Tunnel {
   readonly bytesDown: number;
   /** Whether reading from Beats is paused for backpressure (for tests and /status). */
   readonly beatsPaused: boolean;
+  /** Whether reading from the edge is paused because Beats is not reading. */
+  readonly edgePaused: boolean;
+  /** Bytes accepted from Beats and not yet written to the edge connection. */
+  readonly uplinkBuffered: number;
 }
 
 /** How long a closing WebSocket or an ending Beats socket may linger before it is destroyed. */
@@ -204,6 +208,12 @@ export function createTunnel(options: TunnelOptions): Tunnel {
     },
     get beatsPaused() {
       return beatsPaused;
+    },
+    get edgePaused() {
+      return ws.isPaused;
+    },
+    get uplinkBuffered() {
+      return ws.bufferedAmount;
     },
   };
 }
