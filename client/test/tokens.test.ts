@@ -5,13 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  exportPKCS8,
-  exportJWK,
-  generateKeyPair,
-  jwtVerify,
-  type CryptoKey as JoseKey,
-} from 'jose';
+import { exportPKCS8, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { createClient, createTokenProvider } from '../src/index.ts';
 import {
   clientConfig,
@@ -229,7 +223,7 @@ describe('OAuth client credentials', () => {
         const assertion = request.form.get('client_assertion') ?? '';
         assertions.push(assertion);
         try {
-          const { payload, protectedHeader } = await jwtVerify(assertion, publicKey as JoseKey, {
+          const { payload, protectedHeader } = await jwtVerify(assertion, publicKey, {
             issuer: 'device-9',
             subject: 'device-9',
             audience: endpoint.url.href,
