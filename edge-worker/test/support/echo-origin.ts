@@ -21,7 +21,8 @@ export async function startEchoOrigin(): Promise<EchoOrigin> {
     server.once('error', reject);
   });
   server.on('connection', function originOnConnection(socket, request) {
-    upgrades.push(request.headers);
+    // ':path' is not a header; recorded alongside so tests can check the forwarded URL.
+    upgrades.push({ ...request.headers, ':path': request.url });
     socket.on('message', function originOnMessage(data, isBinary) {
       socket.send(data, { binary: isBinary });
     });

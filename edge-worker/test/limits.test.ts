@@ -1,0 +1,116 @@
+// Revocation (KV deny list) and rate limits (Rate Limiting bindings), as bound by local.ts.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { close, connect, expectRefusal, tunnelUrl } from './support/client.ts';
+import { startHarness, waitForLog, type Harness } from './support/harness.ts';
+import { createTestKey, mintToken, type TestKey } from './support/tokens.ts';
+
+describe('edge tunnel: revocation', () => {
+  let harness: Harness;
+  let key: TestKey;
+
+  before(async () => {
+    key = await createTestKey('k', 'ES256');
+    harness = await startHarness({
+      keys: [key],
+      kv: { 'jti:revoked-token': 'lost laptop', 'sub:stolen-device': 'ticket 42' },
+    });
+  });
+  after(() => harness.close());
+
+  it('refuses a revoked jti', async () => {
+    const token = await mintToken(key, { claims: { jti: 'revoked-token' } });
+    const refusal = await expectRefusal(tunnelUrl(harness.edge.url), {
+      authorization: `Bearer ${token}`,
+    });
+    assert.equal(refusal.status, 401);
+    assert.equal(refusal.body.error, 'ERR_EDGE_TOKEN_REVOKED');
+    assert.match(String(refusal.headers['www-authenticate']), /error="invalid_token"/);
+    const log = await waitForLog(harness, (l) => l.code === 'ERR_EDGE_TOKEN_REVOKED');
+    assert.equal(log.subject, 'device-1');
+    assert.equal(log.tokenId, 'revoked-token');
+  });
+
+  it('refuses every token of a revoked subject', async () => {
+    const token = await mintToken(key, { claims: { sub: 'stolen-device' } });
+    const refusal = await expectRefusal(tunnelUrl(harness.edge.url), {
+      authorization: `Bearer ${token}`,
+    });
+    assert.equal(refusal.body.error, 'ERR_EDGE_TOKEN_REVOKED');
+  });
+
+  it('picks up a revocation added while running', async () => {
+    const token = await mintToken(key, { claims: { sub: 'device-9' } });
+    const first = await connect(tunnelUrl(harness.edge.url), { authorization: `Bearer ${token}` });
+    assert.ok('open' in first);
+    await close(first.open);
+    const denyList = await harness.edge.miniflare.getKVNamespace('DENYLIST');
+    await denyList.put('sub:device-9', 'decommissioned');
+    const refusal = await expectRefusal(tunnelUrl(harness.edge.url), {
+      authorization: `Bearer ${token}`,
+    });
+    assert.equal(refusal.body.error, 'ERR_EDGE_TOKEN_REVOKED');
+  });
+
+  it('never contacted origin for a revoked token', () => {
+    assert.equal(harness.origin.upgrades.length, 1);
+  });
+});
+
+describe('edge tunnel: rate limits', () => {
+  let harness: Harness;
+  let key: TestKey;
+
+  before(async () => {
+    key = await createTestKey('k', 'ES256');
+    harness = await startHarness({
+      keys: [key],
+      vars: { RATE_LIMIT_RETRY_AFTER_SECONDS: '10' },
+      rateLimits: { upgrade: { limit: 2, period: 60 }, failure: { limit: 3, period: 60 } },
+    });
+  });
+  after(() => harness.close());
+
+  it('limits upgrades per subject with 429 and Retry-After', async () => {
+    const token = await mintToken(key, { claims: { sub: 'chatty-device' } });
+    for (let i = 0; i < 2; i++) {
+      const outcome = await connect(tunnelUrl(harness.edge.url), {
+        authorization: `Bearer ${token}`,
+      });
+      assert.ok('open' in outcome, `upgrade ${i + 1} was refused`);
+      await close(outcome.open);
+    }
+    const refusal = await expectRefusal(tunnelUrl(harness.edge.url), {
+      authorization: `Bearer ${token}`,
+    });
+    assert.equal(refusal.status, 429);
+    assert.equal(refusal.headers['retry-after'], '10');
+    assert.equal(refusal.body.error, 'ERR_EDGE_RATE_LIMITED');
+    // Another subject has its own budget.
+    const other = await mintToken(key, { claims: { sub: 'quiet-device' } });
+    const outcome = await connect(tunnelUrl(harness.edge.url), {
+      authorization: `Bearer ${other}`,
+    });
+    assert.ok('open' in outcome);
+    await close(outcome.open);
+  });
+
+  it('limits failed attempts per client address', async () => {
+    const bad = `Bearer ${(await mintToken(key)).slice(0, -4)}AAAA`;
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const refusal = await expectRefusal(tunnelUrl(harness.edge.url), { authorization: bad });
+      codes.push(refusal.body.error ?? '');
+      if (i === 3) assert.equal(refusal.headers['retry-after'], '10');
+    }
+    assert.deepEqual(codes, [
+      'ERR_EDGE_TOKEN_BAD_SIGNATURE',
+      'ERR_EDGE_TOKEN_BAD_SIGNATURE',
+      'ERR_EDGE_TOKEN_BAD_SIGNATURE',
+      'ERR_EDGE_RATE_LIMITED',
+    ]);
+    const log = await waitForLog(harness, (l) => l.refusedFor === 'ERR_EDGE_TOKEN_BAD_SIGNATURE');
+    assert.equal(log.code, 'ERR_EDGE_RATE_LIMITED');
+    assert.equal(log.clientAddress, '127.0.0.1');
+  });
+});
