@@ -1,0 +1,130 @@
+// Memory per tunnel stays bounded whatever the peers do: a stalled Logstash pauses the client, a
+// stalled client pauses Logstash, and keep-alive acks still cross while the upload is stuck.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import {
+  openTunnel,
+  startRawUpstream,
+  startUnwrapper,
+  waitFor,
+  type Harness,
+  type RawUpstream,
+} from './helpers/harness.ts';
+
+const HIGH_WATER = 256 * 1024;
+const MAX_PAYLOAD = 128 * 1024;
+const MESSAGE = 64 * 1024;
+// More than the loopback kernel buffers of both hops can absorb, so userland has to push back.
+const TOTAL = 48 * 1024 * 1024;
+const KEEP_ALIVE = Buffer.from('2A\x00\x00\x00\x00', 'latin1');
+
+function message(index: number): Buffer {
+  const bytes = Buffer.alloc(MESSAGE);
+  for (let i = 0; i < MESSAGE; i += 4) bytes.writeUInt32BE((index * MESSAGE + i) >>> 0, i);
+  return bytes;
+}
+
+describe('backpressure', () => {
+  let upstream: RawUpstream;
+  let harness: Harness;
+
+  before(async () => {
+    upstream = await startRawUpstream();
+    harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+      highWaterMarkBytes: HIGH_WATER,
+      maxPayloadBytes: MAX_PAYLOAD,
+    });
+  });
+  after(async () => {
+    await harness.unwrapper.close();
+    await upstream.close();
+  });
+
+  it('a stalled upstream pauses the client, stays bounded, and keep-alive acks still arrive', async () => {
+    const ws = await openTunnel(harness.url);
+    const logstash = await upstream.nextSocket();
+    logstash.pause();
+    const sent = createHash('sha256');
+    for (let i = 0; i < TOTAL / MESSAGE; i++) {
+      const chunk = message(i);
+      sent.update(chunk);
+      ws.send(chunk);
+    }
+    const [tunnel] = harness.unwrapper.tunnels;
+    assert.ok(tunnel);
+    await waitFor(() => tunnel.readingClientPaused, 'the unwrapper to stop reading the client');
+
+    const replies: Buffer[] = [];
+    ws.on('message', (data: Buffer) => replies.push(data));
+    logstash.write(KEEP_ALIVE);
+    await waitFor(() => Buffer.concat(replies).length >= KEEP_ALIVE.length, 'the keep-alive ack');
+    assert.deepEqual(Buffer.concat(replies), KEEP_ALIVE);
+    assert.ok(tunnel.readingClientPaused, 'the upload is still held back');
+
+    // Bounded: the high-water mark, plus what ws had already parsed from one socket read.
+    const bound = HIGH_WATER + MAX_PAYLOAD + 64 * 1024;
+    assert.ok(
+      tunnel.stats.peakUpstreamBuffered <= bound,
+      `${tunnel.stats.peakUpstreamBuffered} > ${bound}`,
+    );
+    assert.ok(tunnel.stats.clientPauses >= 1);
+
+    const received = createHash('sha256');
+    let length = 0;
+    logstash.on('data', (chunk: Buffer) => {
+      received.update(chunk);
+      length += chunk.length;
+    });
+    logstash.resume();
+    await waitFor(() => length >= TOTAL, 'every byte upstream', 60_000);
+    assert.equal(length, TOTAL);
+    assert.equal(received.digest('hex'), sent.digest('hex'));
+    assert.ok(
+      tunnel.stats.peakUpstreamBuffered <= bound,
+      `${tunnel.stats.peakUpstreamBuffered} > ${bound}`,
+    );
+    ws.close();
+    await once(logstash, 'close');
+    await waitFor(() => harness.unwrapper.tunnels.length === 0, 'tunnel finished');
+  });
+
+  it('a client that stops reading pauses the upstream and stays bounded', async () => {
+    const ws = await openTunnel(harness.url, { subject: 'slow-reader' });
+    const logstash = await upstream.nextSocket();
+    ws.pause();
+    const sent = createHash('sha256');
+    let written = 0;
+    // Logstash's side queues in its own process; the unwrapper must not queue on its behalf.
+    for (let i = 0; written < TOTAL; i++) {
+      const chunk = message(i);
+      sent.update(chunk);
+      written += chunk.length;
+      logstash.write(chunk);
+    }
+    const [tunnel] = harness.unwrapper.tunnels;
+    assert.ok(tunnel);
+    assert.equal(tunnel.stats.subject, 'slow-reader');
+    await waitFor(() => tunnel.stats.upstreamPauses > 0, 'the unwrapper to stop reading Logstash');
+    const bound = HIGH_WATER + 64 * 1024;
+    assert.ok(
+      tunnel.stats.peakClientBuffered <= bound,
+      `${tunnel.stats.peakClientBuffered} > ${bound}`,
+    );
+
+    const received = createHash('sha256');
+    let length = 0;
+    ws.on('message', (data: Buffer) => {
+      received.update(data);
+      length += data.length;
+    });
+    ws.resume();
+    await waitFor(() => length >= written, 'every byte at the client', 60_000);
+    assert.equal(length, written);
+    assert.equal(received.digest('hex'), sent.digest('hex'));
+    ws.close();
+    await once(logstash, 'close');
+  });
+});
