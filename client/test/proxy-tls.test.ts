@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createClient } from '../src/index.ts';
+import {
+  captureLogger,
+  clientConfig,
+  connectBeats,
+  fixtures,
+  listenerConfig,
+  startEdge,
+  waitFor,
+  type Edge,
+} from './helpers.ts';
+
+interface Proxy {
+  readonly url: string;
+  readonly connects: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+/** A tiny HTTP CONNECT proxy; with `credentials` it answers 407 to anyone without them. */
+async function startProxy(credentials?: string): Promise<Proxy> {
+  const connects: IncomingMessage[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((_req, res) => res.writeHead(405).end());
+  server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    connects.push(req);
+    sockets.add(socket);
+    socket.on('error', () => {});
+    const expected = credentials && `Basic ${Buffer.from(credentials).toString('base64')}`;
+    if (expected && req.headers['proxy-authorization'] !== expected) {
+      socket.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm="test"\r\ncontent-length: 0\r\n\r\n',
+      );
+      return;
+    }
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  const auth = credentials ? `${credentials.split(':').map(encodeURIComponent).join(':')}@` : '';
+  return {
+    url: `http://${auth}127.0.0.1:${port}`,
+    connects,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
+const caFile = resolve(fixtures, 'ca.pem');
+
+describe('TLS and proxies', () => {
+  let edge: Edge;
+  before(async () => {
+    edge = await startEdge({ tls: true });
+  });
+  after(async () => {
+    await edge.close();
+  });
+
+  async function echoThrough(extra: Parameters<typeof clientConfig>[1]) {
+    const logs = captureLogger();
+    const client = createClient(
+      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'tok' })], extra),
+      {
+        logger: logs.logger,
+      },
+    );
+    try {
+      const port = (await client.listen()).listeners[0]?.port ?? 0;
+      const beats = await connectBeats(port);
+      beats.socket.write('through');
+      await Promise.race([
+        waitFor(() => beats.received().toString() === 'through', 'echo'),
+        beats.closed.then(() => {
+          throw new Error('Beats socket closed');
+        }),
+      ]).catch(() => {});
+      const echoed = beats.received().toString();
+      beats.socket.destroy();
+      await beats.closed;
+      return { echoed, logs };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('verifies the edge certificate against --ca-file', async () => {
+    const { echoed } = await echoThrough({ caFile });
+    assert.equal(echoed, 'through');
+  });
+
+  it('refuses an edge certificate it cannot verify', async () => {
+    const { echoed, logs } = await echoThrough({});
+    assert.equal(echoed, '');
+    const failure = logs.events.find((e) => e.event === 'handshake_failed');
+    assert.equal(failure?.code, 'ERR_HANDSHAKE_NETWORK');
+    assert.match(
+      String(failure?.reason),
+      /UNABLE_TO_VERIFY_LEAF_SIGNATURE|self-signed|unable to verify/i,
+    );
+  });
+
+  it('tunnels through an HTTP CONNECT proxy without credentials', async () => {
+    const proxy = await startProxy();
+    try {
+      const { echoed } = await echoThrough({ caFile, proxy: proxy.url });
+      assert.equal(echoed, 'through');
+      assert.equal(proxy.connects.length, 1);
+      assert.match(proxy.connects[0]?.url ?? '', /^localhost:\d+$/);
+      assert.equal(proxy.connects[0]?.headers['proxy-authorization'], undefined);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('sends proxy credentials from the proxy URL as Basic auth', async () => {
+    const proxy = await startProxy('fleet:p@ss word');
+    try {
+      const { echoed, logs } = await echoThrough({ caFile, proxy: proxy.url });
+      assert.equal(echoed, 'through');
+      assert.equal(proxy.connects.length, 1);
+      assert.ok(!logs.lines.some((line) => line.includes('p@ss') || line.includes('p%40ss')));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('closes Beats when the proxy answers 407 to missing credentials', async () => {
+    const proxy = await startProxy('fleet:secret');
+    try {
+      const withoutCredentials = proxy.url.replace(/\/\/[^@]+@/, '//');
+      const { echoed, logs } = await echoThrough({ caFile, proxy: withoutCredentials });
+      assert.equal(echoed, '');
+      const failure = logs.events.find((e) => e.event === 'handshake_failed');
+      assert.equal(failure?.status, 407);
+      assert.equal(edge.requests.filter((r) => r.authorization === undefined).length, 0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('follows HTTPS_PROXY when no proxy is configured, and NO_PROXY exempts a host', async () => {
+    const proxy = await startProxy();
+    const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, NO_PROXY: process.env.NO_PROXY };
+    try {
+      process.env.HTTPS_PROXY = proxy.url;
+      delete process.env.NO_PROXY;
+      const viaEnv = await echoThrough({ caFile, proxy: undefined });
+      assert.equal(viaEnv.echoed, 'through');
+      assert.equal(proxy.connects.length, 1);
+      process.env.NO_PROXY = 'localhost';
+      const exempt = await echoThrough({ caFile, proxy: undefined });
+      assert.equal(exempt.echoed, 'through');
+      assert.equal(proxy.connects.length, 1, 'NO_PROXY was ignored');
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await proxy.close();
+    }
+  });
+});
