@@ -46,6 +46,19 @@ describe('edge tunnel: accepted upgrades', () => {
     });
   }
 
+  it('carries the close code of origin back to the device', async () => {
+    const token = await mintToken(es256);
+    const outcome = await connect(tunnelUrl(harness.edge.url), {
+      authorization: `Bearer ${token}`,
+    });
+    assert.ok('open' in outcome);
+    const closed = new Promise<[number, string]>((resolve) =>
+      outcome.open.once('close', (code, reason) => resolve([code, reason.toString()])),
+    );
+    outcome.open.send('close 1014');
+    assert.deepEqual(await closed, [1014, 'origin closed']);
+  });
+
   it('forwards the assertion, never the token, and the client address', async () => {
     const before = harness.origin.upgrades.length;
     const token = await mintToken(es256, {

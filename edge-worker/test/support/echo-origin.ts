@@ -24,7 +24,12 @@ export async function startEchoOrigin(): Promise<EchoOrigin> {
     // ':path' is not a header; recorded alongside so tests can check the forwarded URL.
     upgrades.push({ ...request.headers, ':path': request.url });
     socket.on('message', function originOnMessage(data, isBinary) {
-      socket.send(data, { binary: isBinary });
+      // A text message "close <code>" asks the origin to close, to test close propagation.
+      const command = isBinary
+        ? undefined
+        : /^close (\d{4})$/.exec((data as Buffer).toString('utf8'));
+      if (command) socket.close(Number(command[1]), 'origin closed');
+      else socket.send(data, { binary: isBinary });
     });
   });
   const { port } = server.address() as AddressInfo;
