@@ -7,7 +7,7 @@ import type { ClientConfig, TokenSource } from './config/types.ts';
 import { ClientError } from './errors.ts';
 import { createListener, type Listener, type ListenerStatus } from './listener.ts';
 import { createLogger } from './logger.ts';
-import { createProxyAgent } from './net/agent.ts';
+import { createProxyAgent, describeProxy } from './net/agent.ts';
 import { createTokenProvider } from './token/create-token-provider.ts';
 import type { TokenProvider } from './token/types.ts';
 
@@ -81,6 +81,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
         providers.set(source, tokens);
       }
       const agent = createProxyAgent(listenerConfig.url, config.proxy, ca);
+      const proxy = describeProxy(listenerConfig.url, config.proxy);
       listeners.push(
         createListener({
           config: listenerConfig,
@@ -97,6 +98,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
           logger,
           metrics,
           ...(agent ? { agent } : {}),
+          ...(proxy ? { proxy } : {}),
           ...(ca ? { ca } : {}),
           ...(options.now ? { now: options.now } : {}),
         }),

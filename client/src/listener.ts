@@ -16,6 +16,8 @@ export interface ListenerSettings {
   readonly config: ListenerConfig;
   readonly tokens: TokenProvider;
   readonly agent?: Agent;
+  /** The proxy in use, without credentials, for the `listening` log line. */
+  readonly proxy?: string;
   readonly ca?: string;
   readonly handshakeTimeoutMs: number;
   readonly highWaterMark: number;
@@ -53,6 +55,7 @@ export interface TunnelStatus {
   readonly bytesUp: number;
   readonly bytesDown: number;
   readonly uplinkBuffered: number;
+  readonly downlinkBuffered: number;
   readonly beatsPaused: boolean;
   readonly edgePaused: boolean;
 }
@@ -257,7 +260,13 @@ export function createListener(settings: ListenerSettings) {
       const bound = server.address();
       const port = typeof bound === 'object' && bound ? bound.port : config.port;
       address = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-      logger.info({ event: 'listening', listener: config.name, address, edge: config.url.host });
+      logger.info({
+        event: 'listening',
+        listener: config.name,
+        address,
+        edge: config.url.host,
+        proxy: settings.proxy ?? 'none',
+      });
       return { host: config.host, port };
     },
     /** Stops accepting, aborts handshakes, closes tunnels with `code`; resolves when all are gone. */
@@ -299,6 +308,7 @@ export function createListener(settings: ListenerSettings) {
           bytesUp: tunnel.bytesUp,
           bytesDown: tunnel.bytesDown,
           uplinkBuffered: tunnel.uplinkBuffered,
+          downlinkBuffered: tunnel.downlinkBuffered,
           beatsPaused: tunnel.beatsPaused,
           edgePaused: tunnel.edgePaused,
         })),

@@ -16,6 +16,8 @@ import {
 const HIGH_WATER_MARK = 64 * 1024;
 /** One read from a TCP socket is at most 64 KiB, so the client may overshoot the mark by that. */
 const UPLINK_BOUND = HIGH_WATER_MARK + 64 * 1024;
+/** The edge sends 256 KiB messages here; the client reads at most one more socket chunk. */
+const DOWNLINK_BOUND = 2 * 256 * 1024 + 2 * 64 * 1024;
 
 async function setup(onSocket: (ws: WebSocket) => void, extra = {}) {
   const edge = await startEdge({ onSocket });
@@ -191,6 +193,13 @@ describe('backpressure', () => {
       beats.socket.pause();
       const tunnel = () => client.status().listeners[0]?.tunnels[0];
       await waitFor(() => tunnel()?.edgePaused === true, 'edge reads paused');
+      for (let i = 0; i < 20; i++) {
+        const buffered = tunnel()?.downlinkBuffered ?? Infinity;
+        // What the WebSocket had already read when it paused: at most a message and a socket read.
+        assert.ok(buffered <= DOWNLINK_BOUND, `downlink buffer ${buffered} over ${DOWNLINK_BOUND}`);
+        assert.equal(tunnel()?.edgePaused, true);
+        await new Promise((done) => setTimeout(done, 5));
+      }
       beats.socket.resume();
       await waitFor(() => beats.received().length >= data.length, 'all bytes at Beats', 3000);
       assert.ok(beats.received().equals(data));

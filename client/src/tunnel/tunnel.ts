@@ -34,6 +34,8 @@ export interface Tunnel {
   readonly edgePaused: boolean;
   /** Bytes accepted from Beats and not yet written to the edge connection. */
   readonly uplinkBuffered: number;
+  /** Bytes received from the edge and not yet written to Beats. */
+  readonly downlinkBuffered: number;
 }
 
 /** How long a closing WebSocket or an ending Beats socket may linger before it is destroyed. */
@@ -214,6 +216,9 @@ export function createTunnel(options: TunnelOptions): Tunnel {
     },
     get uplinkBuffered() {
       return ws.bufferedAmount;
+    },
+    get downlinkBuffered() {
+      return socket.writableLength;
     },
   };
 }
