@@ -1,7 +1,12 @@
 /**
  * The edge assertion: a short-lived HS256 JWT that the edge worker adds to every upgrade it
- * forwards, so the unwrapper knows who the caller is and that the edge checked them. It is bound to
- * the handshake's Sec-WebSocket-Key, so a copy cannot be replayed on another handshake.
+ * forwards, so the unwrapper knows who the caller is and that the edge checked them.
+ *
+ * Binding to the handshake: the assertion carries the device's Sec-WebSocket-Key (`wsk`). Behind
+ * Cloudflare, workerd opens its own WebSocket to origin with a fresh key (measured under workerd),
+ * so origin cannot compare keys there; it makes each assertion single-use instead (a replay cache
+ * of `jti` for the assertion's lifetime). Where the key does reach origin unchanged (a proxy that
+ * passes the handshake through), `bindToWebSocketKey` turns the comparison on.
  */
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { AssertionKey } from './assertion-keys.ts';
@@ -122,6 +127,11 @@ export interface AssertionVerifierOptions {
   maxAgeSeconds?: number;
   /** Allowed clock skew between edge and origin, in seconds. */
   clockToleranceSeconds?: number;
+  /**
+   * Require the handshake's Sec-WebSocket-Key to equal the one the edge signed. Off by default:
+   * Cloudflare's Workers runtime re-keys the upgrade it forwards (see the module comment).
+   */
+  bindToWebSocketKey?: boolean;
   now?: () => number;
 }
 
@@ -179,7 +189,7 @@ export function createAssertionVerifier(options: AssertionVerifierOptions) {
         `edge assertion lifetime exceeds ${ASSERTION_MAX_TTL_SECONDS} s`,
       );
     }
-    if (!webSocketKey || payload.wsk !== webSocketKey) {
+    if (options.bindToWebSocketKey && (!webSocketKey || payload.wsk !== webSocketKey)) {
       throw new EdgeAssertionError(
         'ERR_ASSERTION_HANDSHAKE_MISMATCH',
         'edge assertion belongs to another handshake (Sec-WebSocket-Key differs)',

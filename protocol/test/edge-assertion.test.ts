@@ -63,8 +63,18 @@ describe('edge assertion', () => {
     await rejects(verify(forged, WSK), 'ERR_ASSERTION_BAD_SIGNATURE');
 
     const sign = createAssertionSigner({ key: current! });
+    const bound = createAssertionVerifier({ keys: [current!], bindToWebSocketKey: true });
     await rejects(
-      verify(await sign({ subject: 's', webSocketKey: WSK }), 'b3RoZXIga2V5'),
+      bound(await sign({ subject: 's', webSocketKey: WSK }), undefined),
+      'ERR_ASSERTION_HANDSHAKE_MISMATCH',
+    );
+    // Unbound (the default behind workerd, which re-keys the upgrade): another key is accepted.
+    assert.equal(
+      (await verify(await sign({ subject: 's', webSocketKey: WSK }), 'b3RoZXIga2V5')).subject,
+      's',
+    );
+    await rejects(
+      bound(await sign({ subject: 's', webSocketKey: WSK }), 'b3RoZXIga2V5'),
       'ERR_ASSERTION_HANDSHAKE_MISMATCH',
     );
 
