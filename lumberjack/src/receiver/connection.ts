@@ -1,0 +1,237 @@
+import type { Socket } from 'node:net';
+import { createDecoder, encodeAck } from '../codec/index.ts';
+import type { Version } from '../codec/index.ts';
+import type { AssembledBatch } from './window-assembler.ts';
+import { createWindowAssembler } from './window-assembler.ts';
+import type { BatchSink, Logger, ReceiverOptions } from './types.ts';
+
+export interface ConnectionSettings {
+  sink: BatchSink;
+  keepAliveIntervalMs: number;
+  inactivityTimeoutMs: number;
+  maxPendingBatches: number;
+  decoder: ReceiverOptions['decoder'];
+  logger: Logger;
+}
+
+export interface ConnectionHandle {
+  /** Destroys the socket; nothing more is acknowledged on it. */
+  destroy(reason: string): void;
+}
+
+/**
+ * Serves one Beat connection like Logstash's beats input: decode, group into windows, hand each
+ * window to the sink one at a time (so acks leave strictly in window order), ack after the sink
+ * resolved, keep-alive while it has not, close when idle, and stop reading while too many windows
+ * wait. Any decode or protocol error closes the connection without acking the window at fault.
+ */
+export function handleConnection(
+  socket: Socket,
+  connectionId: string,
+  settings: ConnectionSettings,
+  onClosed: () => void,
+): ConnectionHandle {
+  const { sink, logger } = settings;
+  const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+  const startedAt = Date.now();
+  const decoder = createDecoder(settings.decoder);
+  const assembler = createWindowAssembler();
+  const queue: AssembledBatch[] = [];
+  const counts = { events: 0, batches: 0, acks: 0, keepAlives: 0, partialFlushes: 0 };
+  let inSink = false;
+  let paused = false;
+  let peerEnded = false;
+  let closed = false;
+  let closeReason = 'peer closed';
+  let lastVersion: Version = 2;
+
+  socket.setNoDelay(true);
+  let keepAliveTimer: NodeJS.Timeout | undefined;
+  const idleTimer =
+    settings.inactivityTimeoutMs > 0
+      ? setTimeout(closeIfIdle, settings.inactivityTimeoutMs)
+      : undefined;
+
+  logger.info({ event: 'connection_open', connectionId, remoteAddress }, 'connection open');
+  socket.on('data', socketOnData);
+  socket.on('end', socketOnEnd);
+  socket.on('error', socketOnError);
+  socket.on('close', socketOnClose);
+
+  function socketOnData(chunk: Buffer): void {
+    idleTimer?.refresh();
+    let frames;
+    try {
+      frames = decoder.push(chunk);
+      for (const frame of frames) {
+        const batch = assembler.push(frame);
+        if (batch !== undefined) enqueue(batch);
+      }
+    } catch (err) {
+      fail(err, 'decode error');
+    }
+  }
+
+  function socketOnEnd(): void {
+    peerEnded = true;
+    try {
+      decoder.end();
+    } catch (err) {
+      fail(err, 'decode error');
+      return;
+    }
+    if (assembler.openEvents > 0) {
+      // Logstash drops an unfinished window when the Beat goes away; the Beat resends it.
+      logger.warn(
+        { event: 'window_discarded', connectionId, events: assembler.openEvents },
+        'peer ended inside a window: the partial window is not acknowledged',
+      );
+    }
+    finishIfDone();
+  }
+
+  function socketOnError(err: NodeJS.ErrnoException): void {
+    closeReason = `socket error ${err.code ?? err.message}`;
+  }
+
+  function socketOnClose(): void {
+    closed = true;
+    stopKeepAlive();
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    logger.info(
+      {
+        event: 'connection_close',
+        connectionId,
+        remoteAddress,
+        reason: closeReason,
+        ...counts,
+        batchesNotAcked: queue.length + (inSink ? 1 : 0),
+        sequenceAnomalies: assembler.sequenceAnomalies,
+        bytesIn: socket.bytesRead,
+        bytesOut: socket.bytesWritten,
+        durationMs: Date.now() - startedAt,
+      },
+      'connection closed',
+    );
+    queue.length = 0;
+    onClosed();
+  }
+
+  function fail(err: unknown, reason: string): void {
+    if (closed) return;
+    const code = (err as { code?: unknown } | null)?.code;
+    logger.warn(
+      {
+        event: reason === 'decode error' ? 'decode_error' : 'connection_error',
+        connectionId,
+        code: typeof code === 'string' ? code : 'ERR_UNKNOWN',
+        error: err instanceof Error ? err.message : String(err),
+      },
+      `${reason}: closing the connection without ack`,
+    );
+    destroy(reason);
+  }
+
+  function destroy(reason: string): void {
+    if (closed) return;
+    closed = true;
+    closeReason = reason;
+    socket.destroy();
+  }
+
+  function enqueue(batch: AssembledBatch): void {
+    queue.push(batch);
+    if (batch.partial) counts.partialFlushes++;
+    if (!paused && queue.length + (inSink ? 1 : 0) > settings.maxPendingBatches) {
+      paused = true;
+      socket.pause();
+    }
+    void pump();
+  }
+
+  async function pump(): Promise<void> {
+    if (inSink) return;
+    inSink = true;
+    armKeepAlive();
+    try {
+      for (let batch = queue.shift(); batch !== undefined && !closed; batch = queue.shift()) {
+        lastVersion = batch.version;
+        try {
+          await sink({
+            connectionId,
+            remoteAddress,
+            version: batch.version,
+            windowSize: batch.windowSize,
+            events: batch.events,
+            ...(batch.payloads !== undefined ? { payloads: batch.payloads } : {}),
+          });
+        } catch (err) {
+          fail(err, 'sink failed');
+          return;
+        }
+        if (closed) return;
+        write(encodeAck(batch.ackSeq, batch.version));
+        counts.acks++;
+        counts.batches++;
+        counts.events += batch.events.length;
+        if (paused && queue.length < settings.maxPendingBatches) {
+          paused = false;
+          socket.resume();
+        }
+      }
+    } finally {
+      inSink = false;
+      stopKeepAlive();
+    }
+    finishIfDone();
+  }
+
+  function write(bytes: Buffer): void {
+    idleTimer?.refresh();
+    if (inSink) armKeepAlive();
+    socket.write(bytes);
+  }
+
+  /** (Re)starts the keep-alive clock: Logstash sends one after each interval without a write. */
+  function armKeepAlive(): void {
+    if (settings.keepAliveIntervalMs <= 0) return;
+    if (keepAliveTimer === undefined) {
+      keepAliveTimer = setTimeout(sendKeepAlive, settings.keepAliveIntervalMs);
+    } else {
+      keepAliveTimer.refresh();
+    }
+  }
+
+  function stopKeepAlive(): void {
+    if (keepAliveTimer !== undefined) clearTimeout(keepAliveTimer);
+    keepAliveTimer = undefined;
+  }
+
+  function sendKeepAlive(): void {
+    if (closed || !inSink) return;
+    write(encodeAck(0, lastVersion));
+    counts.keepAlives++;
+  }
+
+  function closeIfIdle(): void {
+    if (closed) return;
+    if (inSink || queue.length > 0) {
+      idleTimer?.refresh();
+      return;
+    }
+    logger.info(
+      { event: 'connection_idle', connectionId, idleMs: settings.inactivityTimeoutMs },
+      'closing idle connection',
+    );
+    destroy('idle timeout');
+  }
+
+  function finishIfDone(): void {
+    if (peerEnded && !closed && !inSink && queue.length === 0) {
+      closeReason = 'peer ended';
+      socket.end();
+    }
+  }
+
+  return { destroy };
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createFileSink } from './file-sink.ts';
+import type { Batch } from './types.ts';
+
+const dir = await mkdtemp(join(tmpdir(), 'lj-file-sink-'));
+after(() => rm(dir, { recursive: true, force: true }));
+
+function batch(events: Record<string, unknown>[], payloads?: string[]): Batch {
+  return {
+    connectionId: 'c',
+    remoteAddress: '127.0.0.1:1',
+    version: 2,
+    windowSize: events.length,
+    events,
+    ...(payloads ? { payloads: payloads.map((p) => Buffer.from(p)) } : {}),
+  };
+}
+
+describe('file sink', () => {
+  it('appends one JSON event per line, in batch order, and resolves after the write', async () => {
+    const path = join(dir, 'a.ndjson');
+    const sink = createFileSink(path);
+    await Promise.all([sink(batch([{ a: 1 }, { a: 2 }])), sink(batch([{ a: 3 }]))]);
+    assert.equal(await readFile(path, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n');
+    await sink(batch([{ a: 4 }]));
+    await sink.close();
+    assert.equal(await readFile(path, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n{"a":4}\n');
+  });
+
+  it('writes the exact bytes the Beat sent, re-serialising only multi-line JSON', async () => {
+    const path = join(dir, 'b.ndjson');
+    const sink = createFileSink(path);
+    await sink(batch([{ b: 1 }, { b: 2 }], ['{ "b" : 1 }', '{\n"b": 2}']));
+    await sink.close();
+    assert.equal(await readFile(path, 'utf8'), '{ "b" : 1 }\n{"b":2}\n');
+  });
+
+  it('appends to an existing file and refuses batches after close', async () => {
+    const path = join(dir, 'a.ndjson');
+    const sink = createFileSink(path);
+    await sink(batch([{ a: 5 }]));
+    await sink.close();
+    assert.match(await readFile(path, 'utf8'), /\{"a":4\}\n\{"a":5\}\n$/);
+    await assert.rejects(sink(batch([{ a: 6 }])), /closed/);
+  });
+
+  it('rejects when the file cannot be opened, so the receiver does not ack', async () => {
+    const sink = createFileSink(join(dir, 'missing-dir', 'x.ndjson'));
+    await assert.rejects(sink(batch([{ a: 1 }])), { code: 'ENOENT' });
+  });
+});

@@ -1,0 +1,64 @@
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import type { Batch, BatchSink } from './types.ts';
+
+const NEWLINE = 0x0a;
+
+export type FileSink = BatchSink & {
+  /** Waits for every accepted batch to be written, then closes the file. */
+  close(): Promise<void>;
+};
+
+/**
+ * Appends one JSON event per line (ndjson) and resolves only once the batch's write returned, so
+ * the receiver never acknowledges events that are not in the file. Writes are serialised, so
+ * batches from concurrent connections never interleave inside a line. Events go out as the exact
+ * bytes the Beat sent unless those contain a newline (pretty-printed JSON), which is re-serialised.
+ */
+export function createFileSink(path: string): FileSink {
+  let handle: Promise<FileHandle> | undefined;
+  let tail: Promise<void> = Promise.resolve();
+  let closing = false;
+
+  function file(): Promise<FileHandle> {
+    handle ??= open(path, 'a');
+    return handle;
+  }
+
+  async function append(batch: Batch): Promise<void> {
+    const fh = await file();
+    await fh.write(encodeLines(batch));
+  }
+
+  const sink = (batch: Batch): Promise<void> => {
+    if (closing) return Promise.reject(new Error(`file sink for ${path} is closed`));
+    const written = tail.then(() => append(batch));
+    // The chain must survive a failed write so later batches still run (and fail on their own).
+    tail = written.catch(() => {});
+    return written;
+  };
+
+  return Object.assign(sink, {
+    async close(): Promise<void> {
+      closing = true;
+      await tail;
+      if (handle !== undefined) await (await handle).close();
+    },
+  });
+}
+
+function encodeLines(batch: Batch): Buffer {
+  const parts: Buffer[] = [];
+  const newline = Buffer.from('\n');
+  const { events, payloads } = batch;
+  for (let i = 0; i < events.length; i++) {
+    const payload = payloads?.[i];
+    parts.push(
+      payload !== undefined && !payload.includes(NEWLINE)
+        ? payload
+        : Buffer.from(JSON.stringify(events[i])),
+      newline,
+    );
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import {
+  encodeAck,
+  encodeCompressed,
+  encodeData,
+  encodeJson,
+  encodeWindow,
+} from '../codec/index.ts';
+import { createMemorySink } from './memory-sink.ts';
+import { createReceiver } from './receiver.ts';
+import { connectRaw, createGatedSink, createListLogger } from './test-support.ts';
+import type { Receiver, ReceiverOptions } from './types.ts';
+
+const KEEP_ALIVE = encodeAck(0);
+
+function window(size: number, seqs: number[], tag = 'e'): Buffer {
+  return Buffer.concat([encodeWindow(size), ...seqs.map((s) => encodeJson(s, { tag, s }))]);
+}
+
+const receivers: Receiver[] = [];
+after(() => Promise.all(receivers.map((r) => r.close())));
+
+async function start(options: ReceiverOptions): Promise<number> {
+  const receiver = createReceiver(options);
+  receivers.push(receiver);
+  return (await receiver.listen()).port;
+}
+
+describe('receiver acknowledgements', { timeout: 20_000 }, () => {
+  it('acks each complete window with its highest seq, after the sink, in window order', async () => {
+    const gated = createGatedSink();
+    const port = await start({ port: 0, sink: gated.sink });
+    const client = await connectRaw(port);
+    await client.write(Buffer.concat([window(3, [1, 2, 3]), window(1, [1]), window(2, [1, 2])]));
+    await gated.waitForBatches(1);
+    assert.equal(client.received().length, 0, 'no ack before the sink resolved');
+    gated.release();
+    const acks = await client.waitForBytes(18);
+    assert.deepEqual(acks, Buffer.concat([encodeAck(3), encodeAck(1), encodeAck(2)]));
+    assert.deepEqual(
+      gated.batches.map((b) => b.events.map((e) => e.s)),
+      [[1, 2, 3], [1], [1, 2]],
+    );
+    client.socket.destroy();
+  });
+
+  it('answers v1 windows with 1A acks', async () => {
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink });
+    const client = await connectRaw(port);
+    await client.write(
+      Buffer.concat([encodeWindow(2, 1), encodeData(1, { a: 'x' }), encodeData(2, { a: 'y' })]),
+    );
+    assert.deepEqual(await client.waitForBytes(6), encodeAck(2, 1));
+    assert.deepEqual(memory.events, [{ a: 'x' }, { a: 'y' }]);
+    assert.equal(memory.batches[0]?.version, 1);
+    client.socket.destroy();
+  });
+
+  it('takes a window whose events come in one C frame', async () => {
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink });
+    const client = await connectRaw(port);
+    const frames = [1, 2, 3, 4].map((s) => encodeJson(s, { s }));
+    await client.write(Buffer.concat([encodeWindow(4), encodeCompressed(frames, 3)]));
+    assert.deepEqual(await client.waitForBytes(6), encodeAck(4));
+    assert.deepEqual(
+      memory.events.map((e) => e.s),
+      [1, 2, 3, 4],
+    );
+    client.socket.destroy();
+  });
+
+  it('flushes a partial window when a new W arrives early, acking the highest seq seen', async () => {
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink });
+    const client = await connectRaw(port);
+    await client.write(Buffer.concat([window(5, [1, 2], 'a'), window(2, [1, 2], 'b')]));
+    assert.deepEqual(await client.waitForBytes(12), Buffer.concat([encodeAck(2), encodeAck(2)]));
+    assert.deepEqual(
+      memory.batches.map((b) => [
+        b.windowSize,
+        b.events.map((e) => `${String(e.tag)}${String(e.s)}`),
+      ]),
+      [
+        [5, ['a1', 'a2']],
+        [2, ['b1', 'b2']],
+      ],
+    );
+    client.socket.destroy();
+  });
+
+  it('treats W 0 as an empty window: no sink call, no ack', async () => {
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink });
+    const client = await connectRaw(port);
+    await client.write(Buffer.concat([encodeWindow(0), window(1, [1])]));
+    assert.deepEqual(await client.waitForBytes(6), encodeAck(1));
+    assert.equal(memory.batches.length, 1);
+    client.socket.end();
+    assert.deepEqual(await client.closed, encodeAck(1));
+  });
+});
+
+describe('receiver keep-alives and idle connections', { timeout: 20_000 }, () => {
+  it('sends 2A 0 keep-alives while a batch waits in the sink, then the ack', async () => {
+    const gated = createGatedSink();
+    const port = await start({ port: 0, sink: gated.sink, keepAliveIntervalMs: 20 });
+    const client = await connectRaw(port);
+    await client.write(window(2, [1, 2]));
+    const held = await client.waitForBytes(18);
+    assert.deepEqual(held, Buffer.concat([KEEP_ALIVE, KEEP_ALIVE, KEEP_ALIVE]));
+    gated.release();
+    const all = await client.waitForBytes(held.length + 6);
+    const last = all.subarray(all.length - 6);
+    assert.deepEqual(last, encodeAck(2));
+    for (let i = 0; i < all.length - 6; i += 6) {
+      assert.deepEqual(all.subarray(i, i + 6), KEEP_ALIVE);
+    }
+    client.socket.destroy();
+  });
+
+  it('sends no keep-alive while idle between batches', async () => {
+    const memory = createMemorySink();
+    const port = await start({
+      port: 0,
+      sink: memory.sink,
+      keepAliveIntervalMs: 5,
+      inactivityTimeoutMs: 100,
+    });
+    const client = await connectRaw(port);
+    await client.write(window(1, [1]));
+    // The idle close comes after 100 ms: whatever was sent by then is all the receiver said.
+    assert.deepEqual(await client.closed, encodeAck(1));
+  });
+
+  it('closes a connection that stays silent for inactivityTimeoutMs', async () => {
+    const logger = createListLogger();
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink, inactivityTimeoutMs: 50, logger });
+    const client = await connectRaw(port);
+    assert.equal((await client.closed).length, 0);
+    const line = await logger.waitFor((l) => l.event === 'connection_close');
+    assert.equal(line.reason, 'idle timeout');
+  });
+
+  it('does not close for inactivity while a batch is in the sink', async () => {
+    let release: () => void = () => {};
+    const sink = () => new Promise<void>((resolve) => (release = resolve));
+    const port = await start({ port: 0, sink, inactivityTimeoutMs: 30, keepAliveIntervalMs: 0 });
+    const client = await connectRaw(port);
+    await client.write(window(1, [1]));
+    await new Promise((resolve) => setTimeout(resolve, 150)); // several idle periods
+    release();
+    assert.deepEqual(await client.waitForBytes(6), encodeAck(1));
+    assert.deepEqual(await client.closed, encodeAck(1)); // then idle again: closed
+  });
+});
+
+describe('receiver failures close without ack', { timeout: 20_000 }, () => {
+  it('closes on a decode error, logging its code, without acking the window', async () => {
+    const logger = createListLogger();
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink, logger });
+    const client = await connectRaw(port);
+    await client.write(window(1, [1]));
+    assert.deepEqual(await client.waitForBytes(6), encodeAck(1));
+    await client.write(Buffer.concat([encodeWindow(2), encodeJson(1, {}), Buffer.from('2X')]));
+    assert.deepEqual(await client.closed, encodeAck(1));
+    assert.equal(memory.events.length, 1);
+    const line = await logger.waitFor((l) => l.event === 'decode_error');
+    assert.equal(line.code, 'ERR_LJ_UNKNOWN_FRAME');
+  });
+
+  it('closes on an event that no W announced', async () => {
+    const logger = createListLogger();
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink, logger });
+    const client = await connectRaw(port);
+    await client.write(encodeJson(1, { a: 1 }));
+    assert.equal((await client.closed).length, 0);
+    assert.equal(memory.events.length, 0);
+    await logger.waitFor((l) => l.code === 'ERR_LJ_RECEIVER_NO_WINDOW');
+  });
+
+  it('closes without ack when the sink rejects', async () => {
+    const logger = createListLogger();
+    const sink = () => Promise.reject(new Error('disk full'));
+    const port = await start({ port: 0, sink, logger });
+    const client = await connectRaw(port);
+    await client.write(window(1, [1]));
+    assert.equal((await client.closed).length, 0);
+    const line = await logger.waitFor((l) => l.event === 'connection_error');
+    assert.equal(line.msg, 'sink failed: closing the connection without ack');
+  });
+
+  it('does not ack a window cut short by the end of the stream', async () => {
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink });
+    const client = await connectRaw(port);
+    await client.write(window(3, [1, 2]));
+    client.socket.end();
+    assert.equal((await client.closed).length, 0);
+    assert.equal(memory.events.length, 0);
+  });
+
+  it('rejects bad options with every problem named', () => {
+    assert.throws(
+      () => createReceiver({ sink: () => Promise.resolve(), keepAliveIntervalMs: -1, port: 70000 }),
+      (err: Error & { code?: string }) =>
+        err.code === 'ERR_LJ_RECEIVER_OPTIONS' &&
+        err.message.includes('keepAliveIntervalMs') &&
+        err.message.includes('port'),
+    );
+  });
+});
+
+describe('receiver backpressure', { timeout: 20_000 }, () => {
+  it('keeps acks in order while reading is paused and resumed', async () => {
+    const gated = createGatedSink();
+    const port = await start({ port: 0, sink: gated.sink, maxPendingBatches: 1 });
+    const client = await connectRaw(port);
+    const windows = Array.from({ length: 200 }, (_, i) =>
+      window(1 + (i % 5), [1, 2, 3, 4, 5].slice(0, 1 + (i % 5))),
+    );
+    await client.write(Buffer.concat(windows));
+    await gated.waitForBatches(1);
+    gated.release();
+    const acks = await client.waitForBytes(200 * 6);
+    const expected = Buffer.concat(Array.from({ length: 200 }, (_, i) => encodeAck(1 + (i % 5))));
+    assert.deepEqual(acks, expected);
+    client.socket.destroy();
+  });
+});

@@ -1,0 +1,63 @@
+import type { DecoderOptions, Version } from '../codec/index.ts';
+
+/** A pino-compatible logger: the receiver and sender log one structured line per event. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** One window's events, handed to the sink before the window is acknowledged. */
+export interface Batch {
+  connectionId: string;
+  remoteAddress: string;
+  version: Version;
+  /** The W count announced; `events.length` is smaller when an early W flushed a partial batch. */
+  windowSize: number;
+  /** In sequence order, as received. */
+  events: Record<string, unknown>[];
+  /**
+   * The exact JSON bytes of each v2 event, index for index with `events` (v1 'D' events have
+   * none, so this is absent for v1 windows). Sinks that store events use them to stay
+   * byte-faithful and to skip re-serialising.
+   */
+  payloads?: Buffer[];
+}
+
+/** The ack is sent only after this resolves; a rejection closes the connection without ack. */
+export type BatchSink = (batch: Batch) => Promise<void>;
+
+export interface ReceiverTlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CA bundle that client certificates must chain to (needed with `verifyClients`). */
+  ca?: string | Buffer;
+  /** Require and verify a client certificate (Logstash `ssl_client_authentication => required`). */
+  verifyClients?: boolean;
+}
+
+export interface ReceiverOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 5044; 0 picks a free port. */
+  port?: number;
+  sink: BatchSink;
+  /** Default 5000: '2A 0' every interval while a batch waits in the sink; 0 turns them off. */
+  keepAliveIntervalMs?: number;
+  /** Default 60000: close connections with no traffic and no batch in the sink; 0 turns it off. */
+  inactivityTimeoutMs?: number;
+  /**
+   * Default 4: batches of one connection waiting for or inside the sink before the receiver stops
+   * reading that connection (TCP backpressure then holds the Beat).
+   */
+  maxPendingBatches?: number;
+  tls?: ReceiverTlsOptions;
+  decoder?: DecoderOptions;
+  logger?: Logger;
+}
+
+export interface Receiver {
+  listen(): Promise<{ host: string; port: number }>;
+  /** Stops listening and destroys open connections (no further ack is sent). */
+  close(): Promise<void>;
+  readonly connections: number;
+}

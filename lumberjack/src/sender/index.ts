@@ -1,0 +1,10 @@
+export { createSender } from './sender.ts';
+export { generateEvents } from './generate-events.ts';
+export type { GenerateOptions } from './generate-events.ts';
+export { checkDelivery } from './check-delivery.ts';
+export type { DeliveryReport } from './check-delivery.ts';
+export { createBackoff } from './backoff.ts';
+export type { Backoff } from './backoff.ts';
+export { SenderError } from './errors.ts';
+export type { SenderErrorCode } from './errors.ts';
+export type { SendResult, Sender, SenderOptions, SenderTlsOptions } from './types.ts';
