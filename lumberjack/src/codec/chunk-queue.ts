@@ -59,6 +59,8 @@ export class ChunkQueue {
    * copy. Needs length >= n.
    */
   read(n: number, owned: boolean): Buffer {
+    // Empty keys, values and payloads are legal on the wire, and the queue may hold nothing.
+    if (n === 0) return Buffer.alloc(0);
     const chunk = this.#chunks[this.#head]!;
     const offset = this.#offset;
     if (chunk.length - offset >= n) {

@@ -16,12 +16,23 @@ interface ZlibFailure {
   message?: unknown;
 }
 
+// zlib's default 16 KiB output chunks make a big window (or a bomb up to the cap) cost thousands
+// of allocations; chunks sized from the input (JSON deflates about 10-30x) keep that low without
+// holding a large chunk for a small frame.
+const MIN_CHUNK = 16 * 1024;
+const MAX_CHUNK = 1024 * 1024;
+
+function outputChunkSize(inputBytes: number, cap: number): number {
+  return Math.max(64, Math.min(Math.max(inputBytes * 16, MIN_CHUNK), MAX_CHUNK, cap));
+}
+
 export function inflateCompressed(payload: Buffer, maxDecompressedBytes: number): Buffer {
   let result: InflateResult;
   try {
     // info: true exposes how much input the stream used, to catch bytes after its end.
     result = inflateSync(payload, {
       maxOutputLength: maxDecompressedBytes,
+      chunkSize: outputChunkSize(payload.length, maxDecompressedBytes),
       info: true,
     }) as unknown as InflateResult;
   } catch (error) {
