@@ -6,18 +6,9 @@
  */
 import { ChunkQueue } from './chunk-queue.ts';
 import { DataFrameBuilder } from './data-frame.ts';
-import { describeByte, LumberjackError } from './errors.ts';
-import {
-  TYPE_ACK,
-  TYPE_COMPRESSED,
-  TYPE_DATA,
-  TYPE_JSON,
-  TYPE_WINDOW,
-  VERSION_1,
-  VERSION_2,
-  type Frame,
-  type Version,
-} from './frames.ts';
+import { LumberjackError } from './errors.ts';
+import { checkFrameType, describeFrameType, parseVersion } from './frame-header.ts';
+import { TYPE_ACK, TYPE_DATA, TYPE_JSON, TYPE_WINDOW, type Frame, type Version } from './frames.ts';
 import { inflateCompressed } from './inflate.ts';
 import { defineLazyEvent, parseJsonEvent } from './json-event.ts';
 import { resolveLimits, type DecoderLimits, type DecoderOptions } from './limits.ts';
@@ -47,14 +38,6 @@ const COMPRESSED_BODY = 6;
 const DATA_HEAD = 7;
 const DATA_LENGTH = 8;
 const DATA_BYTES = 9;
-
-const FRAME_NAMES: Record<number, string> = {
-  [TYPE_WINDOW]: 'window (W)',
-  [TYPE_ACK]: 'ack (A)',
-  [TYPE_JSON]: 'JSON (J)',
-  [TYPE_COMPRESSED]: 'compressed (C)',
-  [TYPE_DATA]: 'data (D)',
-};
 
 class FrameDecoder implements Decoder {
   readonly #limits: DecoderLimits;
@@ -102,17 +85,16 @@ class FrameDecoder implements Decoder {
   end(): void {
     if (this.#error) throw this.#error;
     if (this.bufferedBytes === 0) return;
-    const what = this.#state === HEADER ? 'a frame header' : `a ${FRAME_NAMES[this.#type]} frame`;
     this.#error = new LumberjackError(
       'ERR_LJ_TRUNCATED',
-      `stream ended inside ${what} (${this.bufferedBytes} bytes buffered)`,
+      `stream ended inside ${this.partialDescription} (${this.bufferedBytes} bytes buffered)`,
     );
     throw this.#error;
   }
 
   /** Describes where the decoder stopped, for the C frame whose content ends mid-frame. */
   get partialDescription(): string {
-    return this.#state === HEADER ? 'a frame header' : `a ${FRAME_NAMES[this.#type]} frame`;
+    return this.#state === HEADER ? 'a frame header' : describeFrameType(this.#type);
   }
 
   #run(out: Frame[]): void {
@@ -122,17 +104,10 @@ class FrameDecoder implements Decoder {
       switch (this.#state) {
         case HEADER: {
           if (queue.length === 0) return;
-          // Checked with one byte in hand, so garbage fails at once rather than after more bytes.
-          const version = queue.peekByte(0);
-          if (version !== VERSION_2 && version !== VERSION_1) {
-            throw new LumberjackError(
-              'ERR_LJ_BAD_VERSION',
-              `frame starts with version byte ${describeByte(version)}, expected '1' or '2'`,
-            );
-          }
+          const version = parseVersion(queue.peekByte(0));
           if (queue.length < 2) return;
           queue.readByte();
-          this.#version = version === VERSION_2 ? 2 : 1;
+          this.#version = version;
           this.#type = queue.readByte();
           this.#consumed = 2;
           this.#state = this.#stateForType(this.#type);
@@ -231,39 +206,19 @@ class FrameDecoder implements Decoder {
   }
 
   #stateForType(type: number): number {
-    const version = this.#version;
+    checkFrameType(type, this.#version, this.#inner);
     switch (type) {
       case TYPE_WINDOW:
         return WINDOW_COUNT;
       case TYPE_ACK:
         return ACK_SEQ;
       case TYPE_JSON:
-        if (version !== 2) throw this.#versionMismatch(type);
         return JSON_HEAD;
       case TYPE_DATA:
-        if (version !== 1) throw this.#versionMismatch(type);
         return DATA_HEAD;
-      case TYPE_COMPRESSED:
-        if (this.#inner) {
-          throw new LumberjackError(
-            'ERR_LJ_NESTED_COMPRESSION',
-            'compressed (C) frame inside a compressed frame',
-          );
-        }
-        return COMPRESSED_LENGTH;
       default:
-        throw new LumberjackError(
-          'ERR_LJ_UNKNOWN_FRAME',
-          `unknown frame type ${describeByte(type)} (version ${version}), expected W, C, J, D or A`,
-        );
+        return COMPRESSED_LENGTH;
     }
-  }
-
-  #versionMismatch(type: number): LumberjackError {
-    return new LumberjackError(
-      'ERR_LJ_INVALID_FRAME',
-      `${FRAME_NAMES[type]} frame with version ${this.#version}: J frames exist only on v2, D frames only on v1`,
-    );
   }
 
   #checkLength(length: number, what: string): number {
