@@ -61,9 +61,23 @@ export function createSender(options: SenderOptions): Sender {
         );
       };
       s.once('error', onError);
+      // close() destroys a socket still connecting: that emits 'close' but no 'error'.
+      const onClose = (): void => {
+        clearTimeout(timer);
+        reject(
+          closed
+            ? closedError()
+            : new SenderError(
+                'ERR_LJ_SENDER_CONNECT_FAILED',
+                'the connection closed while connecting',
+              ),
+        );
+      };
+      s.once('close', onClose);
       s.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         s.off('error', onError);
+        s.off('close', onClose);
         resolve(s);
       });
     });
