@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { createAdminServer } from './admin/admin-server.ts';
 import { createMetrics, type Metrics } from './admin/metrics.ts';
 import type { ClientConfig, TokenSource } from './config/types.ts';
-import { ClientError } from './errors.ts';
+import { isLoopbackHost } from './config/address.ts';
+import { ClientError, ConfigError } from './errors.ts';
 import { createListener, type Listener, type ListenerStatus } from './listener.ts';
 import { createLogger } from './logger.ts';
 import { createProxyAgent, describeProxy } from './net/agent.ts';
@@ -42,7 +43,22 @@ export interface Client {
 
 const OAUTH_TIMEOUT_MS = 10_000;
 
+/** loadConfig checks this too; repeated here for configurations built by hand. */
+function assertLoopback(config: ClientConfig): void {
+  if (config.allowRemote) return;
+  const exposed = [
+    ...config.listeners.map((listener) => [`listener "${listener.name}"`, listener.host]),
+    ...(config.admin ? [['admin listener', config.admin.host]] : []),
+  ].filter(([, host]) => !isLoopbackHost(host ?? ''));
+  if (exposed.length > 0) {
+    throw new ConfigError(
+      exposed.map(([what, host]) => `${what}: ${host} is not a loopback address; set allowRemote`),
+    );
+  }
+}
+
 export function createClient(config: ClientConfig, options: ClientOptions = {}): Client {
+  assertLoopback(config);
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics(config.admin?.metrics ?? false);
   const listeners: Listener[] = [];

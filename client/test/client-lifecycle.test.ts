@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type ClientError } from '../src/index.ts';
+import { ConfigError, createClient, type ClientError } from '../src/index.ts';
 import {
   captureLogger,
   clientConfig,
@@ -24,6 +24,32 @@ after(async () => {
 });
 
 describe('client lifecycle', () => {
+  it('refuses non-loopback addresses in a hand-built configuration unless allowRemote is set', () => {
+    const listener = listenerConfig(
+      'ws://127.0.0.1:1/v1/tunnel',
+      { type: 'static', token: 'a' },
+      { host: '0.0.0.0' },
+    );
+    assert.throws(
+      () => createClient(clientConfig([listener])),
+      (error: unknown) =>
+        error instanceof ConfigError && /0\.0\.0\.0 is not a loopback address/.test(error.message),
+    );
+    assert.throws(
+      () =>
+        createClient(
+          clientConfig(
+            [listenerConfig('ws://127.0.0.1:1/v1/tunnel', { type: 'static', token: 'a' })],
+            {
+              admin: { host: '192.0.2.1', port: 0, metrics: false },
+            },
+          ),
+        ),
+      ConfigError,
+    );
+    assert.doesNotThrow(() => createClient(clientConfig([listener], { allowRemote: true })));
+  });
+
   it('fails listen() with ERR_LISTEN_FAILED when the address is taken, releasing the others', async () => {
     const blocker = createServer();
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));

@@ -58,6 +58,15 @@ describe('loadConfig', () => {
     );
     const config = await loadConfig([...argv, '--allow-remote'], {});
     assert.equal(config.listeners[0]?.host, '0.0.0.0');
+    const admin = await problemsOf([
+      '--url',
+      'wss://edge.example',
+      '--token',
+      'abc',
+      '--admin-listen',
+      '[::]:9750',
+    ]);
+    assert.match(admin.join('\n'), /--admin-listen: :: is not a loopback address/);
   });
 
   it('reports every problem at once, naming each source, never echoing a secret', async () => {
