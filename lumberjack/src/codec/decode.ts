@@ -44,7 +44,8 @@ class FrameDecoder implements Decoder {
   readonly #queue = new ChunkQueue();
   /** True inside a C frame: the bytes are ours (views are safe) and another C is an error. */
   readonly #inner: boolean;
-  #error: LumberjackError | undefined;
+  /** Set by the first failure; a decoder that threw once has lost its place in the stream. */
+  #error: Error | undefined;
   #state = HEADER;
   #version: Version = 2;
   #type = 0;
@@ -65,7 +66,7 @@ class FrameDecoder implements Decoder {
   }
 
   push(chunk: Uint8Array): Frame[] {
-    if (this.#error) throw this.#error;
+    if (this.#error !== undefined) throw this.#error;
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError(`push() takes a Uint8Array, got ${typeof chunk}`);
     }
@@ -76,14 +77,15 @@ class FrameDecoder implements Decoder {
     try {
       this.#run(out);
     } catch (error) {
-      if (error instanceof LumberjackError) this.#error = error;
-      throw error;
+      // Everything thrown in here is an Error; the wrap only satisfies the type.
+      this.#error = error instanceof Error ? error : new Error(String(error));
+      throw this.#error;
     }
     return out;
   }
 
   end(): void {
-    if (this.#error) throw this.#error;
+    if (this.#error !== undefined) throw this.#error;
     if (this.bufferedBytes === 0) return;
     this.#error = new LumberjackError(
       'ERR_LJ_TRUNCATED',
