@@ -20,8 +20,8 @@ function load(name: string, events: number): Case {
   return { name, bytes: readFileSync(resolve(vectors, `${name}.beat-to-logstash.bin`)), events };
 }
 
-function decodeAll(c: Case, repeat: number, chunkSize: number): number {
-  const decoder = createDecoder();
+function decodeAll(c: Case, repeat: number, chunkSize: number, parseJson: boolean): number {
+  const decoder = createDecoder({ parseJson });
   let events = 0;
   for (let r = 0; r < repeat; r++) {
     for (let offset = 0; offset < c.bytes.length; offset += chunkSize) {
@@ -34,15 +34,15 @@ function decodeAll(c: Case, repeat: number, chunkSize: number): number {
   return events;
 }
 
-function measure(c: Case, chunkSize: number): void {
+function measure(c: Case, chunkSize: number, parseJson = true): void {
   const repeat = Math.max(1, Math.round(target / c.events));
-  decodeAll(c, Math.max(1, Math.round(repeat / 10)), chunkSize); // warm-up
+  decodeAll(c, Math.max(1, Math.round(repeat / 10)), chunkSize, parseJson); // warm-up
   const start = process.hrtime.bigint();
-  const events = decodeAll(c, repeat, chunkSize);
+  const events = decodeAll(c, repeat, chunkSize, parseJson);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const mb = (c.bytes.length * repeat) / 1e6;
   console.log(
-    `${c.name.padEnd(24)} chunk ${String(chunkSize).padStart(6)}  ` +
+    `${c.name.padEnd(24)} chunk ${String(chunkSize).padStart(6)}${parseJson ? '' : ' (no JSON.parse)'}  ` +
       `${(mb / seconds).toFixed(1).padStart(7)} MB/s  ` +
       `${Math.round(events / seconds)
         .toLocaleString('en-US')
@@ -83,5 +83,7 @@ console.log(`node ${process.version}, about ${target} events per case`);
 const cases = [load('v2-uncompressed-2x500', 1000), load('v2-zlib3-3x2048', 6144)];
 for (const c of cases) {
   for (const chunkSize of [64 * 1024, 1460, 100]) measure(c, chunkSize);
+  // Framing alone, as a byte-level inspector would use it.
+  measure(c, 64 * 1024, false);
 }
 encodeBench();

@@ -10,7 +10,7 @@ import { LumberjackError } from './errors.ts';
 import { checkFrameType, describeFrameType, parseVersion } from './frame-header.ts';
 import { TYPE_ACK, TYPE_DATA, TYPE_JSON, TYPE_WINDOW, type Frame, type Version } from './frames.ts';
 import { inflateCompressed } from './inflate.ts';
-import { defineLazyEvent, parseJsonEvent } from './json-event.ts';
+import { LazyJsonFrame, parseJsonEvent } from './json-event.ts';
 import { resolveLimits, type DecoderLimits, type DecoderOptions } from './limits.ts';
 
 export interface Decoder {
@@ -239,9 +239,7 @@ class FrameDecoder implements Decoder {
       const event = parseJsonEvent(payload, seq);
       return this.#mark({ type: 'json', version: 2, seq, payload, event });
     }
-    const frame = { type: 'json', version: 2, seq, payload } as Frame;
-    defineLazyEvent(frame, payload, seq);
-    return this.#mark(frame);
+    return new LazyJsonFrame(seq, payload, this.#inner);
   }
 
   #mark(frame: Frame): Frame {

@@ -33,17 +33,26 @@ export function parseJsonEvent(payload: Buffer, seq: number): Record<string, unk
 }
 
 /**
- * Defines `event` on a frame so that it is parsed on first read and then kept, for decoders made
- * with parseJson: false. A parse failure surfaces where the event is read.
+ * A J frame whose `event` is parsed on first read and then kept, for decoders made with
+ * parseJson: false. A class with a prototype getter keeps frames cheap to create (defining an
+ * accessor per object would not); a parse failure surfaces where the event is read.
  */
-export function defineLazyEvent(frame: object, payload: Buffer, seq: number): void {
-  let cached: Record<string, unknown> | undefined;
-  Object.defineProperty(frame, 'event', {
-    enumerable: true,
-    configurable: true,
-    get() {
-      cached ??= parseJsonEvent(payload, seq);
-      return cached;
-    },
-  });
+export class LazyJsonFrame {
+  readonly type = 'json' as const;
+  readonly version = 2 as const;
+  readonly seq: number;
+  readonly payload: Buffer;
+  readonly compressed?: true;
+  #event: Record<string, unknown> | undefined;
+
+  constructor(seq: number, payload: Buffer, compressed: boolean) {
+    this.seq = seq;
+    this.payload = payload;
+    if (compressed) this.compressed = true;
+  }
+
+  get event(): Record<string, unknown> {
+    this.#event ??= parseJsonEvent(this.payload, this.seq);
+    return this.#event;
+  }
 }
