@@ -213,13 +213,16 @@ export function createUnwrapper(options: UnwrapperOptions) {
 
   function waitForTunnels(deadline: number): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => {
-        if (tunnels.size > 0 && now() < deadline) return;
+      const finish = () => {
         clearTimeout(timer);
         tunnelWaiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, deadline - now()));
+      const done = () => {
+        if (tunnels.size === 0) finish();
+      };
+      // The timer ends the wait whatever the clock says (timers may fire a little early).
+      const timer = setTimeout(finish, Math.max(0, deadline - now()));
       tunnelWaiters.add(done);
       done();
     });

@@ -15,5 +15,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Synchronous writes keep lines in order and none is lost when the process exits after a drain.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }

@@ -24,7 +24,10 @@ describe('edge assertion at the upgrade', () => {
 
   before(async () => {
     upstream = await startRawUpstream();
-    harness = await startUnwrapper({ upstreams: [{ host: '127.0.0.1', port: upstream.port }] });
+    harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+      assertionBindWebsocketKey: true,
+    });
   });
   after(async () => {
     await harness.unwrapper.close();
@@ -138,5 +141,43 @@ describe('edge assertion at the upgrade', () => {
     assert.equal(plain.status, 426);
     await plain.body?.cancel();
     assert.equal(upstream.sockets.length, before);
+  });
+});
+
+describe('edge assertion without the handshake-key binding (behind Cloudflare)', () => {
+  let upstream: RawUpstream;
+  let harness: Harness;
+
+  before(async () => {
+    upstream = await startRawUpstream();
+    harness = await startUnwrapper({ upstreams: [{ host: '127.0.0.1', port: upstream.port }] });
+  });
+  after(async () => {
+    await harness.unwrapper.close();
+    await upstream.close();
+  });
+
+  it('accepts a re-keyed handshake once, and refuses the same assertion on any other handshake', async () => {
+    let captured: string | undefined;
+    const ws = await openTunnel(harness.url, {
+      signKey: 'dGhlIHNhbXBsZSBub25jZQ==',
+      onAssertion: (assertion) => (captured = assertion),
+    });
+    await upstream.nextSocket();
+    const socketsBefore = upstream.sockets.length;
+    const replay = await rawUpgrade(harness.url, {
+      'sec-websocket-key': 'b3RoZXIgaGFuZHNoYWtlIQ==',
+      [ASSERTION_HEADER]: captured!,
+    });
+    assert.equal(replay.status, 403);
+    assert.equal(replay.body.error, 'ERR_ASSERTION_REPLAYED');
+    assert.equal(upstream.sockets.length, socketsBefore);
+    assert.equal(
+      await harness.metric('beats_gate_unwrapper_upstream_connections_total'),
+      socketsBefore,
+    );
+    const closing = closed(ws);
+    ws.close();
+    await closing;
   });
 });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { parseAssertionKeys, type AssertionKey } from '@beats-gate/protocol';
+import { AssertionKeyError, parseAssertionKeys, type AssertionKey } from '@beats-gate/protocol';
 import type { JSONWebKeySet } from 'jose';
 import { CONFIG_FLAG, OPTIONS, type OptionSpec } from './options.ts';
 import { parseValue } from './parse-value.ts';
@@ -229,8 +229,13 @@ function assertionKeys(values: Values, problems: string[]): AssertionKey[] | und
   try {
     return parseAssertionKeys(text);
   } catch (error) {
-    // parseAssertionKeys names the key id or position, never the secret.
-    problems.push(`${source.where}: ${(error as Error).message}`);
+    // AssertionKeyError names the key id or position, never the secret; anything else (atob
+    // rejecting a malformed secret) gets a generic message, since it cannot name the key.
+    problems.push(
+      error instanceof AssertionKeyError
+        ? `${source.where}: ${error.message}`
+        : `${source.where}: expected "kid:base64url-secret[,…]" (a secret is not valid base64url)`,
+    );
     return undefined;
   }
 }

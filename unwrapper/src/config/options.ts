@@ -104,6 +104,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: 60,
   }),
+  option(
+    'assertionBindWebsocketKey',
+    'bool',
+    "also require the handshake's Sec-WebSocket-Key to match the assertion (off: Cloudflare re-keys the upgrade)",
+  ),
   option('replayCacheSize', 'int', 'assertion ids remembered to refuse replays', {
     min: 1,
     max: 10_000_000,

@@ -56,6 +56,12 @@ export interface UnwrapperConfig {
   readonly assertionKeys: readonly AssertionKey[];
   readonly assertionMaxAgeSeconds: number;
   readonly assertionClockToleranceSeconds: number;
+  /**
+   * Also require the handshake's Sec-WebSocket-Key to be the one the edge signed. Off by default:
+   * Cloudflare's runtime re-keys the upgrade it forwards, so only single use (the replay cache)
+   * protects there; turn it on where the handshake reaches origin unchanged.
+   */
+  readonly assertionBindWebsocketKey: boolean;
   readonly replayCacheSize: number;
   readonly jwt?: JwtConfig;
   readonly maxTunnels: number;
@@ -84,6 +90,7 @@ export const DEFAULTS: Defaulted = {
   upstreamProbeIntervalMs: 5000,
   assertionMaxAgeSeconds: 60,
   assertionClockToleranceSeconds: 5,
+  assertionBindWebsocketKey: false,
   replayCacheSize: 200_000,
   maxTunnels: 1000,
   maxTunnelsPerSubject: 8,

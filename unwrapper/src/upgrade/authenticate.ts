@@ -32,6 +32,7 @@ type AuthConfig = Pick<
   | 'assertionKeys'
   | 'assertionMaxAgeSeconds'
   | 'assertionClockToleranceSeconds'
+  | 'assertionBindWebsocketKey'
   | 'replayCacheSize'
   | 'jwt'
 >;
@@ -41,6 +42,7 @@ export function createAuthenticator(config: AuthConfig, now: () => number = Date
     keys: config.assertionKeys,
     maxAgeSeconds: config.assertionMaxAgeSeconds,
     clockToleranceSeconds: config.assertionClockToleranceSeconds,
+    bindToWebSocketKey: config.assertionBindWebsocketKey,
     now,
   });
   const replays = createReplayCache({

@@ -1,6 +1,7 @@
 /**
- * Remembers the ids of accepted edge assertions for as long as one could still be accepted, so a
- * captured assertion replayed with its own Sec-WebSocket-Key is refused. Only verified assertions
+ * Remembers the ids of accepted edge assertions for as long as one could still be accepted, so each
+ * assertion opens one tunnel only. This is the main replay defence: behind Cloudflare the
+ * Sec-WebSocket-Key binding cannot be checked (the runtime re-keys the forwarded upgrade). Only verified assertions
  * enter it, so its size follows genuine load; when full, the oldest entries go first (they are the
  * closest to expiry) rather than refusing genuine traffic.
  */

@@ -1,0 +1,130 @@
+// Admission limits and the optional JWT re-check: refusals before any upstream contact.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import {
+  closed,
+  openTunnel,
+  startRawUpstream,
+  startUnwrapper,
+  waitFor,
+  type Harness,
+  type RawUpstream,
+} from './helpers/harness.ts';
+
+type HttpError = Error & {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: { error?: string };
+};
+
+describe('admission', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+  async function setup(options: Partial<Parameters<typeof startUnwrapper>[0]>) {
+    const upstream: RawUpstream = await startRawUpstream();
+    const harness: Harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+      ...options,
+    });
+    cleanup.push(
+      () => upstream.close(),
+      () => harness.unwrapper.close(),
+    );
+    return { upstream, harness };
+  }
+
+  it('limits tunnels per subject (429) and globally (503), and frees slots on close', async () => {
+    const { upstream, harness } = await setup({
+      maxTunnels: 3,
+      maxTunnelsPerSubject: 2,
+      retryAfterSeconds: 9,
+    });
+    const a1 = await openTunnel(harness.url, { subject: 'a' });
+    const a2 = await openTunnel(harness.url, { subject: 'a' });
+    await assert.rejects(openTunnel(harness.url, { subject: 'a' }), (error: HttpError) => {
+      assert.equal(error.status, 429);
+      assert.equal(error.headers?.['retry-after'], '9');
+      assert.equal(error.body?.error, 'ERR_UNWRAPPER_SUBJECT_LIMIT');
+      return true;
+    });
+    await openTunnel(harness.url, { subject: 'b' });
+    await assert.rejects(openTunnel(harness.url, { subject: 'c' }), (error: HttpError) => {
+      assert.equal(error.status, 503);
+      assert.equal(error.headers?.['retry-after'], '9');
+      assert.equal(error.body?.error, 'ERR_UNWRAPPER_OVER_CAPACITY');
+      return true;
+    });
+    assert.equal(upstream.sockets.length, 3, 'refused upgrades never reached an upstream');
+    assert.equal(await harness.metric('beats_gate_unwrapper_tunnels_active'), 3);
+
+    const closing = closed(a1);
+    a1.close();
+    await closing;
+    await waitFor(() => harness.unwrapper.tunnels.length === 2, 'slot freed');
+    await openTunnel(harness.url, { subject: 'a' });
+    assert.equal(
+      await harness.metric('beats_gate_unwrapper_upgrades_total', { result: 'subject_limit' }),
+      1,
+    );
+    assert.equal(
+      await harness.metric('beats_gate_unwrapper_upgrades_total', { result: 'global_limit' }),
+      1,
+    );
+    a2.close();
+  });
+
+  it('re-verifies the forwarded JWT when configured', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' };
+    const { upstream, harness } = await setup({
+      jwt: {
+        jwks: { keys: [jwk] },
+        issuer: 'iss',
+        audience: 'aud',
+        algorithms: ['ES256'],
+        clockToleranceSeconds: 5,
+      },
+    });
+    const token = (subject: string, key = privateKey) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .setIssuer('iss')
+        .setAudience('aud')
+        .setSubject(subject)
+        .setExpirationTime('5m')
+        .sign(key);
+
+    const ws = await openTunnel(harness.url, {
+      subject: 'dev',
+      headers: { authorization: `Bearer ${await token('dev')}` },
+    });
+    await upstream.nextSocket();
+    ws.close();
+
+    const refusals: [Record<string, string>, number, string][] = [
+      [{}, 401, 'jwt_missing'],
+      [{ authorization: `Bearer ${await token('someone-else')}` }, 403, 'jwt_subject_mismatch'],
+      [
+        {
+          authorization: `Bearer ${await token('dev', (await generateKeyPair('ES256')).privateKey)}`,
+        },
+        401,
+        'jwt_invalid',
+      ],
+    ];
+    for (const [headers, status, result] of refusals) {
+      await assert.rejects(
+        openTunnel(harness.url, { subject: 'dev', headers }),
+        (error: HttpError) => {
+          assert.equal(error.status, status, result);
+          return true;
+        },
+      );
+      assert.equal(await harness.metric('beats_gate_unwrapper_upgrades_total', { result }), 1);
+    }
+    assert.equal(upstream.sockets.length, 1);
+  });
+});
