@@ -4,7 +4,7 @@ export { loadConfig } from './config/load-config.ts';
 export { createProgram } from './config/cli.ts';
 export { OPTIONS } from './config/options.ts';
 export type { ClientConfig, ListenerConfig, TokenSource } from './config/types.ts';
-export type { ListenerStatus } from './listener.ts';
+export type { LastError, ListenerStatus, TunnelStatus } from './listener-status.ts';
 export { ClientError, ConfigError, HandshakeError, HelpRequested } from './errors.ts';
 export type { ClientErrorCode } from './errors.ts';
 export { createTokenProvider } from './token/create-token-provider.ts';

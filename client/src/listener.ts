@@ -9,7 +9,10 @@ import type { ListenerConfig } from './config/types.ts';
 import { ClientError, HandshakeError } from './errors.ts';
 import type { TokenProvider } from './token/types.ts';
 import { createBackoff, type Backoff } from './tunnel/backoff.ts';
-import { openWebSocket, shouldBackOff } from './tunnel/handshake.ts';
+import { createEdgeDialer } from './tunnel/dial-edge.ts';
+import { formatAddress, listenOn } from './net/listen-on.ts';
+import type { LastError, ListenerStatus } from './listener-status.ts';
+import { shouldBackOff } from './tunnel/handshake.ts';
 import { createTunnel, type Tunnel } from './tunnel/tunnel.ts';
 
 export interface ListenerSettings {
@@ -28,40 +31,6 @@ export interface ListenerSettings {
   readonly metrics: Metrics;
   readonly now?: () => number;
 }
-
-export interface LastError {
-  readonly at: string;
-  readonly code: string;
-  readonly status?: number;
-  readonly message: string;
-}
-
-export interface ListenerStatus {
-  readonly name: string;
-  readonly listen: string;
-  readonly url: string;
-  readonly activeTunnels: number;
-  readonly handshaking: number;
-  readonly backoffUntil: string | null;
-  readonly consecutiveFailures: number;
-  readonly lastError: LastError | null;
-  readonly token: { readonly source: string; readonly expiresAt: string | null };
-  readonly tunnels: readonly TunnelStatus[];
-}
-
-export interface TunnelStatus {
-  readonly conn: string;
-  readonly openedAt: string;
-  readonly bytesUp: number;
-  readonly bytesDown: number;
-  readonly uplinkBuffered: number;
-  readonly downlinkBuffered: number;
-  readonly beatsPaused: boolean;
-  readonly edgePaused: boolean;
-}
-
-/** Acks from Logstash are 6 bytes; 1 MiB leaves room for any batching along the way. */
-const MAX_DOWNSTREAM_MESSAGE = 1024 * 1024;
 
 function connectionId(): string {
   return randomBytes(8).toString('hex');
@@ -91,6 +60,20 @@ export function createListener(settings: ListenerSettings) {
   // Node resets connections over the limit itself; 'drop' only lets us count them.
   server.maxConnections = settings.maxConnections;
   server.on('drop', () => metrics.refused.inc({ ...labels, reason: 'capacity' }));
+  const dial = createEdgeDialer({
+    url: config.url,
+    headers: config.headers,
+    tokens,
+    handshakeTimeoutMs: settings.handshakeTimeoutMs,
+    ...(settings.agent ? { agent: settings.agent } : {}),
+    ...(settings.ca ? { ca: settings.ca } : {}),
+    onToken(token) {
+      if (token.expiresAt !== undefined) metrics.tokenExpiry.set(labels, token.expiresAt / 1000);
+    },
+    onRefresh() {
+      logger.info({ event: 'token_refresh', listener: config.name, reason: 'edge answered 401' });
+    },
+  });
 
   function recordError(error: ClientError, status?: number) {
     lastError = {
@@ -111,40 +94,6 @@ export function createListener(settings: ListenerSettings) {
       retryInMs,
     });
     socket.resetAndDestroy();
-  }
-
-  async function connect(signal: AbortSignal): Promise<WebSocket> {
-    for (let attempt = 1; ; attempt++) {
-      const token = await tokens.get();
-      if (token.expiresAt !== undefined) metrics.tokenExpiry.set(labels, token.expiresAt / 1000);
-      if (signal.aborted)
-        throw new HandshakeError('ERR_HANDSHAKE_ABORTED', 'handshake aborted', {});
-      try {
-        return await openWebSocket({
-          url: config.url,
-          token: token.value,
-          headers: config.headers,
-          timeoutMs: settings.handshakeTimeoutMs,
-          maxPayload: MAX_DOWNSTREAM_MESSAGE,
-          signal,
-          ...(settings.agent ? { agent: settings.agent } : {}),
-          ...(settings.ca ? { ca: settings.ca } : {}),
-        });
-      } catch (error) {
-        // One refresh per connection: a token that expired or was rotated gets replaced; a second
-        // 401 means the credentials themselves are refused, and retrying would only hammer the edge.
-        if (error instanceof HandshakeError && error.status === 401 && attempt === 1) {
-          logger.info({
-            event: 'token_refresh',
-            listener: config.name,
-            reason: 'edge answered 401',
-          });
-          tokens.invalidate(token);
-          continue;
-        }
-        throw error;
-      }
-    }
   }
 
   function onHandshakeFailure(socket: Socket, id: string, error: unknown) {
@@ -190,7 +139,7 @@ export function createListener(settings: ListenerSettings) {
     handshakes.add(controller);
     let ws: WebSocket;
     try {
-      ws = await connect(controller.signal);
+      ws = await dial(controller.signal);
     } catch (error) {
       onHandshakeFailure(socket, id, error);
       return;
@@ -244,30 +193,17 @@ export function createListener(settings: ListenerSettings) {
   return {
     name: config.name,
     async listen(): Promise<{ host: string; port: number }> {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: config.host, port: config.port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      }).catch((error: NodeJS.ErrnoException) => {
-        throw new ClientError(
-          'ERR_LISTEN_FAILED',
-          `listener "${config.name}" cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`,
-          { cause: error },
-        );
-      });
-      const bound = server.address();
-      const port = typeof bound === 'object' && bound ? bound.port : config.port;
-      address = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      const bound = await listenOn(server, `listener "${config.name}"`, config.host, config.port);
+      address = formatAddress(bound.host, bound.port);
+      const proxy = settings.proxy ?? 'none';
       logger.info({
         event: 'listening',
         listener: config.name,
         address,
         edge: config.url.host,
-        proxy: settings.proxy ?? 'none',
+        proxy,
       });
-      return { host: config.host, port };
+      return bound;
     },
     /** Stops accepting, aborts handshakes, closes tunnels with `code`; resolves when all are gone. */
     async close(code: number, graceMs: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { listenOn } from '../net/listen-on.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AdminServerOptions {
@@ -45,19 +46,8 @@ export function createAdminServer(options: AdminServerOptions) {
 
   const server = createServer((req, res) => void adminOnRequest(req, res));
   return {
-    async listen(): Promise<{ host: string; port: number }> {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: options.host, port: options.port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      const bound = server.address();
-      return {
-        host: options.host,
-        port: typeof bound === 'object' && bound ? bound.port : options.port,
-      };
+    listen(): Promise<{ host: string; port: number }> {
+      return listenOn(server, 'admin listener', options.host, options.port);
     },
     close(): Promise<void> {
       server.closeAllConnections();
