@@ -1,3 +1,5 @@
+import type { SendResult } from './types.ts';
+
 export type SenderErrorCode =
   /** No ack (not even a keep-alive) and no write progress within timeoutMs, or the dial timed out. */
   | 'ERR_LJ_SENDER_TIMEOUT'
@@ -20,6 +22,8 @@ export type SenderErrorCode =
 
 export class SenderError extends Error {
   readonly code: SenderErrorCode;
+  /** What a failed send() achieved before it gave up or was closed (acked events and so on). */
+  result?: SendResult;
 
   constructor(code: SenderErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -107,8 +107,19 @@ export function createSender(options: SenderOptions): Sender {
     let connections = 0;
     let failures = 0;
     let progressed = false;
+    const result = (): SendResult => ({
+      acked: state.acked,
+      sent: state.sent,
+      resends: state.resends,
+      connections,
+      durationMs: performance.now() - startedAt,
+    });
+    const withResult = (err: unknown): unknown => {
+      if (err instanceof SenderError) err.result = result();
+      return err;
+    };
     for (;;) {
-      if (closed) throw closedError();
+      if (closed) throw withResult(closedError());
       try {
         const s = await connect();
         if (closed) {
@@ -123,18 +134,12 @@ export function createSender(options: SenderOptions): Sender {
         session = startSession(s, state, settings, () => (progressed = true));
         await session.done;
         s.end();
-        return {
-          acked: state.acked,
-          sent: state.sent,
-          resends: state.resends,
-          connections,
-          durationMs: performance.now() - startedAt,
-        };
+        return result();
       } catch (err) {
         session = undefined;
         socket?.destroy();
-        if (closed) throw closedError();
-        if (FATAL.has(errorCode(err))) throw err;
+        if (closed) throw withResult(closedError());
+        if (FATAL.has(errorCode(err))) throw withResult(err);
         if (progressed) {
           progressed = false;
           failures = 0;
@@ -143,10 +148,12 @@ export function createSender(options: SenderOptions): Sender {
         failures++;
         const unacked = state.pending.reduce((n, w) => n + w.payloads.length - w.done, 0);
         if (failures >= settings.maxAttempts) {
-          throw new SenderError(
-            'ERR_LJ_SENDER_GAVE_UP',
-            `gave up after ${failures} failed attempt(s): ${state.acked} events acknowledged, ${unacked} in flight unacknowledged`,
-            { cause: err },
+          throw withResult(
+            new SenderError(
+              'ERR_LJ_SENDER_GAVE_UP',
+              `gave up after ${failures} failed attempt(s): ${state.acked} events acknowledged, ${unacked} in flight unacknowledged`,
+              { cause: err },
+            ),
           );
         }
         const waitMs = backoff.next();

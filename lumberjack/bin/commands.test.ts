@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { checkDelivery } from '../src/index.ts';
+
+const receiverBin = resolve(import.meta.dirname, 'beats-gate-receiver.ts');
+const sendBin = resolve(import.meta.dirname, 'beats-gate-send.ts');
+const dir = await mkdtemp(join(tmpdir(), 'lj-commands-'));
+const children = new Set<ChildProcess>();
+after(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(bin: string, args: string[]): { child: ChildProcess; done: Promise<Finished> } {
+  // process.execPath is the project's Node 22, which runs the .ts bins directly.
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<Finished>((resolveDone) =>
+    child.once('close', (code) => {
+      children.delete(child);
+      resolveDone({ code, stdout, stderr });
+    }),
+  );
+  return { child, done };
+}
+
+function runToEnd(bin: string, args: string[]): Promise<Finished> {
+  return start(bin, args).done;
+}
+
+/** Resolves with the first JSON log line on stderr whose `event` matches. */
+function logLine(child: ChildProcess, event: string): Promise<Record<string, unknown>> {
+  return new Promise((resolveLine, reject) => {
+    const lines = createInterface({ input: child.stderr! });
+    lines.on('line', (line) => {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      if (parsed.event === event) {
+        lines.close();
+        resolveLine(parsed);
+      }
+    });
+    child.once('close', () => reject(new Error(`exited before logging ${event}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('commands', { timeout: 60_000 }, () => {
+  it('print complete --help and exit 0', async () => {
+    const receiver = await runToEnd(receiverBin, ['--help']);
+    assert.equal(receiver.code, 0);
+    for (const flag of [
+      '--host',
+      '--port',
+      '--out',
+      '--keepalive-ms',
+      '--idle-timeout-ms',
+      '--tls-cert',
+      '--tls-key',
+      '--tls-ca',
+      '--verify-clients',
+    ]) {
+      assert.ok(receiver.stdout.includes(flag), `receiver --help lacks ${flag}`);
+    }
+    const send = await runToEnd(sendBin, ['--help']);
+    assert.equal(send.code, 0);
+    for (const flag of [
+      '--count',
+      '--batch',
+      '--compression',
+      '--pipelining',
+      '--timeout-ms',
+      '--json',
+      '--tls-ca',
+      'host:port',
+    ]) {
+      assert.ok(send.stdout.includes(flag), `send --help lacks ${flag}`);
+    }
+  });
+
+  it('carry a few thousand events from beats-gate-send through beats-gate-receiver to the file', async () => {
+    const out = join(dir, 'events.ndjson');
+    const receiver = start(receiverBin, ['--port', '0', '--out', out, '--keepalive-ms', '100']);
+    const listening = await logLine(receiver.child, 'listening');
+    const target = `127.0.0.1:${String(listening.port)}`;
+
+    const sent = await runToEnd(sendBin, [
+      '--count',
+      '5000',
+      '--batch',
+      '512',
+      '--run-id',
+      'cli',
+      '--json',
+      target,
+    ]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const summary = JSON.parse(sent.stdout) as Record<string, unknown>;
+    assert.equal(summary.ok, true);
+    assert.equal(summary.acked, 5000);
+    assert.equal(typeof summary.eventsPerSecond, 'number');
+
+    const human = await runToEnd(sendBin, [
+      '--count',
+      '3000',
+      '--compression',
+      '0',
+      '--run-id',
+      'cli2',
+      target,
+    ]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /acked 3000\/3000 events .* events\/s/);
+
+    receiver.child.kill('SIGTERM');
+    const stopped = await receiver.done;
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const logs = stopped.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const closes = logs.filter((l) => l.event === 'connection_close');
+    assert.deepEqual(
+      closes.map((l) => l.events),
+      [5000, 3000],
+    );
+    assert.equal(logs.at(-1)?.event, 'stopped');
+
+    const events = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(events.length, 8000);
+    const first = checkDelivery({ runId: 'cli', count: 5000 }, events);
+    assert.deepEqual([first.delivered, first.missing, first.duplicates], [5000, [], 0]);
+    const second = checkDelivery({ runId: 'cli2', count: 3000 }, events);
+    assert.deepEqual([second.delivered, second.missing, second.duplicates], [3000, [], 0]);
+  });
+
+  it('beats-gate-send exits 1 when events stay unacknowledged', async () => {
+    const port = await freePort();
+    const result = await runToEnd(sendBin, [
+      '--count',
+      '10',
+      '--max-attempts',
+      '2',
+      '--backoff-initial-ms',
+      '1',
+      '--json',
+      `127.0.0.1:${port}`,
+    ]);
+    assert.equal(result.code, 1);
+    const summary = JSON.parse(result.stdout) as Record<string, unknown>;
+    assert.deepEqual(
+      [summary.ok, summary.acked, summary.error],
+      [false, 0, 'ERR_LJ_SENDER_GAVE_UP'],
+    );
+  });
+
+  it('both commands exit 2 on bad arguments, naming the problem', async () => {
+    const badPort = await runToEnd(receiverBin, ['--port', 'http']);
+    assert.equal(badPort.code, 2);
+    assert.match(badPort.stderr, /--port.*expected an integer/);
+    const tls = await runToEnd(receiverBin, ['--port', '0', '--verify-clients']);
+    assert.equal(tls.code, 2);
+    assert.match(tls.stderr, /--verify-clients needs/);
+    const target = await runToEnd(sendBin, ['--count', '1', 'nowhere']);
+    assert.equal(target.code, 2);
+    assert.match(target.stderr, /expected host:port/);
+    const level = await runToEnd(sendBin, ['--compression', '12', '127.0.0.1:1']);
+    assert.equal(level.code, 2);
+  });
+
+  it('beats-gate-receiver exits 1 when the port is taken', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const result = await runToEnd(receiverBin, [
+      '--port',
+      String(port),
+      '--out',
+      join(dir, 'x.ndjson'),
+    ]);
+    await new Promise((r) => server.close(r));
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /EADDRINUSE/);
+  });
+});
