@@ -190,7 +190,12 @@ export async function startStack(options: StackOptions, onLine: LineSink): Promi
     },
   };
   try {
-    for (const spec of plan.parts) await stack.start(spec.name as PartName);
+    // Every part tolerates its neighbours starting later (the unwrapper probes its upstreams, the
+    // client and the edge dial per connection), so they start together.
+    const starts = plan.parts.map((spec) => stack.start(spec.name as PartName));
+    const results = await Promise.allSettled(starts);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (error) {
     await stack.close();
     throw error;

@@ -1,0 +1,91 @@
+/**
+ * Negative control for the delivery checker. A test seam between the unwrapper and the receiver
+ * silently drops one whole window while keeping the connection open — the failure DESIGN.md §2
+ * calls the worst possible bug: Logstash acks the next window, the sender takes that ack for the
+ * dropped one, and the events are gone without an error. The checks the fault matrix relies on
+ * must see it; if they passed here, they would prove nothing.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  createDecoder,
+  encodeData,
+  encodeJson,
+  encodeWindow,
+  type Frame,
+} from '@beats-gate/lumberjack';
+import { startControlledReceiver, type ControlledReceiver } from './support/controlled-receiver.ts';
+import { runDelivery } from './support/delivery-run.ts';
+import { createFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
+import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
+
+const BATCH = 1000;
+const DROPPED_WINDOW = 3;
+
+function encodeFrame(frame: Frame): Buffer {
+  switch (frame.type) {
+    case 'window':
+      return encodeWindow(frame.size, frame.version);
+    case 'json':
+      return encodeJson(frame.seq, frame.payload);
+    case 'data':
+      return encodeData(frame.seq, frame.event);
+    case 'ack':
+      throw new Error('an ack does not travel from Beat to Logstash');
+  }
+}
+
+/** Re-frames the Beat → Logstash stream uncompressed and drops window number `which` once. */
+function dropOneWindow(which: number) {
+  let windows = 0;
+  return () => {
+    const decoder = createDecoder();
+    let dropping = false;
+    return (chunk: Buffer): Buffer | null => {
+      const out: Buffer[] = [];
+      for (const frame of decoder.push(chunk)) {
+        if (frame.type === 'window') dropping = ++windows === which;
+        if (!dropping) out.push(encodeFrame(frame));
+      }
+      return out.length > 0 ? Buffer.concat(out) : null;
+    };
+  };
+}
+
+describe('negative control: one silently dropped window', () => {
+  let receiver: ControlledReceiver;
+  let upstream: FaultProxy;
+  let fixture: StackFixture;
+  before(async () => {
+    receiver = await startControlledReceiver();
+    upstream = await createFaultProxy({
+      target: { host: '127.0.0.1', port: receiver.port },
+      transformUp: dropOneWindow(DROPPED_WINDOW),
+    });
+    fixture = await startTestStack(undefined, { logstashHosts: `127.0.0.1:${upstream.port}` });
+  });
+  after(async () => {
+    await fixture?.close();
+    await upstream?.close();
+    await receiver?.close();
+  });
+
+  it('is caught by the delivery check: exactly the dropped window is missing', async () => {
+    const outcome = await runDelivery({
+      clientPort: fixture.stack.ports.client,
+      receiver,
+      count: 20 * BATCH,
+      batchSize: BATCH,
+      compressionLevel: 3,
+      timeoutMs: 2000,
+    });
+    // The sender believes everything was acknowledged…
+    assert.equal(outcome.result.acked, 20 * BATCH);
+    // …and the checker proves it was not.
+    const first = (DROPPED_WINDOW - 1) * BATCH;
+    assert.deepEqual(
+      outcome.missing,
+      Array.from({ length: BATCH }, (_, i) => first + i),
+    );
+  });
+});

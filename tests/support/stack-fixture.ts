@@ -1,0 +1,98 @@
+/**
+ * The local stack on free loopback ports with a throwaway `.dev` directory, for end-to-end tests.
+ * Logs of every part are kept in memory and printed when a test fails, so a red CI run shows what
+ * each process said.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { ensureDevKeys, type DevKeys } from '../../dev/dev-keys.ts';
+import { startStack, type Stack, type StackOptions, type StackPorts } from '../../dev/stack.ts';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function freePorts(): Promise<StackPorts> {
+  return {
+    client: await freePort(),
+    edge: await freePort(),
+    unwrapper: await freePort(),
+    admin: await freePort(),
+    receiver: await freePort(),
+  };
+}
+
+/** Settings that make failures visible quickly in tests; production keeps the defaults. */
+export const FAST_RECOVERY = {
+  client: { BEATS_GATE_BACKOFF_INITIAL_MS: '50', BEATS_GATE_BACKOFF_MAX_MS: '300' },
+  unwrapper: { UNWRAPPER_SHUTDOWN_GRACE_MS: '500', UNWRAPPER_UPSTREAM_RETRY_MS: '200' },
+};
+
+export interface StackFixture {
+  stack: Stack;
+  keys: DevKeys;
+  logs: string[];
+  /** Events the receiver wrote to events.ndjson so far. */
+  readEvents(): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export async function startTestStack(
+  t: Pick<TestContext, 'after'> | undefined,
+  options: Partial<Omit<StackOptions, 'keys'>> = {},
+): Promise<StackFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'bg-stack-'));
+  const keys = await ensureDevKeys(dir);
+  const logs: string[] = [];
+  const stack = await startStack(
+    {
+      keys,
+      ports: await freePorts(),
+      logLevel: 'info',
+      ...options,
+      env: {
+        client: { ...FAST_RECOVERY.client, ...options.env?.client },
+        unwrapper: { ...FAST_RECOVERY.unwrapper, ...options.env?.unwrapper },
+        ...(options.env?.edge ? { edge: options.env.edge } : {}),
+        ...(options.env?.receiver ? { receiver: options.env.receiver } : {}),
+      },
+    },
+    (part, _stream, line) => {
+      logs.push(`[${part}] ${line}`);
+      if (logs.length > 20_000) logs.splice(0, 10_000);
+    },
+  ).catch((error: unknown) => {
+    process.stderr.write(logs.join('\n') + '\n');
+    throw error;
+  });
+  const fixture: StackFixture = {
+    stack,
+    keys,
+    logs,
+    async readEvents() {
+      const text = await readFile(stack.eventsFile, 'utf8').catch(() => '');
+      return text
+        .split('\n')
+        .filter((line) => line.length > 0)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    async close() {
+      await stack.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  t?.after(() => fixture.close());
+  return fixture;
+}
+
+/** Prints the stack's logs when the test failed: call from `afterEach`/`after` with the context. */
+export function dumpLogsOnFailure(fixture: StackFixture | undefined, passed: boolean): void {
+  if (fixture && !passed) process.stderr.write(fixture.logs.slice(-400).join('\n') + '\n');
+}
