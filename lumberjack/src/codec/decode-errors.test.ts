@@ -201,7 +201,10 @@ describe('decoder end()', () => {
     frames.reduce((end, f) => (boundaries.add(end + f.length), end + f.length), 0);
     for (let cut = 0; cut <= bytes.length; cut++) {
       const decoder = createDecoder();
-      decoder.push(bytes.subarray(0, cut));
+      // Byte by byte, so the D frame is also seen half-assembled.
+      for (let i = 0; i < cut; i++) decoder.push(bytes.subarray(i, i + 1));
+      const frameStart = Math.max(...[...boundaries].filter((b) => b <= cut));
+      assert.equal(decoder.bufferedBytes, cut - frameStart, `bufferedBytes after ${cut} bytes`);
       if (boundaries.has(cut)) {
         decoder.end();
         continue;

@@ -75,6 +75,22 @@ describe('createDecoder', () => {
     ]);
   });
 
+  it('passes W and A frames inside a C frame through like any other frame', () => {
+    const c = encodeCompressed([encodeWindow(1, 1), encodeData(1, { a: 'b' }), encodeAck(1)]);
+    assert.deepEqual(createDecoder().push(c), [
+      { type: 'window', version: 1, size: 1, compressed: true },
+      { type: 'data', version: 1, seq: 1, event: { a: 'b' }, compressed: true },
+      { type: 'ack', version: 2, seq: 1, compressed: true },
+    ]);
+  });
+
+  it('accepts lengths equal to maxFrameBytes', () => {
+    const j = encodeJson(1, { a: 'x' });
+    assert.equal(createDecoder({ maxFrameBytes: j.length - 10 }).push(j).length, 1);
+    const c = encodeCompressed(j);
+    assert.equal(createDecoder({ maxFrameBytes: c.length - 6 }).push(c).length, 1);
+  });
+
   it("accepts old lumberjack's '1C' frames like '2C'", () => {
     const c = encodeCompressed([encodeData(1, { line: 'x' })]);
     c[0] = 0x31;
