@@ -76,10 +76,9 @@ export interface AssertionSignerOptions {
   now?: () => number;
 }
 
-function importHmacKey(
-  secret: Uint8Array<ArrayBuffer>,
-  usage: 'sign' | 'verify',
-): Promise<CryptoKey> {
+// The return type is inferred: `CryptoKey` is a global type in the DOM library but not in Node's,
+// and this module is compiled against both.
+function importHmacKey(secret: Uint8Array<ArrayBuffer>, usage: 'sign' | 'verify') {
   return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
 }
 
