@@ -12,6 +12,8 @@ export interface OutgoingWindow {
   sentBase: number;
   /** Events in the W of the last write. */
   sentSize: number;
+  /** Times the window was written (a resend is a write after the first). */
+  writes: number;
   /** Encoded bytes for payloads[wireBase..]: W then J frames or one C frame. */
   wire: readonly Buffer[];
   wireBase: number;
@@ -39,5 +41,5 @@ export async function encodeOutgoing(
 }
 
 export function createOutgoingWindow(index: number, payloads: readonly string[]): OutgoingWindow {
-  return { index, payloads, done: 0, sentBase: 0, sentSize: 0, wire: [], wireBase: -1 };
+  return { index, payloads, done: 0, sentBase: 0, sentSize: 0, writes: 0, wire: [], wireBase: -1 };
 }

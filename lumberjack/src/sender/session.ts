@@ -131,6 +131,7 @@ export function startSession(
     window.sentBase = window.wireBase;
     window.sentSize = window.payloads.length - window.wireBase;
     state.sent += window.sentSize;
+    window.writes++;
     armTimer();
     socket.cork();
     const last = window.wire.length - 1;
@@ -175,7 +176,8 @@ export function startSession(
         await encodeOutgoing(window, window.done, settings.compressionLevel);
       }
       throwIfFailed();
-      state.resends += window.payloads.length - window.done;
+      // A window taken from the input just before the last failure was never written: not a resend.
+      if (window.writes > 0) state.resends += window.payloads.length - window.done;
       write(window);
     }
     for (;;) {
