@@ -134,6 +134,8 @@ export interface TunnelClientOptions {
   ttlSeconds?: number;
   autoPong?: boolean;
   maxPayload?: number;
+  /** TLS client options for wss:// URLs. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   /** Receives the signed assertion, to replay it. */
   onAssertion?: (assertion: string, webSocketKey: string) => void;
 }
@@ -151,6 +153,7 @@ export function openTunnel(url: string, options: TunnelClientOptions = {}): Prom
       autoPong: options.autoPong ?? true,
       maxPayload: options.maxPayload ?? 256 * 1024 * 1024,
       headers: options.headers ?? {},
+      ...(options.tls ?? {}),
       finishRequest(req) {
         const webSocketKey = String(req.getHeader('sec-websocket-key'));
         void (async () => {

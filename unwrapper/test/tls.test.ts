@@ -1,0 +1,119 @@
+// TLS on both sides: to Logstash with a CA, SNI and a client certificate; and a public listener
+// that requires client certificates (Cloudflare Authenticated Origin Pulls).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createMemorySink, createReceiver, type Receiver } from '@beats-gate/lumberjack';
+import { TUNNEL_PATH } from '@beats-gate/protocol';
+import { WebSocket } from 'ws';
+import { hasOpenssl, makeCerts, type TestCerts } from './helpers/certs.ts';
+import {
+  openTunnel,
+  startRawUpstream,
+  startUnwrapper,
+  waitFor,
+  type Harness,
+  type RawUpstream,
+} from './helpers/harness.ts';
+
+const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
+const upload = readFileSync(resolve(vectors, 'v2-zlib3-3x2048.beat-to-logstash.bin'));
+const acks = readFileSync(resolve(vectors, 'v2-zlib3-3x2048.logstash-to-beat.bin'));
+
+describe('TLS', { skip: hasOpenssl() ? false : 'openssl CLI not available' }, () => {
+  let certs: TestCerts;
+  let receiver: Receiver;
+  let receiverPort: number;
+  const cleanup: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    certs = makeCerts();
+    receiver = createReceiver({
+      port: 0,
+      sink: createMemorySink().sink,
+      tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, verifyClients: true },
+    });
+    receiverPort = (await receiver.listen()).port;
+  });
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+    await receiver.close();
+  });
+
+  async function start(options: Partial<Parameters<typeof startUnwrapper>[0]>): Promise<Harness> {
+    const harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: receiverPort }],
+      ...options,
+    });
+    cleanup.push(() => harness.unwrapper.close());
+    return harness;
+  }
+
+  it('reaches a Logstash that requires client certificates, with the CA and SNI', async () => {
+    const harness = await start({
+      upstreamTls: {
+        ca: certs.ca,
+        cert: certs.clientCert,
+        key: certs.clientKey,
+        servername: 'localhost',
+      },
+    });
+    const ws = await openTunnel(harness.url);
+    const replies: Buffer[] = [];
+    ws.on('message', (data: Buffer) => replies.push(data));
+    ws.send(upload);
+    await waitFor(() => Buffer.concat(replies).length >= acks.length, 'acks over TLS');
+    assert.deepEqual(Buffer.concat(replies), acks);
+    ws.close();
+  });
+
+  it('refuses with 502 when Logstash presents a certificate from another CA', async () => {
+    const harness = await start({
+      upstreamTls: { ca: certs.otherCa, cert: certs.clientCert, key: certs.clientKey },
+    });
+    await assert.rejects(
+      openTunnel(harness.url),
+      (error: Error & { status?: number }) => error.status === 502,
+    );
+    assert.equal(
+      await harness.metric('beats_gate_unwrapper_upstream_connect_failures_total', {
+        reason: 'TLS',
+      }),
+      1,
+    );
+  });
+
+  describe('public listener with client certificates', () => {
+    let upstream: RawUpstream;
+    let harness: Harness;
+    before(async () => {
+      upstream = await startRawUpstream();
+      harness = await start({
+        upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+        tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
+      });
+      cleanup.push(() => upstream.close());
+    });
+
+    function url() {
+      return `wss://127.0.0.1:${harness.unwrapper.addresses.public!.port}${TUNNEL_PATH}`;
+    }
+
+    it('accepts a client with a certificate from the configured CA', async () => {
+      const ws = await openTunnel(url(), {
+        tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey },
+      });
+      assert.equal(ws.readyState, WebSocket.OPEN);
+      await upstream.nextSocket();
+      ws.close();
+    });
+
+    it('refuses a client without a certificate before any upstream contact', async () => {
+      const before = upstream.sockets.length;
+      await assert.rejects(openTunnel(url(), { tls: { ca: certs.ca } }));
+      assert.equal(upstream.sockets.length, before);
+      assert.equal(await harness.metric('beats_gate_unwrapper_upstream_connections_total'), 1);
+    });
+  });
+});
