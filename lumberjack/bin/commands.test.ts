@@ -160,6 +160,44 @@ describe('commands', { timeout: 60_000 }, () => {
     assert.deepEqual([second.delivered, second.missing, second.duplicates], [3000, [], 0]);
   });
 
+  it('carry events over TLS with client certificates', async () => {
+    const pem = (name: string): string =>
+      resolve(import.meta.dirname, '../src/receiver/test-fixtures', name);
+    const out = join(dir, 'tls.ndjson');
+    const receiver = start(receiverBin, [
+      '--port',
+      '0',
+      '--out',
+      out,
+      '--tls-cert',
+      pem('server.crt'),
+      '--tls-key',
+      pem('server.key'),
+      '--tls-ca',
+      pem('ca.crt'),
+      '--verify-clients',
+    ]);
+    const listening = await logLine(receiver.child, 'listening');
+    assert.equal(listening.tls, true);
+    const sent = await runToEnd(sendBin, [
+      '--count',
+      '2000',
+      '--json',
+      '--tls-ca',
+      pem('ca.crt'),
+      '--tls-cert',
+      pem('client.crt'),
+      '--tls-key',
+      pem('client.key'),
+      `127.0.0.1:${String(listening.port)}`,
+    ]);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal((JSON.parse(sent.stdout) as { acked: number }).acked, 2000);
+    receiver.child.kill('SIGTERM');
+    assert.equal((await receiver.done).code, 0);
+    assert.equal((await readFile(out, 'utf8')).trim().split('\n').length, 2000);
+  });
+
   it('beats-gate-send exits 1 when events stay unacknowledged', async () => {
     const port = await freePort();
     const result = await runToEnd(sendBin, [
