@@ -37,7 +37,7 @@ export function handleConnection(
   const decoder = createDecoder(settings.decoder);
   const assembler = createWindowAssembler();
   const queue: AssembledBatch[] = [];
-  const counts = { events: 0, batches: 0, acks: 0, keepAlives: 0, partialFlushes: 0 };
+  const counts = { events: 0, batches: 0, acks: 0, keepAlives: 0, partialFlushes: 0, pauses: 0 };
   let inSink = false;
   let paused = false;
   let peerEnded = false;
@@ -144,6 +144,7 @@ export function handleConnection(
     if (batch.partial) counts.partialFlushes++;
     if (!paused && queue.length + (inSink ? 1 : 0) > settings.maxPendingBatches) {
       paused = true;
+      counts.pauses++;
       socket.pause();
     }
     void pump();

@@ -219,7 +219,8 @@ describe('receiver failures close without ack', { timeout: 20_000 }, () => {
 describe('receiver backpressure', { timeout: 20_000 }, () => {
   it('keeps acks in order while reading is paused and resumed', async () => {
     const gated = createGatedSink();
-    const port = await start({ port: 0, sink: gated.sink, maxPendingBatches: 1 });
+    const logger = createListLogger();
+    const port = await start({ port: 0, sink: gated.sink, maxPendingBatches: 1, logger });
     const client = await connectRaw(port);
     const windows = Array.from({ length: 200 }, (_, i) =>
       window(1 + (i % 5), [1, 2, 3, 4, 5].slice(0, 1 + (i % 5))),
@@ -231,5 +232,8 @@ describe('receiver backpressure', { timeout: 20_000 }, () => {
     const expected = Buffer.concat(Array.from({ length: 200 }, (_, i) => encodeAck(1 + (i % 5))));
     assert.deepEqual(acks, expected);
     client.socket.destroy();
+    const closed = await logger.waitFor((l) => l.event === 'connection_close');
+    assert.ok((closed.pauses as number) >= 1, 'reading paused while the sink held windows');
+    assert.equal(closed.batches, 200);
   });
 });
