@@ -76,7 +76,7 @@ describe('npm start', () => {
       const stoppedIn = Date.now() - started;
       assert.ok(stoppedIn < 5000, `npm start took ${stoppedIn} ms to stop`);
     }
-    for (const port of Object.values(ports)) {
+    for (const port of Object.values(ports) as number[]) {
       assert.equal(await listening(port), false, `something still listens on ${port}`);
     }
   });
