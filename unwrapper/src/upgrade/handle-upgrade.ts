@@ -79,6 +79,8 @@ export function createUpgradeHandler(deps: UpgradeHandlerDeps) {
         }
         const identity = await deps.authenticate(request);
         subject = identity.subject;
+        if (socket.destroyed)
+          throw new UpgradeRefusal('client_gone', 'client left during authentication');
         // The address the edge saw is signed into the assertion; the socket's peer is the edge.
         clientAddress = identity.clientAddress ?? peer;
         release = deps.limits.reserve(identity.subject);

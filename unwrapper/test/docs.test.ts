@@ -1,0 +1,51 @@
+// docs/unwrapper.md stays in step with the code: every option, refusal and metric is documented.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { createMetrics } from '../src/admin/metrics.ts';
+import { OPTIONS } from '../src/config/options.ts';
+import { REFUSALS } from '../src/upgrade/refusal.ts';
+
+const docs = readFileSync(resolve(import.meta.dirname, '../../docs/unwrapper.md'), 'utf8');
+/** Table rows as trimmed cells (Prettier pads them). */
+const rows = docs
+  .split('\n')
+  .filter((line) => line.startsWith('|'))
+  .map((line) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
+
+describe('docs/unwrapper.md', () => {
+  it('has a row for every option with its key, flag and variable', () => {
+    for (const spec of OPTIONS) {
+      const row = rows.find((cells) => cells[0] === `\`${spec.key}\``);
+      assert.ok(row, spec.key);
+      assert.equal(row[1], `\`--${spec.flag}\``);
+      assert.equal(row[2], `\`${spec.env}\``);
+    }
+  });
+
+  it('lists every refusal with its status and code', () => {
+    for (const [label, { status, code }] of Object.entries(REFUSALS)) {
+      const row = rows.find((cells) => cells[2] === `\`${label}\``);
+      assert.ok(row, label);
+      assert.equal(row[1], `\`${code}\``);
+      if (label !== 'client_gone') assert.equal(row[0], String(status), label);
+    }
+  });
+
+  it('describes every metric', async () => {
+    const { registry } = createMetrics({ defaultMetrics: false });
+    const metrics = await registry.getMetricsAsJSON();
+    for (const metric of metrics) {
+      assert.ok(
+        rows.some((cells) => cells[0] === `\`${metric.name}\``),
+        metric.name,
+      );
+    }
+  });
+});
