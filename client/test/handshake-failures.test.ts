@@ -185,3 +185,25 @@ describe('edge overloaded or unreachable', () => {
     }
   });
 });
+
+describe('edge answers 401 to a static token', () => {
+  it('does not retry: the same token would be refused again', async () => {
+    const edge = await startEdge({ decide: () => ({ status: 401 }) });
+    const client = createClient(
+      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'old' })]),
+      {
+        logger: captureLogger().logger,
+      },
+    );
+    try {
+      const port = (await client.listen()).listeners[0]?.port ?? 0;
+      const beats = await connectBeats(port);
+      await beats.closed;
+      assert.equal(beats.received().length, 0);
+      assert.equal(edge.requests.length, 1);
+    } finally {
+      await client.close();
+      await edge.close();
+    }
+  });
+});

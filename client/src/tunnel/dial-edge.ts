@@ -44,7 +44,14 @@ export function createEdgeDialer(options: EdgeDialerOptions) {
           ...(options.ca ? { ca: options.ca } : {}),
         });
       } catch (error) {
-        if (error instanceof HandshakeError && error.status === 401 && attempt === 1) {
+        // A static token cannot be refreshed: asking again would send the same refused token.
+        const refreshable = options.tokens.kind !== 'static';
+        if (
+          error instanceof HandshakeError &&
+          error.status === 401 &&
+          attempt === 1 &&
+          refreshable
+        ) {
           options.onRefresh?.();
           options.tokens.invalidate(token);
           continue;
