@@ -1,0 +1,96 @@
+/** The issue's targets, checked against one run's figures. */
+import type { BenchResults } from './results.ts';
+
+export interface TargetCheck {
+  name: string;
+  /** Human-readable goal, for example "≥ 0.95". */
+  goal: string;
+  value: number | null;
+  unit: string;
+  pass: boolean | null;
+  note?: string;
+}
+
+function check(
+  name: string,
+  goal: string,
+  value: number | undefined,
+  unit: string,
+  ok: (v: number) => boolean,
+  note?: string,
+): TargetCheck {
+  const known = value !== undefined && Number.isFinite(value);
+  return {
+    name,
+    goal,
+    value: known ? value : null,
+    unit,
+    pass: known ? ok(value) : null,
+    ...(note ? { note } : {}),
+  };
+}
+
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const { throughput, latency, scale, edge, peer } = results.cases;
+  const byConfig = (name: string) =>
+    Array.isArray(throughput) ? throughput.find((r) => r.config.name === name) : undefined;
+  checks.push(
+    check(
+      'tunnel/direct events/s, Filebeat defaults',
+      '≥ 0.95',
+      byConfig('filebeat-defaults')?.ratio,
+      '×',
+      (v) => v >= 0.95,
+    ),
+    check(
+      'tunnel/direct events/s, uncompressed',
+      '≥ 0.90',
+      byConfig('uncompressed')?.ratio,
+      '×',
+      (v) => v >= 0.9,
+    ),
+  );
+  const lat = latency && 'addedP50Ms' in latency ? latency : undefined;
+  checks.push(check('added ack latency p50', '≤ 1 ms', lat?.addedP50Ms, 'ms', (v) => v <= 1));
+  const sc = scale && 'tunnels' in scale ? scale : undefined;
+  checks.push(
+    check(
+      'unwrapper memory per idle tunnel',
+      '≤ 16 KiB at 10,000',
+      sc?.unwrapperKiBPerTunnel,
+      'KiB',
+      (v) => v <= 16,
+      sc && sc.tunnels !== 10_000
+        ? `measured at ${sc.tunnels} tunnels (--full for 10,000)`
+        : undefined,
+    ),
+  );
+  const ed = edge && 'verify' in edge ? edge : undefined;
+  for (const alg of ['ES256', 'EdDSA', 'RS256']) {
+    checks.push(
+      check(
+        `JWT verification in workerd, ${alg}`,
+        '≤ 0.2 ms',
+        ed?.verify[alg]?.verifyMs,
+        'ms',
+        (v) => v <= 0.2,
+      ),
+    );
+  }
+  const peers = Array.isArray(peer) ? peer : [];
+  for (const name of ['filebeat-defaults', 'uncompressed']) {
+    const row = peers.find((p) => p.config === name);
+    checks.push(
+      check(
+        `unwrapper/websockify capacity, ${name}`,
+        '≥ 3×',
+        row?.capacityRatio,
+        '×',
+        (v) => v >= 3,
+        'wire MB per bridge CPU second',
+      ),
+    );
+  }
+  return checks;
+}
