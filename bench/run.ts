@@ -127,6 +127,7 @@ async function main(): Promise<number> {
         results.cases.throughput = await measureThroughput(chain, {
           events: sizes.throughputEvents,
           repeats: sizes.throughputRepeats,
+          warmUp: mode !== 'smoke',
           log,
         }).catch(errorOf);
       }
@@ -185,6 +186,7 @@ async function main(): Promise<number> {
           results.cases.peer = await measurePeer(chain, stamp, {
             events: sizes.peerEvents,
             repeats: sizes.peerRepeats,
+            warmUp: mode !== 'smoke',
             log,
           }).catch(errorOf);
         }

@@ -59,7 +59,7 @@ async function listening(port: number, child: ChildProcess): Promise<void> {
 export async function measurePeer(
   chain: Chain,
   stamp: AssertionStamp,
-  options: { events: number; repeats: number; log: (line: string) => void },
+  options: { events: number; repeats: number; warmUp: boolean; log: (line: string) => void },
 ): Promise<PeerResult[]> {
   const port = await freePort();
   const websockify = spawn(
@@ -79,7 +79,7 @@ export async function measurePeer(
     await listening(port, websockify);
     for (const config of THROUGHPUT_CONFIGS) {
       const samples = { unwrapper: [] as number[][], websockify: [] as number[][] };
-      for (let i = 0; i < options.repeats + 1; i += 1) {
+      for (let i = options.warmUp ? 0 : 1; i < options.repeats + 1; i += 1) {
         const order =
           i % 2 === 0
             ? (['unwrapper', 'websockify'] as const)

@@ -113,14 +113,16 @@ function summarise(samples: Sample[], events: number): PathFigures {
 
 export async function measureThroughput(
   chain: Chain,
-  options: { events: number; repeats: number; log: (line: string) => void },
+  options: { events: number; repeats: number; warmUp: boolean; log: (line: string) => void },
 ): Promise<ThroughputResult[]> {
   const results: ThroughputResult[] = [];
   for (const config of THROUGHPUT_CONFIGS) {
     // A short warm-up on both paths: JIT, token fetch, first connection.
-    const warm = Math.min(options.events, 20_000);
-    await runOnce(chain, config, warm, false);
-    await runOnce(chain, config, warm, true);
+    if (options.warmUp) {
+      const warm = Math.min(options.events, 20_000);
+      await runOnce(chain, config, warm, false);
+      await runOnce(chain, config, warm, true);
+    }
     const direct: Sample[] = [];
     const tunnel: Sample[] = [];
     for (let i = 0; i < options.repeats; i += 1) {
