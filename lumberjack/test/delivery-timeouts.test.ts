@@ -35,18 +35,21 @@ async function run(keepAliveIntervalMs: number, timeoutMs: number, firstBatchMs:
 
 describe('sender timeouts and receiver keep-alives', { timeout: 60_000 }, () => {
   it('resends after an ack is held past the timeout with keep-alives off', async () => {
-    const { result, report } = await run(0, 300, 1500);
+    const { result, report } = await run(0, 400, 2000);
     assert.equal(result.acked, count);
     assert.ok(result.connections >= 2, 'the sender timed out and reconnected');
     assert.ok(result.resends > 0);
     assert.deepEqual(report.missing, []);
     assert.equal(report.unexpected, 0);
     assert.ok(report.duplicates > 0, 'the held window arrived twice');
-    assert.ok(report.duplicates <= 3 * batchSize, `duplicates ${report.duplicates}`);
+    // Each failure duplicates at most the windows in flight (a loaded machine may time out twice).
+    const bound = (result.connections - 1) * 3 * batchSize;
+    assert.ok(report.duplicates <= bound, `duplicates ${report.duplicates} > ${bound}`);
   });
 
   it('keeps waiting without resending while keep-alives arrive for a slow batch', async () => {
-    const { result, report } = await run(50, 500, 1500);
+    // Keep-alives every 50 ms against a 1 s timeout: only a stall of the whole process could fail it.
+    const { result, report } = await run(50, 1000, 2500);
     assert.equal(result.acked, count);
     assert.equal(result.connections, 1);
     assert.equal(result.resends, 0);
