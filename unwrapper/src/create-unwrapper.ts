@@ -108,6 +108,7 @@ export function createUnwrapper(options: UnwrapperOptions) {
       peakClientBuffered: 0,
       clientPauses: 0,
       upstreamPauses: 0,
+      pingsSkipped: 0,
     };
     metrics.upgrades.inc({ result: 'accepted' });
     metrics.tunnelsActive.inc();

@@ -36,6 +36,8 @@ describe('backpressure', () => {
       upstreams: [{ host: '127.0.0.1', port: upstream.port }],
       highWaterMarkBytes: HIGH_WATER,
       maxPayloadBytes: MAX_PAYLOAD,
+      // Short, so the stalled phase spans several intervals: a slow Logstash is not a dead client.
+      pingIntervalMs: 100,
     });
   });
   after(async () => {
@@ -56,6 +58,7 @@ describe('backpressure', () => {
     const [tunnel] = harness.unwrapper.tunnels;
     assert.ok(tunnel);
     await waitFor(() => tunnel.readingClientPaused, 'the unwrapper to stop reading the client');
+    await waitFor(() => tunnel.stats.pingsSkipped >= 3, 'three heartbeat intervals while paused');
 
     const replies: Buffer[] = [];
     ws.on('message', (data: Buffer) => replies.push(data));
@@ -91,7 +94,14 @@ describe('backpressure', () => {
     await waitFor(() => harness.unwrapper.tunnels.length === 0, 'tunnel finished');
   });
 
-  it('a client that stops reading pauses the upstream and stays bounded', async () => {
+  it('a client that stops reading pauses the upstream and stays bounded', async (t) => {
+    // Default heartbeat: a client that reads nothing for two intervals is rightly taken for dead.
+    const harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+      highWaterMarkBytes: HIGH_WATER,
+      maxPayloadBytes: MAX_PAYLOAD,
+    });
+    t.after(() => harness.unwrapper.close());
     const ws = await openTunnel(harness.url, { subject: 'slow-reader' });
     const logstash = await upstream.nextSocket();
     ws.pause();

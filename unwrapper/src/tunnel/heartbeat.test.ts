@@ -20,6 +20,26 @@ describe('heartbeat', () => {
     assert.equal(pings, 2);
   });
 
+  it('does not count intervals while the peer is not being read', () => {
+    let paused = false;
+    let timedOut = false;
+    const heartbeat = createHeartbeat({
+      intervalMs: 0,
+      ping: () => {},
+      onTimeout: () => (timedOut = true),
+      skip: () => paused,
+    });
+    heartbeat.tick();
+    paused = true;
+    for (let i = 0; i < 10; i++) heartbeat.tick();
+    paused = false;
+    heartbeat.tick();
+    heartbeat.tick();
+    assert.equal(timedOut, false);
+    heartbeat.tick();
+    assert.equal(timedOut, true);
+  });
+
   it('a pong resets the count', () => {
     let timedOut = false;
     const heartbeat = createHeartbeat({

@@ -8,6 +8,12 @@ export interface HeartbeatOptions {
   onTimeout: () => void;
   /** Pongs that may be missed before giving up; 2 per DESIGN.md §5. */
   maxMissed?: number;
+  /**
+   * True while we are not reading the peer (backpressure from Logstash): its pongs wait unread in
+   * the socket, so silence proves nothing and the interval is skipped rather than counted.
+   */
+  skip?: () => boolean;
+  onSkip?: () => void;
 }
 
 export function createHeartbeat(options: HeartbeatOptions) {
@@ -17,6 +23,12 @@ export function createHeartbeat(options: HeartbeatOptions) {
   let timer: NodeJS.Timeout | undefined;
 
   function tick() {
+    if (options.skip?.()) {
+      awaiting = false;
+      missed = 0;
+      options.onSkip?.();
+      return;
+    }
     if (awaiting) missed++;
     if (missed >= maxMissed) {
       stop();

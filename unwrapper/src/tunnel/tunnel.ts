@@ -26,6 +26,8 @@ export interface TunnelStats {
   /** Times the client was paused because Logstash did not keep up, and the reverse. */
   clientPauses: number;
   upstreamPauses: number;
+  /** Heartbeat intervals skipped because the client was not being read. */
+  pingsSkipped: number;
 }
 
 export interface TunnelResult {
@@ -67,6 +69,8 @@ export function createTunnel(options: TunnelOptions) {
   const heartbeat = createHeartbeat({
     intervalMs: options.pingIntervalMs,
     ping: () => ws.ping(),
+    skip: () => ws.isPaused,
+    onSkip: () => stats.pingsSkipped++,
     onTimeout: () => {
       // No close frame: the path is dead. 1006 is what the client's side will report too.
       ws.terminate();
@@ -117,6 +121,9 @@ export function createTunnel(options: TunnelOptions) {
     'message',
     guard(function wsOnMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
       if (closing) return;
+      // Data proves the path alive as well as a pong does; a pong queued behind a large upload
+      // must not get a working tunnel killed.
+      heartbeat.alive();
       if (!isBinary) {
         close('unwrapper', CloseCode.UNSUPPORTED_DATA, 'text frames are not accepted');
         return;
