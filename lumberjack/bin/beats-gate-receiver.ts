@@ -55,7 +55,8 @@ const program = new Command()
   .addOption(
     new Option('--log-level <level>', 'pino log level')
       .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
+      .default('info')
+      .env('LOG_LEVEL'),
   )
   .addHelpText(
     'after',
