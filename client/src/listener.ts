@@ -59,7 +59,10 @@ export function createListener(settings: ListenerSettings) {
   );
   // Node resets connections over the limit itself; 'drop' only lets us count them.
   server.maxConnections = settings.maxConnections;
-  server.on('drop', () => metrics.refused.inc({ ...labels, reason: 'capacity' }));
+  server.on('drop', () => {
+    metrics.refused.inc({ ...labels, reason: 'capacity' });
+    logger.warn({ event: 'connection_refused', listener: config.name, reason: 'capacity' });
+  });
   const dial = createEdgeDialer({
     url: config.url,
     headers: config.headers,
@@ -148,6 +151,7 @@ export function createListener(settings: ListenerSettings) {
       socket.off('close', abort);
     }
     if (closing || socket.destroyed) {
+      ws.on('error', () => {}); // the tunnel that would have listened never starts
       ws.close(CloseCode.GOING_AWAY, closing ? 'client shutting down' : 'beats connection closed');
       socket.destroy();
       return;

@@ -190,3 +190,30 @@ describe('client lifecycle', () => {
     }
   });
 });
+
+describe('capacity', () => {
+  it('resets connections beyond maxConnections and logs them', async () => {
+    const edge = await startEdge();
+    const logs = captureLogger();
+    const client = createClient(
+      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'a' })], {
+        maxConnections: 1,
+      }),
+      { logger: logs.logger },
+    );
+    try {
+      const port = (await client.listen()).listeners[0]?.port ?? 0;
+      const first = await connectBeats(port);
+      first.socket.write('one');
+      await waitFor(() => first.received().toString() === 'one', 'first tunnel');
+      const second = await connectBeats(port);
+      await second.closed;
+      assert.equal(second.received().length, 0);
+      await waitFor(() => logs.events.some((e) => e.reason === 'capacity'), 'capacity log');
+      first.socket.destroy();
+    } finally {
+      await client.close();
+      await edge.close();
+    }
+  });
+});
