@@ -55,7 +55,7 @@ function canConnect(host: string, port: number): Promise<boolean> {
 }
 
 /** Waits until every port of the part accepts connections; fails if the process exits first. */
-export async function waitReady(part: RunningPart, timeoutMs = 30_000): Promise<void> {
+export async function waitReady(part: RunningPart, timeoutMs = 60_000): Promise<void> {
   let exitedWith: number | NodeJS.Signals | undefined;
   void part.exited.then((code) => (exitedWith = code));
   const deadline = Date.now() + timeoutMs;
