@@ -97,7 +97,10 @@ describe('edge tunnel: accepted upgrades', () => {
     assert.equal(status, 101);
     const seen = harness.origin.upgrades[before];
     assert.ok(seen);
-    const verify = createAssertionVerifier({ keys: harness.assertionKeys });
+    const verify = createAssertionVerifier({
+      keys: harness.assertionKeys,
+      bindToWebSocketKey: true,
+    });
     const identity = await verify(seen[ASSERTION_HEADER] as string, key);
     assert.equal(identity.subject, 'device-1');
     assert.equal(identity.kid, 'edge-1');
