@@ -68,7 +68,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('commands', { timeout: 60_000 }, () => {
+// Generous: each spawn starts a Node process, seconds apiece on a loaded CI machine.
+describe('commands', { timeout: 240_000 }, () => {
   it('print complete --help and exit 0', async () => {
     const receiver = await runToEnd(receiverBin, ['--help']);
     assert.equal(receiver.code, 0);
@@ -219,17 +220,20 @@ describe('commands', { timeout: 60_000 }, () => {
   });
 
   it('both commands exit 2 on bad arguments, naming the problem', async () => {
-    const badPort = await runToEnd(receiverBin, ['--port', 'http']);
+    const [badPort, tls, target, level] = await Promise.all([
+      runToEnd(receiverBin, ['--port', 'http']),
+      runToEnd(receiverBin, ['--port', '0', '--verify-clients']),
+      runToEnd(sendBin, ['--count', '1', 'nowhere']),
+      runToEnd(sendBin, ['--compression', '12', '127.0.0.1:1']),
+    ]);
     assert.equal(badPort.code, 2);
     assert.match(badPort.stderr, /--port.*expected an integer/);
-    const tls = await runToEnd(receiverBin, ['--port', '0', '--verify-clients']);
     assert.equal(tls.code, 2);
     assert.match(tls.stderr, /--verify-clients needs/);
-    const target = await runToEnd(sendBin, ['--count', '1', 'nowhere']);
     assert.equal(target.code, 2);
     assert.match(target.stderr, /expected host:port/);
-    const level = await runToEnd(sendBin, ['--compression', '12', '127.0.0.1:1']);
     assert.equal(level.code, 2);
+    assert.match(level.stderr, /--compression/);
   });
 
   it('beats-gate-receiver exits 1 when the port is taken', async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkDelivery, createReceiver, createSender, generateEvents } from '../src/index.ts';
 import { createSeqSink } from './delivery-support.ts';
 
-describe('sender inputs', { timeout: 30_000 }, () => {
+describe('sender inputs', { timeout: 120_000 }, () => {
   const seqSink = createSeqSink();
   const receiver = createReceiver({ port: 0, sink: seqSink.sink });
   let port = 0;

@@ -50,7 +50,7 @@ const fast = { backoffInitialMs: 5, backoffMaxMs: 20, maxAttempts: 10 };
 const eventSeqs = (frames: Frame[]) =>
   frames.slice(1).map((f) => (f.type === 'json' ? [f.seq, f.event.seq] : []));
 
-describe('sender with partial and invalid acks', { timeout: 30_000 }, () => {
+describe('sender with partial and invalid acks', { timeout: 120_000 }, () => {
   it('resends only the unacknowledged rest of a partially acked window, renumbered from 1', async () => {
     const scripted = await startScripted((connection, frames) =>
       connection === 0
@@ -130,7 +130,7 @@ describe('sender with partial and invalid acks', { timeout: 30_000 }, () => {
   });
 });
 
-describe('sender giving up and closing', { timeout: 30_000 }, () => {
+describe('sender giving up and closing', { timeout: 120_000 }, () => {
   it('gives up after maxAttempts failed connection attempts', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

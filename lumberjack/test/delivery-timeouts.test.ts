@@ -33,7 +33,7 @@ async function run(keepAliveIntervalMs: number, timeoutMs: number, firstBatchMs:
   return { result, report: checkDelivery({ runId, count }, seqSink.received()) };
 }
 
-describe('sender timeouts and receiver keep-alives', { timeout: 60_000 }, () => {
+describe('sender timeouts and receiver keep-alives', { timeout: 120_000 }, () => {
   it('resends after an ack is held past the timeout with keep-alives off', async () => {
     const { result, report } = await run(0, 400, 2000);
     assert.equal(result.acked, count);

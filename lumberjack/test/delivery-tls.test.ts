@@ -32,7 +32,7 @@ async function startTlsReceiver(): Promise<{
   return { port, seqSink };
 }
 
-describe('sender over TLS with a client certificate', { timeout: 30_000 }, () => {
+describe('sender over TLS with a client certificate', { timeout: 120_000 }, () => {
   it('delivers every event to a receiver that verifies clients', async () => {
     const { port, seqSink } = await startTlsReceiver();
     const sender = createSender({

@@ -14,7 +14,7 @@ after(async () => {
 
 const fast: Partial<SenderOptions> = { backoffInitialMs: 10, backoffMaxMs: 100, maxAttempts: 50 };
 
-describe('sender against receiver', { timeout: 120_000 }, () => {
+describe('sender against receiver', { timeout: 300_000 }, () => {
   it('delivers 1,000,000 events at compression 3 with none lost', async () => {
     const seqSink = createSeqSink();
     const receiver = createReceiver({ port: 0, sink: seqSink.sink });

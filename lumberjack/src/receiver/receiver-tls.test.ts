@@ -49,7 +49,7 @@ function refused(port: number, client?: 'rogue'): Promise<string> {
   });
 }
 
-describe('receiver over TLS with client certificates', { timeout: 20_000 }, () => {
+describe('receiver over TLS with client certificates', { timeout: 60_000 }, () => {
   const memory = createMemorySink();
   const logger = createListLogger();
   const receiver = createReceiver({

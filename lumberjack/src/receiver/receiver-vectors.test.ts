@@ -14,7 +14,7 @@ const cases = [
   { name: 'v2-zlib3-3x2048', events: 6144 },
 ];
 
-describe('receiver against the recorded Filebeat conversations', { timeout: 20_000 }, () => {
+describe('receiver against the recorded Filebeat conversations', { timeout: 60_000 }, () => {
   const memory = createMemorySink();
   const receiver = createReceiver({ port: 0, sink: memory.sink });
   let port = 0;

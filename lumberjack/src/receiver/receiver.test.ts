@@ -27,7 +27,7 @@ async function start(options: ReceiverOptions): Promise<number> {
   return (await receiver.listen()).port;
 }
 
-describe('receiver acknowledgements', { timeout: 20_000 }, () => {
+describe('receiver acknowledgements', { timeout: 60_000 }, () => {
   it('acks each complete window with its highest seq, after the sink, in window order', async () => {
     const gated = createGatedSink();
     const port = await start({ port: 0, sink: gated.sink });
@@ -103,7 +103,7 @@ describe('receiver acknowledgements', { timeout: 20_000 }, () => {
   });
 });
 
-describe('receiver keep-alives and idle connections', { timeout: 20_000 }, () => {
+describe('receiver keep-alives and idle connections', { timeout: 60_000 }, () => {
   it('sends 2A 0 keep-alives while a batch waits in the sink, then the ack', async () => {
     const gated = createGatedSink();
     const port = await start({ port: 0, sink: gated.sink, keepAliveIntervalMs: 20 });
@@ -158,7 +158,7 @@ describe('receiver keep-alives and idle connections', { timeout: 20_000 }, () =>
   });
 });
 
-describe('receiver failures close without ack', { timeout: 20_000 }, () => {
+describe('receiver failures close without ack', { timeout: 60_000 }, () => {
   it('closes on a decode error, logging its code, without acking the window', async () => {
     const logger = createListLogger();
     const memory = createMemorySink();
@@ -216,7 +216,7 @@ describe('receiver failures close without ack', { timeout: 20_000 }, () => {
   });
 });
 
-describe('receiver backpressure', { timeout: 20_000 }, () => {
+describe('receiver backpressure', { timeout: 60_000 }, () => {
   it('keeps acks in order while reading is paused and resumed', async () => {
     const gated = createGatedSink();
     const logger = createListLogger();

@@ -1,8 +1,7 @@
-import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { Logger } from '../receiver/types.ts';
 import { createBackoff } from './backoff.ts';
+import { dial } from './dial.ts';
 import { SenderError, errorCode } from './errors.ts';
 import type { Session, SessionState } from './session.ts';
 import { startSession } from './session.ts';
@@ -26,61 +25,6 @@ export function createSender(options: SenderOptions): Sender {
 
   function closedError(): SenderError {
     return new SenderError('ERR_LJ_SENDER_CLOSED', 'the sender was closed');
-  }
-
-  function connect(): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const { tls } = options;
-      const s = tls
-        ? tlsConnect({
-            host: options.host,
-            port: options.port,
-            ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-            ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
-            ...(tls.key !== undefined ? { key: tls.key } : {}),
-            ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
-            rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          })
-        : netConnect({ host: options.host, port: options.port });
-      socket = s;
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(
-          new SenderError('ERR_LJ_SENDER_TIMEOUT', `dial timed out after ${settings.timeoutMs} ms`),
-        );
-      }, settings.timeoutMs);
-      const onError = (err: NodeJS.ErrnoException): void => {
-        clearTimeout(timer);
-        s.destroy();
-        reject(
-          new SenderError(
-            'ERR_LJ_SENDER_CONNECT_FAILED',
-            `connect to ${options.host}:${options.port} failed: ${err.code ?? err.message}`,
-            { cause: err },
-          ),
-        );
-      };
-      s.once('error', onError);
-      // close() destroys a socket still connecting: that emits 'close' but no 'error'.
-      const onClose = (): void => {
-        clearTimeout(timer);
-        reject(
-          closed
-            ? closedError()
-            : new SenderError(
-                'ERR_LJ_SENDER_CONNECT_FAILED',
-                'the connection closed while connecting',
-              ),
-        );
-      };
-      s.once('close', onClose);
-      s.once(tls ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        s.off('error', onError);
-        s.off('close', onClose);
-        resolve(s);
-      });
-    });
   }
 
   function sleep(ms: number): Promise<void> {
@@ -121,7 +65,9 @@ export function createSender(options: SenderOptions): Sender {
     for (;;) {
       if (closed) throw withResult(closedError());
       try {
-        const s = await connect();
+        const attempt = dial(options, settings.timeoutMs);
+        socket = attempt.socket;
+        const s = await attempt.connected;
         if (closed) {
           s.destroy();
           throw closedError();
