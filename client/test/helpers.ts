@@ -203,7 +203,7 @@ export async function connectBeats(
 }
 
 /** Polls a condition on the event loop, bounded in tries; for state reached by socket I/O. */
-export async function waitFor(condition: () => boolean, what: string, tries = 500): Promise<void> {
+export async function waitFor(condition: () => boolean, what: string, tries = 1000): Promise<void> {
   for (let i = 0; i < tries; i++) {
     if (condition()) return;
     await new Promise((done) => setTimeout(done, 10));
