@@ -41,8 +41,18 @@ export interface UpgradeHandlerDeps {
   ) => void;
 }
 
+function pathOf(request: IncomingMessage): string {
+  try {
+    return new URL(request.url ?? '/', 'http://unwrapper').pathname;
+  } catch (error) {
+    throw new UpgradeRefusal('bad_handshake', 'request target is not a valid URL', {
+      cause: error,
+    });
+  }
+}
+
 function checkHandshake(request: IncomingMessage) {
-  const path = new URL(request.url ?? '/', 'http://unwrapper').pathname;
+  const path = pathOf(request);
   if (path !== TUNNEL_PATH)
     throw new UpgradeRefusal('not_found', `no tunnel at ${path.slice(0, 100)}`);
   if (request.method !== 'GET') throw new UpgradeRefusal('bad_handshake', 'upgrade must use GET');
