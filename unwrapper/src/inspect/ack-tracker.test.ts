@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deflateSync } from 'node:zlib';
+import { encodeAck } from '@beats-gate/lumberjack';
+import { createAckTracker } from './ack-tracker.ts';
+import { levelFromZlibHeader } from './zlib-level.ts';
+
+describe('ack tracker', () => {
+  it('matches acks to windows in order, ignores keep-alives and partial acks', () => {
+    let clock = 1000;
+    const tracker = createAckTracker(() => clock);
+    tracker.sent(2048, 2048);
+    clock += 5;
+    tracker.sent(2048, 2048);
+    tracker.sent(10, 10);
+    assert.equal(tracker.inFlight, 3);
+    const bytes = Buffer.concat([encodeAck(0), encodeAck(1000), encodeAck(2048)]);
+    clock += 10;
+    // Split inside a frame: acks straddle TCP reads too.
+    assert.deepEqual(tracker.observe(bytes.subarray(0, 9)), []);
+    assert.deepEqual(tracker.observe(bytes.subarray(9)), [{ events: 2048, latencyMs: 15 }]);
+    assert.equal(tracker.inFlight, 2);
+    // A cumulative ack of the last window covers the one before.
+    assert.equal(tracker.observe(encodeAck(10)).length, 2);
+    assert.equal(tracker.inFlight, 0);
+    assert.equal(tracker.acked, 3);
+  });
+
+  it('gives up on bytes that are not acks', () => {
+    const tracker = createAckTracker();
+    tracker.sent(1, 1);
+    assert.deepEqual(tracker.observe(Buffer.from('HTTP/1.1 400')), []);
+    assert.equal(tracker.lost, true);
+    assert.deepEqual(tracker.observe(encodeAck(1)), []);
+  });
+});
+
+describe('zlib level', () => {
+  it('maps each level to one of the same FLEVEL band, 0 to 0', () => {
+    const content = Buffer.from('x'.repeat(1000));
+    const band = (level: number) => (level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3);
+    for (let level = 0; level <= 9; level++) {
+      const z = deflateSync(content, { level });
+      const chosen = levelFromZlibHeader([z[0]!, z[1]!, z[2]!]);
+      assert.equal(band(chosen), band(level), `level ${level} -> ${chosen}`);
+      if (level === 0) assert.equal(chosen, 0);
+    }
+    assert.equal(levelFromZlibHeader([0x78, 0x5e, 0]), 3);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Follows Logstash's acks for the windows forwarded on one tunnel, reading the Logstash→Beat bytes
+ * as they pass (they are forwarded untouched by the tunnel, promptly, whatever happens here).
+ * Logstash acks each window once, with its highest sequence number; `A 0` is a keep-alive. An ack
+ * that matches no window in flight is a partial ack of the oldest one and completes nothing. If
+ * the bytes stop looking like acks, tracking gives up (`lost`) rather than guess: a drain then
+ * waits for its grace period instead of trusting a count it cannot read.
+ */
+import { createDecoder } from '@beats-gate/lumberjack';
+
+interface InFlight {
+  readonly highestSeq: number;
+  readonly events: number;
+  readonly sentAt: number;
+}
+
+export interface AckedWindow {
+  readonly events: number;
+  readonly latencyMs: number;
+}
+
+export function createAckTracker(now: () => number = Date.now) {
+  // Acks are 6-byte frames; anything bigger from Logstash means it is not speaking Lumberjack.
+  const decoder = createDecoder({ maxFrameBytes: 64, maxWindowSize: 1 });
+  const inFlight: InFlight[] = [];
+  let lost = false;
+  let acked = 0;
+
+  return {
+    /** A window (with events) was written to Logstash. */
+    sent(highestSeq: number, events: number) {
+      inFlight.push({ highestSeq, events, sentAt: now() });
+    },
+    /** Bytes from Logstash; returns the windows they acknowledged, oldest first. */
+    observe(chunk: Buffer): AckedWindow[] {
+      if (lost) return [];
+      const done: AckedWindow[] = [];
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        lost = true;
+        return done;
+      }
+      for (const frame of frames) {
+        if (frame.type !== 'ack') {
+          lost = true;
+          return done;
+        }
+        if (frame.seq === 0) continue;
+        const index = inFlight.findIndex((w) => w.highestSeq === frame.seq);
+        if (index < 0) continue;
+        // Acks are cumulative: one for a later window covers the ones before it.
+        const at = now();
+        for (const window of inFlight.splice(0, index + 1)) {
+          acked++;
+          done.push({ events: window.events, latencyMs: at - window.sentAt });
+        }
+      }
+      return done;
+    },
+    /** Windows written and not yet acknowledged. */
+    get inFlight() {
+      return inFlight.length;
+    },
+    get acked() {
+      return acked;
+    },
+    /** True once the upstream bytes could not be read as acks. */
+    get lost() {
+      return lost;
+    },
+  };
+}
+
+export type AckTracker = ReturnType<typeof createAckTracker>;

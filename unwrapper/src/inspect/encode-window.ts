@@ -1,0 +1,136 @@
+/**
+ * Turns a complete window into the bytes sent to Logstash. Validate mode sends the window's own
+ * bytes. Stamp mode re-encodes every frame with the identity set, keeping the frame structure:
+ * the same W, the same sequence numbers and event count, a C frame where a C frame came (same
+ * frames inside, level from its zlib header or the configured one), so Logstash acks exactly what
+ * it would have acked and the acks need no mapping. Deflating runs on libuv's thread pool.
+ */
+import {
+  encodeCompressedAsync,
+  encodeData,
+  encodeJson,
+  encodeWindow,
+  type Frame,
+} from '@beats-gate/lumberjack';
+import type { ClaimPolicyMode, ClaimsPolicy } from './claims-policy.ts';
+import { byteAt, type RawFrame } from './frame-splitter.ts';
+import { flattenIdentity, stampDataEvent, type StampIdentity } from './identity-stamp.ts';
+import { InspectError } from './inspect-error.ts';
+import type { JsonStamper } from './json-stamp.ts';
+import type { Window } from './window-reader.ts';
+import { levelFromZlibHeader } from './zlib-level.ts';
+
+const TYPE_COMPRESSED = 0x43;
+
+export interface WindowEncoderOptions {
+  mode: 'validate' | 'stamp';
+  identity: StampIdentity;
+  /** Segments of the stamped field. */
+  field: readonly string[];
+  stamper: JsonStamper;
+  policy?: ClaimsPolicy;
+  policyMode: ClaimPolicyMode;
+  /** Fixed level for re-encoded C frames; from each frame's zlib header when absent. */
+  compressionLevel?: number;
+}
+
+export interface EncodedWindow {
+  /** Events whose fields disagreed with a claim (tagged). */
+  mismatches: number;
+  bytes: Buffer | Promise<Buffer>;
+}
+
+export function createWindowEncoder(options: WindowEncoderOptions) {
+  const { identity, stamper, policy, policyMode } = options;
+  const prefix = options.field.join('.');
+  const plain = Buffer.from(JSON.stringify(identity));
+  const plainFlat = flattenIdentity(prefix, identity);
+  // One stamp per distinct set of disagreeing fields, built when first needed.
+  const tagged = new Map<string, { json: Buffer; flat: Record<string, string> }>();
+  let mismatches = 0;
+
+  function stampFor(event: Record<string, unknown>, seq: number) {
+    const fields = policy ? policy.check(event) : [];
+    if (fields.length === 0) return { json: plain, flat: plainFlat };
+    if (policyMode === 'reject') {
+      throw new InspectError(
+        'ERR_INSPECT_CLAIM_MISMATCH',
+        `event seq ${seq}: ${fields.join(', ')} disagrees with the token's claim`,
+      );
+    }
+    mismatches++;
+    const key = fields.join(',');
+    let stamp = tagged.get(key);
+    if (!stamp) {
+      const withMismatch = { ...identity, mismatch: fields };
+      stamp = {
+        json: Buffer.from(JSON.stringify(withMismatch)),
+        flat: flattenIdentity(prefix, withMismatch),
+      };
+      tagged.set(key, stamp);
+    }
+    return stamp;
+  }
+
+  function encodeFrame(frame: Frame): Buffer {
+    switch (frame.type) {
+      case 'window':
+        return encodeWindow(frame.size, frame.version);
+      case 'json': {
+        const stamp = stampFor(frame.event, frame.seq);
+        return encodeJson(frame.seq, stamper.stamp(frame.payload, stamp.json));
+      }
+      case 'data': {
+        const stamp = stampFor(frame.event, frame.seq);
+        return encodeData(frame.seq, stampDataEvent(frame.event, prefix, stamp.flat));
+      }
+      case 'ack':
+        // The window reader refuses acks from the Beat; reaching this is a bug.
+        throw new InspectError('ERR_INSPECT_INTERNAL', 'an ack frame inside a window');
+    }
+  }
+
+  function levelOf(raw: RawFrame): number {
+    if (options.compressionLevel !== undefined) return options.compressionLevel;
+    const header = [6, 7, 8].filter((at) => at < raw.length).map((at) => byteAt(raw.parts, at));
+    return levelFromZlibHeader(header);
+  }
+
+  function checkOnly(window: Window) {
+    for (const raw of window.frames) {
+      for (const frame of raw.frames) {
+        if (frame.type === 'json' || frame.type === 'data') stampFor(frame.event, frame.seq);
+      }
+    }
+  }
+
+  return {
+    /** Throws InspectError (claims policy 'reject'); the bytes may come later (deflating). */
+    encode(window: Window): EncodedWindow {
+      mismatches = 0;
+      if (options.mode === 'validate') {
+        if (policy) checkOnly(window);
+        const parts = window.frames.flatMap((raw) => raw.parts);
+        return { mismatches, bytes: Buffer.concat(parts, window.wireBytes) };
+      }
+      const pieces: Promise<Buffer>[] = [];
+      const ready: Buffer[] = [];
+      let pending = false;
+      for (const raw of window.frames) {
+        if (raw.type === TYPE_COMPRESSED) {
+          pieces.push(encodeCompressedAsync(raw.frames.map(encodeFrame), levelOf(raw)));
+          pending = true;
+        } else {
+          const bytes = encodeFrame(raw.frames[0]!);
+          ready.push(bytes);
+          pieces.push(Promise.resolve(bytes));
+        }
+      }
+      const found = mismatches;
+      if (!pending) return { mismatches: found, bytes: Buffer.concat(ready) };
+      return { mismatches: found, bytes: Promise.all(pieces).then((done) => Buffer.concat(done)) };
+    },
+  };
+}
+
+export type WindowEncoder = ReturnType<typeof createWindowEncoder>;

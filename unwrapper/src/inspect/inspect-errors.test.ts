@@ -1,0 +1,184 @@
+// Every invalid kind closes with its code and reason, nothing of a bad window is written, and
+// fuzzed garbage never crashes the inspector nor makes it hold more than its limits.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deflateSync } from 'node:zlib';
+import fc from 'fast-check';
+import { encodeAck, encodeCompressed, encodeJson, encodeWindow } from '@beats-gate/lumberjack';
+import { feed, inspectorFor, type RunOptions } from './test-support.ts';
+
+const good = Buffer.concat([encodeWindow(1), encodeJson(1, { a: 1 })]);
+
+function cFrame(payload: Buffer): Buffer {
+  const header = Buffer.from('2C\0\0\0\0', 'latin1');
+  header.writeUInt32BE(payload.length, 2);
+  return Buffer.concat([header, payload]);
+}
+
+const CASES: [string, Buffer, string, number, RegExp, RunOptions?][] = [
+  ['HTTP bytes', Buffer.from('GET / HTTP/1.1\r\n'), 'ERR_LJ_BAD_VERSION', 1003, /version byte/],
+  ['unknown frame', Buffer.from('2X'), 'ERR_LJ_UNKNOWN_FRAME', 1003, /unknown frame type/],
+  [
+    'oversized frame',
+    Buffer.from('324a0000000100100001', 'hex'),
+    'ERR_LJ_FRAME_TOO_LARGE',
+    1009,
+    /over maxFrameBytes/,
+    { limits: { maxFrameBytes: 1 << 20 } },
+  ],
+  [
+    'window over the limit',
+    encodeWindow(5000),
+    'ERR_LJ_WINDOW_TOO_LARGE',
+    1009,
+    /maxWindowSize \(4096\)/,
+    { limits: { maxWindowSize: 4096 } },
+  ],
+  [
+    'zip bomb',
+    Buffer.concat([encodeWindow(1), cFrame(deflateSync(Buffer.alloc(8 << 20)))]),
+    'ERR_LJ_DECOMPRESSED_TOO_LARGE',
+    1009,
+    /inflates past/,
+    { limits: { maxDecompressedBytes: 1 << 20 } },
+  ],
+  [
+    'window bytes over the limit',
+    Buffer.concat([
+      encodeWindow(3),
+      encodeJson(1, { p: 'x'.repeat(600) }),
+      encodeJson(2, { p: 'y'.repeat(600) }),
+    ]),
+    'ERR_INSPECT_WINDOW_BYTES',
+    1009,
+    /inspectMaxWindowBytes \(1000\)/,
+    { limits: { maxWindowBytes: 1000 } },
+  ],
+  [
+    'invalid JSON',
+    Buffer.concat([encodeWindow(1), encodeJson(1, '{"a":')]),
+    'ERR_LJ_INVALID_JSON',
+    1002,
+    /not valid JSON/,
+  ],
+  [
+    'bad zlib',
+    Buffer.concat([encodeWindow(1), cFrame(Buffer.from('nonsense'))]),
+    'ERR_LJ_BAD_COMPRESSION',
+    1002,
+    /zlib/,
+  ],
+  [
+    'event outside a window',
+    encodeJson(1, { a: 1 }),
+    'ERR_INSPECT_NO_WINDOW',
+    1002,
+    /outside a window/,
+  ],
+  ['ack from the Beat', encodeAck(1), 'ERR_INSPECT_UNEXPECTED_ACK', 1002, /ack frame/],
+  [
+    'W before the window is complete',
+    Buffer.concat([encodeWindow(2), encodeJson(1, { a: 1 }), encodeWindow(1)]),
+    'ERR_INSPECT_WINDOW_INCOMPLETE',
+    1002,
+    /after 1 of 2 events/,
+  ],
+  [
+    'C frame spanning two windows',
+    Buffer.concat([encodeWindow(1), encodeCompressed([encodeJson(1, {}), encodeWindow(1)])]),
+    'ERR_INSPECT_FRAME_SPANS_WINDOWS',
+    1003,
+    /end of one window/,
+  ],
+  [
+    'claim mismatch with reject',
+    Buffer.concat([encodeWindow(1), encodeJson(1, { host: { name: 'other' } })]),
+    'ERR_INSPECT_CLAIM_MISMATCH',
+    1008,
+    /host\.name disagrees/,
+    { policyMode: 'reject', checks: [{ field: 'host.name', claim: 'host' }] },
+  ],
+];
+
+describe('invalid streams', () => {
+  for (const [what, bad, code, closeCode, reason, options] of CASES) {
+    for (const mode of ['validate', 'stamp'] as const) {
+      it(`${what} (${mode}): ${code}, close ${closeCode}, no byte of it written`, async () => {
+        const { inspector, written, errors } = inspectorFor({ mode, ...options });
+        await feed(inspector, good, [3]);
+        await feed(inspector, Buffer.concat([bad, good]), [3, 50, 1 << 20]);
+        assert.equal(errors.length, 1, 'one error');
+        assert.equal(errors[0]!.code, code);
+        assert.equal(errors[0]!.closeCode, closeCode);
+        assert.match(errors[0]!.message, reason);
+        // Only the good window before it went through.
+        assert.equal(written.length, 1);
+        assert.equal(inspector.failed, true);
+      });
+    }
+  }
+
+  it('tags instead of rejecting with policy tag', async () => {
+    const { inspector, written, errors } = inspectorFor({
+      policyMode: 'tag',
+      checks: [
+        { field: 'host.name', claim: 'host' },
+        { field: 'agent.id', claim: 'missing' },
+      ],
+    });
+    const input = Buffer.concat([
+      encodeWindow(3),
+      encodeJson(1, { host: { name: 'other' } }),
+      encodeJson(2, { 'host.name': 'h1' }),
+      encodeJson(3, { agent: { id: 'x' } }),
+    ]);
+    await feed(inspector, input);
+    assert.deepEqual(errors, []);
+    assert.equal(inspector.stats.mismatches, 1);
+    const text = written[0]!.bytes.toString('latin1');
+    assert.equal(text.match(/"mismatch":\["host.name"\]/g)?.length, 1);
+  });
+});
+
+describe('fuzz', () => {
+  const piece = fc.oneof(
+    fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)),
+    fc.constantFrom('2W', '2J', '2C', '1D', '2A').map((s) => Buffer.from(s, 'latin1')),
+    fc
+      .nat({ max: 0xffffffff })
+      .map((n) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255])),
+    fc.nat({ max: 3 }).map((n) => encodeWindow(n)),
+    fc.constant(encodeJson(1, { a: 1 })),
+    fc.constant(encodeCompressed([encodeJson(1, { a: 1 })])),
+  );
+  it('garbage only ever ends in one InspectError, with bounded holding', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('validate' as const, 'stamp' as const),
+        async (pieces, sizes, mode) => {
+          const limits = {
+            maxFrameBytes: 4096,
+            maxWindowBytes: 8192,
+            maxDecompressedBytes: 1 << 16,
+          };
+          const { inspector, errors } = inspectorFor({ mode, limits });
+          const bytes = Buffer.concat(pieces);
+          let offset = 0;
+          for (let i = 0; offset < bytes.length; i++) {
+            const size = sizes[i % sizes.length]!;
+            inspector.push(bytes.subarray(offset, offset + size));
+            offset += size;
+            assert.ok(inspector.pendingBytes <= 8192 + 4096 + 10, `held ${inspector.pendingBytes}`);
+          }
+          await feed(inspector, Buffer.alloc(0));
+          assert.ok(errors.length <= 1);
+          for (const error of errors)
+            assert.ok([1002, 1003, 1008, 1009].includes(error.closeCode), error.message);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * Writes one member into a JSON event by splicing bytes, never by re-serialising the event: every
+ * other member keeps its exact bytes, so numbers JavaScript cannot hold (64-bit ids), escapes and
+ * key order reach Logstash as the Beat wrote them. The input was already validated by the codec
+ * (JSON.parse accepted it and it is an object), so the scanner below only has to find member
+ * boundaries. Every member with the stamped name is removed at each level of the path, escaped
+ * spellings included, so no parser (first-wins or last-wins) can see a device's copy.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+interface Member {
+  /** Offset of the key's opening quote, of the end of the key, of the value, and its end. */
+  readonly start: number;
+  readonly keyEnd: number;
+  readonly valueStart: number;
+  readonly end: number;
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+function skipSpace(bytes: Buffer, at: number): number {
+  let i = at;
+  while (i < bytes.length && isSpace(bytes[i]!)) i++;
+  return i;
+}
+
+/** `at` is an opening quote; returns the offset after the closing one. */
+function skipString(bytes: Buffer, at: number): number {
+  let from = at + 1;
+  for (;;) {
+    const quote = bytes.indexOf(QUOTE, from);
+    if (quote < 0) throw new SyntaxError('unterminated string');
+    let backslashes = 0;
+    while (bytes[quote - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+/** Returns the offset after the value starting at `at`. */
+function skipValue(bytes: Buffer, at: number): number {
+  const first = bytes[at]!;
+  if (first === QUOTE) return skipString(bytes, at);
+  if (first === OPEN_OBJECT || first === OPEN_ARRAY) {
+    let depth = 0;
+    let i = at;
+    while (i < bytes.length) {
+      const byte = bytes[i]!;
+      if (byte === QUOTE) {
+        i = skipString(bytes, i);
+        continue;
+      }
+      if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) depth++;
+      else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    throw new SyntaxError('unterminated object or array');
+  }
+  // A number, true, false or null: runs until a delimiter.
+  let i = at;
+  while (i < bytes.length) {
+    const byte = bytes[i]!;
+    if (byte === COMMA || byte === CLOSE_OBJECT || byte === CLOSE_ARRAY || isSpace(byte)) break;
+    i++;
+  }
+  return i;
+}
+
+/** Whether the key between `start` and `end` (quotes included) is `name`. */
+function keyIs(bytes: Buffer, member: Member, name: Buffer): boolean {
+  const { start, keyEnd: end } = member;
+  const raw = bytes.subarray(start + 1, end - 1);
+  // Escaped spellings ("\u0040metadata") name the same key; only they need JSON.parse.
+  if (!raw.includes(BACKSLASH)) return raw.equals(name);
+  return JSON.parse(bytes.toString('utf8', start, end)) === name.toString('utf8');
+}
+
+/** The members of the object starting at `at` (an opening brace). */
+function members(bytes: Buffer, at: number): Member[] {
+  const out: Member[] = [];
+  let i = skipSpace(bytes, at + 1);
+  if (bytes[i] === CLOSE_OBJECT) return out;
+  for (;;) {
+    const start = i;
+    const keyEnd = skipString(bytes, start);
+    i = skipSpace(bytes, keyEnd);
+    if (bytes[i] !== COLON) throw new SyntaxError('expected a colon');
+    const valueStart = skipSpace(bytes, i + 1);
+    const end = skipValue(bytes, valueStart);
+    out.push({ start, keyEnd, valueStart, end });
+    i = skipSpace(bytes, end);
+    if (bytes[i] === COMMA) {
+      i = skipSpace(bytes, i + 1);
+      continue;
+    }
+    if (bytes[i] === CLOSE_OBJECT) return out;
+    throw new SyntaxError('expected a comma or a closing brace');
+  }
+}
+
+const OPEN = Buffer.from('{');
+const CLOSE = Buffer.from('}');
+const SEPARATOR = Buffer.from(',');
+
+/** Appends the pieces of the object at `at` with path[depth…] set to `value`. */
+function stampObject(
+  bytes: Buffer | undefined,
+  at: number,
+  path: readonly Buffer[],
+  names: readonly Buffer[],
+  depth: number,
+  value: Buffer,
+  out: Buffer[],
+): void {
+  const list = bytes ? members(bytes, at) : [];
+  const name = names[depth]!;
+  out.push(OPEN, path[depth]!);
+  if (depth === path.length - 1) {
+    out.push(value);
+  } else {
+    // Keep what the Beat put under the parent (Filebeat's [@metadata][beat] names the index);
+    // the last copy is the one JSON parsers keep.
+    const parent = list.findLast(
+      (m) => bytes![m.valueStart] === OPEN_OBJECT && keyIs(bytes!, m, name),
+    );
+    stampObject(
+      parent ? bytes : undefined,
+      parent?.valueStart ?? 0,
+      path,
+      names,
+      depth + 1,
+      value,
+      out,
+    );
+  }
+  for (const member of list) {
+    if (keyIs(bytes!, member, name)) continue;
+    out.push(SEPARATOR, bytes!.subarray(member.start, member.end));
+  }
+  out.push(CLOSE);
+}
+
+export interface JsonStamper {
+  /** The event with the field set to `value` (JSON bytes). Throws SyntaxError on bad JSON. */
+  stamp(payload: Buffer, value: Buffer): Buffer;
+}
+
+export function createJsonStamper(path: readonly string[]): JsonStamper {
+  if (path.length === 0) throw new RangeError('the stamped field path is empty');
+  // `"name":` for each level, encoded once.
+  const keys = path.map((name) => Buffer.from(`${JSON.stringify(name)}:`));
+  const names = path.map((name) => Buffer.from(name, 'utf8'));
+  return {
+    stamp(payload, value) {
+      const at = skipSpace(payload, 0);
+      if (payload[at] !== OPEN_OBJECT) throw new SyntaxError('the event is not a JSON object');
+      const out: Buffer[] = [];
+      stampObject(payload, at, keys, names, 0, value, out);
+      return Buffer.concat(out);
+    },
+  };
+}
