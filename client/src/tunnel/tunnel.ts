@@ -108,12 +108,15 @@ export function createTunnel(options: TunnelOptions): Tunnel {
     missedPongs = lastSign ? 0 : missedPongs + 1;
     lastSign = false;
     if (missedPongs >= 2) {
-      closedBy ??= 'client';
-      closeReason = 'no pong from the edge';
+      if (!closedBy) {
+        closedBy = 'client';
+        closeReason = 'no pong from the edge';
+      }
+      clearInterval(heartbeat);
       ws.terminate();
       return;
     }
-    ws.ping();
+    if (ws.readyState === WebSocket.OPEN) ws.ping();
   }, options.pingIntervalMs);
   heartbeat.unref();
 
