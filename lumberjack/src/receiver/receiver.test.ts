@@ -147,10 +147,18 @@ describe('receiver keep-alives and idle connections', { timeout: 60_000 }, () =>
 
   it('does not close for inactivity while a batch is in the sink', async () => {
     let release: () => void = () => {};
-    const sink = () => new Promise<void>((resolve) => (release = resolve));
+    let entered: () => void = () => {};
+    const inSink = new Promise<void>((resolve) => (entered = resolve));
+    const sink = () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+        entered();
+      });
     const port = await start({ port: 0, sink, inactivityTimeoutMs: 30, keepAliveIntervalMs: 0 });
     const client = await connectRaw(port);
     await client.write(window(1, [1]));
+    // On a loaded machine the window may reach the sink late; the idle periods count from then.
+    await inSink;
     await new Promise((resolve) => setTimeout(resolve, 150)); // several idle periods
     release();
     assert.deepEqual(await client.waitForBytes(6), encodeAck(1));
