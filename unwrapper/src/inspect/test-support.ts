@@ -65,8 +65,10 @@ export async function feed(
     inspector.push(Buffer.from(bytes.subarray(offset, offset + size)));
     offset += size;
   }
-  for (let i = 0; i < 1000 && inspector.queuedWindows > 0; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
+  // Deflating runs on the thread pool; a loaded machine may take a while (bounded: 20 s).
+  const deadline = Date.now() + 20_000;
+  while (inspector.queuedWindows > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
