@@ -206,15 +206,32 @@ export function createUnwrapper(options: UnwrapperOptions) {
     writeRefusal(socket, refusal, config.closeTimeoutMs);
   });
 
+  /** Not ready, refuse upgrades with 503, wait up to graceMs for tunnels, close the rest 1001. */
+  function drain(graceMs: number = config.shutdownGraceMs): Promise<void> {
+    drained ??= shutdown(graceMs);
+    return drained;
+  }
+
+  /** Immediate shutdown: drain without a grace period, or cut a running drain's grace short. */
+  function close(): Promise<void> {
+    const running = drain(0);
+    endGrace?.();
+    return running;
+  }
+
   function readiness(): Readiness {
     const upstreamReachable = pool.reachable;
     return { ready: !draining && upstreamReachable, draining, upstreamReachable };
   }
   const adminServer = createAdminServer({ registry: metrics.registry, readiness });
 
-  function waitForTunnels(deadline: number): Promise<void> {
+  /** Ends the grace period early (a second signal, or close() during a drain). */
+  let endGrace: (() => void) | undefined;
+
+  function waitForTunnels(deadline: number, interruptible = false): Promise<void> {
     return new Promise((resolve) => {
       const finish = () => {
+        if (interruptible) endGrace = undefined;
         clearTimeout(timer);
         tunnelWaiters.delete(done);
         resolve();
@@ -225,6 +242,7 @@ export function createUnwrapper(options: UnwrapperOptions) {
       // The timer ends the wait whatever the clock says (timers may fire a little early).
       const timer = setTimeout(finish, Math.max(0, deadline - now()));
       tunnelWaiters.add(done);
+      if (interruptible) endGrace = finish;
       done();
     });
   }
@@ -233,7 +251,7 @@ export function createUnwrapper(options: UnwrapperOptions) {
     draining = true;
     metrics.draining.set(1);
     logger.info({ event: 'drain_started', tunnels: tunnels.size, graceMs }, 'draining');
-    await waitForTunnels(now() + graceMs);
+    await waitForTunnels(now() + graceMs, true);
     const remaining = tunnels.size;
     for (const tunnel of tunnels) tunnel.shutdown();
     // Each tunnel is closed for good within closeTimeoutMs; the margin covers the close events.
@@ -267,15 +285,8 @@ export function createUnwrapper(options: UnwrapperOptions) {
       logger.info({ event: 'listening', ...addresses, upstreams: pool.snapshot() }, 'listening');
       return { public: addresses.public, admin: addresses.admin };
     },
-    /** Not ready, refuse upgrades with 503, wait up to graceMs for tunnels, close the rest 1001. */
-    drain(graceMs: number = config.shutdownGraceMs): Promise<void> {
-      drained ??= shutdown(graceMs);
-      return drained;
-    },
-    /** Immediate shutdown: drain without a grace period. */
-    close(): Promise<void> {
-      return this.drain(0);
-    },
+    drain,
+    close,
     readiness,
     get draining() {
       return draining;

@@ -70,4 +70,22 @@ describe('drain', () => {
     assert.equal(line?.closedBy, 'unwrapper');
     assert.equal(line?.closeCode, 1001);
   });
+
+  it('close() during a drain cuts the grace period short', async () => {
+    const upstream = await startRawUpstream();
+    upstreams.push(upstream);
+    const harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+    });
+    const ws = await openTunnel(harness.url);
+    const logstash = await upstream.nextSocket();
+    const closing = closed(ws);
+    const upstreamClosed = once(logstash, 'close');
+    const drained = harness.unwrapper.drain(60_000);
+    const { close } = harness.unwrapper;
+    await close();
+    await drained;
+    assert.equal((await closing).code, 1001);
+    await upstreamClosed;
+  });
 });
