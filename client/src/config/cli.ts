@@ -48,18 +48,22 @@ export function createProgram(): Command {
     if (spec.kind === 'headers') option.argParser(collectHeader);
     program.addOption(option);
   }
+  return program;
+}
+
+/** The full --help text: commander's option list plus the environment-only settings and notes. */
+export function helpText(): string {
   const secrets = OPTIONS.filter((spec) => spec.noFlag)
     .map((spec) => `  ${spec.env} (file "${spec.key}"): ${spec.description}`)
     .join('\n');
-  program.addHelpText('after', `\nEnvironment/file only (secrets):\n${secrets}\n${FOOTER}`);
-  return program;
+  return `${createProgram().helpInformation()}\nEnvironment/file only (secrets):\n${secrets}\n${FOOTER}\n`;
 }
 
 /** Parses the command line without exiting or printing: problems are returned to the loader. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const program = createProgram();
   if (argv.includes('-h') || argv.includes('--help')) {
-    return { values: {}, problems: [], helpText: program.helpInformation() };
+    return { values: {}, problems: [], helpText: helpText() };
   }
   if (argv.includes('-V') || argv.includes('--version')) {
     return { values: {}, problems: [], helpText: `${VERSION}\n` };

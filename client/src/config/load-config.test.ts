@@ -229,11 +229,16 @@ describe('loadConfig', () => {
     await assert.rejects(loadConfig(['--help'], {}), (error: unknown) => {
       assert.ok(error instanceof HelpRequested);
       for (const spec of OPTIONS) {
-        assert.ok(error.text.includes(spec.env), `${spec.env} missing from --help`);
+        assert.match(
+          error.text,
+          new RegExp(`\\b${spec.env}\\b`),
+          `${spec.env} missing from --help`,
+        );
         if (!spec.noFlag)
           assert.ok(error.text.includes(spec.flag.split(' ')[0] ?? ''), `${spec.flag} missing`);
       }
       assert.match(error.text, /BEATS_GATE_CONFIG/);
+      assert.match(error.text, /"listeners": \[/, 'the config file example is missing');
       return true;
     });
   });

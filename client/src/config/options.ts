@@ -247,9 +247,15 @@ export const OPTIONS: readonly OptionSpec[] = [
       defaultText: 'false',
     },
   ),
-  spec('logLevel', '--log-level <level>', 'string', 'fatal, error, warn, info, debug or trace', {
-    defaultText: 'info',
-  }),
+  spec(
+    'logLevel',
+    '--log-level <level>',
+    'string',
+    'fatal, error, warn, info, debug, trace or silent',
+    {
+      defaultText: 'info',
+    },
+  ),
 ];
 
 /** Keys that choose where a token comes from; exactly one source per listener. */
