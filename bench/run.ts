@@ -6,7 +6,7 @@
  *   node bench/run.ts            quick mode (a few minutes on 2 cores)
  *   node bench/run.ts --full     the large cases (1,000,000 events, 10,000 tunnels)
  *   node bench/run.ts --smoke    tiny sizes, seconds; for the test that keeps this program working
- *   --only throughput,latency,scale,edge,peer    --out <file.json>
+ *   --only throughput,latency,scale,edge,peer    --out <file.json>    --tunnels <n> (scale size)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -16,8 +16,8 @@ import { measureLatency } from './cases/latency.ts';
 import { measurePeer, websockifyAvailable } from './cases/peer.ts';
 import { measureScale } from './cases/scale.ts';
 import { measureThroughput } from './cases/throughput.ts';
-import { startAssertionStamp } from './lib/assertion-stamp.ts';
 import { startChain } from './lib/chain.ts';
+import { startStampProcess } from './lib/children.ts';
 import { ensureFileLimit } from './lib/limits.ts';
 import { currentLoad, describeMachine } from './lib/machine.ts';
 import type { BenchResults, BenchSizes } from './lib/results.ts';
@@ -68,7 +68,7 @@ const root = resolve(import.meta.dirname, '..');
 
 function usage(problem: string): never {
   process.stderr.write(
-    `${problem}\nusage: node bench/run.ts [--full | --smoke] [--only ${CASES.join(',')}] [--out file.json]\n`,
+    `${problem}\nusage: node bench/run.ts [--full | --smoke] [--only ${CASES.join(',')}] [--tunnels N] [--out file.json]\n`,
   );
   process.exit(2);
 }
@@ -82,6 +82,7 @@ async function main(): Promise<number> {
         smoke: { type: 'boolean', default: false },
         only: { type: 'string' },
         out: { type: 'string' },
+        tunnels: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -99,7 +100,14 @@ async function main(): Promise<number> {
         }),
   );
   const mode: BenchResults['mode'] = values.full ? 'full' : values.smoke ? 'smoke' : 'quick';
-  const sizes = SIZES[mode];
+  const sizes = { ...SIZES[mode] };
+  if (values.tunnels !== undefined) {
+    const tunnels = Number(values.tunnels);
+    if (!Number.isInteger(tunnels) || tunnels < 1 || tunnels > 100_000) {
+      usage(`--tunnels must be an integer from 1 to 100000, got "${values.tunnels}"`);
+    }
+    sizes.scaleTunnels = tunnels;
+  }
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const results: BenchResults = {
@@ -154,20 +162,23 @@ async function main(): Promise<number> {
   if (selected.has('scale') || selected.has('peer')) {
     let limitProblem: string | undefined;
     if (selected.has('scale')) {
-      // Per process: client and unwrapper hold two sockets per tunnel; this process holds the
-      // Beats side and both stamp sockets.
+      // Client, unwrapper and stamp hold two sockets per tunnel, the receiver and this process
+      // (the Beats side) one.
       try {
-        ensureFileLimit(3 * sizes.scaleTunnels + 1024);
+        ensureFileLimit(2 * sizes.scaleTunnels + 256);
       } catch (error) {
         limitProblem = (error as Error).message;
       }
     }
-    const stamp = await startAssertionStamp();
+    const stamp = await startStampProcess();
     const chain = await startChain({
       parts: ['unwrapper', 'client'],
       clientTargetUrl: `ws://127.0.0.1:${stamp.port}/v1/tunnel`,
+    }).catch(async (error: unknown) => {
+      await stamp.close();
+      throw error;
     });
-    stamp.setTarget({ port: chain.ports.unwrapper, assertionKeys: chain.keys.assertionKeys });
+    await stamp.setTarget({ port: chain.ports.unwrapper, assertionKeys: chain.keys.assertionKeys });
     try {
       if (selected.has('scale')) {
         log('scale…');

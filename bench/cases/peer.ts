@@ -86,7 +86,7 @@ export async function measurePeer(
             : (['websockify', 'unwrapper'] as const);
         for (const name of order) {
           const bridge = bridges[name];
-          stamp.setTarget(bridge.target);
+          await stamp.setTarget(bridge.target);
           const before = await chain.receiver.stats();
           const events = i === 0 ? Math.min(20_000, options.events) : options.events;
           const meter = createCpuMeter({ bridge: bridge.pid });

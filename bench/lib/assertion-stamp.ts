@@ -2,7 +2,7 @@
  * A stand-in for the edge where the edge is left out (scale and peer cases): a TCP pass-through
  * that adds a freshly signed edge assertion to each upgrade request, as the edge worker does,
  * then pipes bytes both ways untouched. It verifies no JWT and holds no WebSocket state, so it
- * costs little; it runs inside the benchmark process and its memory is not counted.
+ * costs little; it runs in its own process (procs/stamp.ts) and its memory is not counted.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { ASSERTION_HEADER, createAssertionSigner, parseAssertionKeys } from '@beats-gate/protocol';
@@ -16,7 +16,7 @@ export interface StampTarget {
 export interface AssertionStamp {
   port: number;
   /** Where new connections go from now on. */
-  setTarget(target: StampTarget): void;
+  setTarget(target: StampTarget): void | Promise<void>;
   close(): Promise<void>;
 }
 

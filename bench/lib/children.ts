@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { AssertionStamp, StampTarget } from './assertion-stamp.ts';
 
 const procs = join(import.meta.dirname, '..', 'procs');
 
@@ -110,4 +111,39 @@ export async function runSender(
   const line = output.trim().split('\n').pop() ?? '';
   if (!line) throw new Error(`bench sender printed nothing (exit ${child.exitCode})`);
   return JSON.parse(line) as SenderOutcome;
+}
+
+/** The assertion stamp in its own process (procs/stamp.ts). */
+export async function startStampProcess(): Promise<AssertionStamp & { pid: number }> {
+  const child = spawn(process.execPath, [join(procs, 'stamp.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (line) => waiting.shift()?.(line));
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      waiting.push(resolve);
+      if (child.exitCode !== null) reject(new Error('the stamp process exited'));
+    });
+  const first = nextLine();
+  child.once('exit', (code) => {
+    for (const waiter of waiting.splice(0)) waiter(JSON.stringify({ exited: code }));
+  });
+  const listening = JSON.parse(await first) as { port?: number; exited?: number };
+  if (listening.port === undefined)
+    throw new Error(`the stamp process exited (${listening.exited})`);
+  return {
+    pid: child.pid!,
+    port: listening.port,
+    async setTarget(target: StampTarget) {
+      const answer = nextLine();
+      child.stdin.write(`${JSON.stringify(target)}\n`);
+      if ((await answer) !== 'ok') throw new Error('the stamp process did not take the target');
+    },
+    async close() {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
 }
