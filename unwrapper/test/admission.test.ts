@@ -1,5 +1,8 @@
 // Admission limits and the optional JWT re-check: refusals before any upstream contact.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
@@ -126,5 +129,48 @@ describe('admission', () => {
       assert.equal(await harness.metric('beats_gate_unwrapper_upgrades_total', { result }), 1);
     }
     assert.equal(upstream.sockets.length, 1);
+  });
+
+  it('fetches a remote JWKS, and refuses with 503 when it cannot (never fails open)', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'remote', alg: 'ES256' };
+    const jwksServer = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    jwksServer.listen(0, '127.0.0.1');
+    await once(jwksServer, 'listening');
+    const jwksPort = (jwksServer.address() as AddressInfo).port;
+    const jwt = { issuer: 'iss', audience: 'aud', algorithms: ['ES256'], clockToleranceSeconds: 5 };
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'remote' })
+      .setIssuer('iss')
+      .setAudience('aud')
+      .setSubject('dev')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const headers = { authorization: `Bearer ${token}` };
+
+    const reachable = await setup({
+      jwt: { ...jwt, jwksUrl: `http://127.0.0.1:${jwksPort}/jwks.json` },
+    });
+    const ws = await openTunnel(reachable.harness.url, { subject: 'dev', headers });
+    ws.close();
+    jwksServer.close();
+    jwksServer.closeAllConnections();
+    await once(jwksServer, 'close');
+
+    const unreachable = await setup({
+      jwt: { ...jwt, jwksUrl: `http://127.0.0.1:${jwksPort}/jwks.json` },
+    });
+    await assert.rejects(
+      openTunnel(unreachable.harness.url, { subject: 'dev', headers }),
+      (error: HttpError) => {
+        assert.equal(error.status, 503);
+        assert.equal(error.body?.error, 'ERR_UNWRAPPER_JWT_KEYS_UNAVAILABLE');
+        return true;
+      },
+    );
+    assert.equal(unreachable.upstream.sockets.length, 0);
   });
 });
