@@ -263,3 +263,65 @@ describe('OAuth client credentials', () => {
     });
   }
 });
+
+describe('OAuth through the client', () => {
+  it('sends the access token from the token endpoint to the edge', async () => {
+    const endpoint = await startTokenEndpoint(() =>
+      Promise.resolve([
+        200,
+        { access_token: 'issued-by-idp', token_type: 'Bearer', expires_in: 600 },
+      ]),
+    );
+    const edge = await startEdge();
+    const client = createClient(
+      clientConfig([
+        listenerConfig(edge.url, {
+          type: 'oauth',
+          tokenUrl: endpoint.url,
+          clientId: 'c',
+          clientSecret: 's',
+        }),
+      ]),
+      { logger: (await import('pino')).pino({ level: 'silent' }) },
+    );
+    try {
+      const port = (await client.listen()).listeners[0]?.port ?? 0;
+      const beats = await connectBeats(port);
+      beats.socket.write('x');
+      await waitFor(() => beats.received().toString() === 'x', 'echo');
+      assert.equal(edge.requests[0]?.authorization, 'Bearer issued-by-idp');
+      assert.equal(client.status().listeners[0]?.token.source, 'oauth');
+      assert.ok(client.status().listeners[0]?.token.expiresAt);
+      beats.socket.destroy();
+    } finally {
+      await client.close();
+      await edge.close();
+      await endpoint.close();
+    }
+  });
+
+  it('fails listen() at start when the private key cannot be loaded', async () => {
+    const keyPath = join(dir, 'broken-key.pem');
+    await writeFile(keyPath, '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n');
+    const client = createClient(
+      clientConfig([
+        listenerConfig('ws://127.0.0.1:1/v1/tunnel', {
+          type: 'oauth',
+          tokenUrl: new URL('http://127.0.0.1:1/token'),
+          clientId: 'c',
+          privateKeyFile: keyPath,
+        }),
+      ]),
+      { logger: (await import('pino')).pino({ level: 'silent' }) },
+    );
+    try {
+      await assert.rejects(client.listen(), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'ERR_TOKEN_OAUTH');
+        assert.match(error.message, /cannot load the OAuth private key/);
+        return true;
+      });
+    } finally {
+      await client.close();
+    }
+  });
+});
