@@ -7,13 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  createDecoder,
-  encodeData,
-  encodeJson,
-  encodeWindow,
-  type Frame,
-} from '@beats-gate/lumberjack';
+import { createDecoder, encodeFrame } from '@beats-gate/lumberjack';
 import { startControlledReceiver, type ControlledReceiver } from './support/controlled-receiver.ts';
 import { runDelivery } from './support/delivery-run.ts';
 import { createFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
@@ -21,19 +15,6 @@ import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
 
 const BATCH = 1000;
 const DROPPED_WINDOW = 3;
-
-function encodeFrame(frame: Frame): Buffer {
-  switch (frame.type) {
-    case 'window':
-      return encodeWindow(frame.size, frame.version);
-    case 'json':
-      return encodeJson(frame.seq, frame.payload);
-    case 'data':
-      return encodeData(frame.seq, frame.event);
-    case 'ack':
-      throw new Error('an ack does not travel from Beat to Logstash');
-  }
-}
 
 /** Re-frames the Beat → Logstash stream uncompressed and drops window number `which` once. */
 function dropOneWindow(which: number) {

@@ -20,6 +20,7 @@ import {
   WINDOW_FRAME_BYTES,
   type Version,
 } from './frames.ts';
+import type { Frame } from './frames.ts';
 
 /** Filebeat's default compression_level. */
 export const DEFAULT_COMPRESSION_LEVEL = 3;
@@ -152,4 +153,21 @@ export async function encodeCompressedAsync(
 ): Promise<Buffer> {
   checkLevel(level);
   return wrapCompressed(await deflateAsync(content(frames), { level }));
+}
+
+/**
+ * Encodes one decoded frame again, uncompressed: the inverse of the decoder for a single frame.
+ * Frames that came out of a C frame lose that wrapping; wrap them with `encodeCompressed`.
+ */
+export function encodeFrame(frame: Frame): Buffer {
+  switch (frame.type) {
+    case 'window':
+      return encodeWindow(frame.size, frame.version);
+    case 'ack':
+      return encodeAck(frame.seq, frame.version);
+    case 'json':
+      return encodeJson(frame.seq, frame.payload);
+    case 'data':
+      return encodeData(frame.seq, frame.event);
+  }
 }

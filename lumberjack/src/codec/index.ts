@@ -14,6 +14,7 @@ export {
   encodeCompressed,
   encodeCompressedAsync,
   encodeData,
+  encodeFrame,
   encodeJson,
   encodeWindow,
 } from './encode.ts';

@@ -2,7 +2,7 @@
  * Helpers shared by the codec's tests (not exported by the package): cutting bytes into chunks,
  * comparing frames structurally and re-encoding decoded frames.
  */
-import { encodeAck, encodeCompressed, encodeData, encodeJson, encodeWindow } from './encode.ts';
+import { encodeCompressed, encodeFrame } from './encode.ts';
 import type { Frame } from './frames.ts';
 
 /** Cuts `bytes` into chunks whose sizes cycle through `sizes` (all >= 1). */
@@ -27,19 +27,6 @@ export function toComparable(frame: Frame): Record<string, unknown> {
   return plain;
 }
 
-function encodeOne(frame: Frame): Buffer {
-  switch (frame.type) {
-    case 'window':
-      return encodeWindow(frame.size, frame.version);
-    case 'ack':
-      return encodeAck(frame.seq, frame.version);
-    case 'json':
-      return encodeJson(frame.seq, frame.payload);
-    case 'data':
-      return encodeData(frame.seq, frame.event);
-  }
-}
-
 /**
  * Encodes decoded frames again; each run of consecutive `compressed` frames becomes one C frame,
  * deflated with the next of `levels` (default 3).
@@ -53,10 +40,10 @@ export function reencode(frames: readonly Frame[], levels: readonly number[] = [
     run = undefined;
   };
   for (const frame of frames) {
-    if (frame.compressed) (run ??= []).push(encodeOne(frame));
+    if (frame.compressed) (run ??= []).push(encodeFrame(frame));
     else {
       flush();
-      out.push(encodeOne(frame));
+      out.push(encodeFrame(frame));
     }
   }
   flush();
