@@ -16,20 +16,29 @@ import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
 const BATCH = 1000;
 const DROPPED_WINDOW = 3;
 
-/** Re-frames the Beat → Logstash stream uncompressed and drops window number `which` once. */
-function dropOneWindow(which: number) {
+/**
+ * Re-frames the Beat → Logstash stream uncompressed and, once armed, drops the `which`-th window
+ * that follows, once.
+ */
+function createWindowDropper() {
   let windows = 0;
-  return () => {
-    const decoder = createDecoder();
-    let dropping = false;
-    return (chunk: Buffer): Buffer | null => {
-      const out: Buffer[] = [];
-      for (const frame of decoder.push(chunk)) {
-        if (frame.type === 'window') dropping = ++windows === which;
-        if (!dropping) out.push(encodeFrame(frame));
-      }
-      return out.length > 0 ? Buffer.concat(out) : null;
-    };
+  let dropAt = Infinity;
+  return {
+    arm(which: number) {
+      dropAt = windows + which;
+    },
+    transform: () => {
+      const decoder = createDecoder();
+      let dropping = false;
+      return (chunk: Buffer): Buffer | null => {
+        const out: Buffer[] = [];
+        for (const frame of decoder.push(chunk)) {
+          if (frame.type === 'window') dropping = ++windows === dropAt;
+          if (!dropping) out.push(encodeFrame(frame));
+        }
+        return out.length > 0 ? Buffer.concat(out) : null;
+      };
+    },
   };
 }
 
@@ -37,11 +46,12 @@ describe('negative control: one silently dropped window', () => {
   let receiver: ControlledReceiver;
   let upstream: FaultProxy;
   let fixture: StackFixture;
+  const dropper = createWindowDropper();
   before(async () => {
     receiver = await startControlledReceiver();
     upstream = await createFaultProxy({
       target: { host: '127.0.0.1', port: receiver.port },
-      transformUp: dropOneWindow(DROPPED_WINDOW),
+      transformUp: dropper.transform,
     });
     fixture = await startTestStack(undefined, { logstashHosts: `127.0.0.1:${upstream.port}` });
   });
@@ -52,13 +62,24 @@ describe('negative control: one silently dropped window', () => {
   });
 
   it('is caught by the delivery check: exactly the dropped window is missing', async () => {
+    // A first run warms the chain (token, workerd, connections), so no slow first handshake
+    // makes the sender time out and resend — which would heal the drop and hide it.
+    const warmUp = await runDelivery({
+      clientPort: fixture.stack.ports.client,
+      receiver,
+      count: 100,
+    });
+    assert.deepEqual(warmUp.missing, []);
+    dropper.arm(DROPPED_WINDOW);
     const outcome = await runDelivery({
       clientPort: fixture.stack.ports.client,
       receiver,
       count: 20 * BATCH,
       batchSize: BATCH,
       compressionLevel: 3,
-      timeoutMs: 2000,
+      // The ack of the last window never comes (it went to the dropped one): the sender resends
+      // it after this timeout, long enough that no other failure can heal the drop first.
+      timeoutMs: 10_000,
     });
     // The sender believes everything was acknowledged…
     assert.equal(outcome.result.acked, 20 * BATCH);
