@@ -22,6 +22,8 @@ export class AssertionKeyError extends Error {
 function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return undefined;
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  // A length of 4n+1 characters is not base64 at all; atob would throw a bare DOMException.
+  if (base64.length % 4 === 1) return undefined;
   const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

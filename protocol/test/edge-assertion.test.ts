@@ -110,6 +110,7 @@ describe('edge assertion', () => {
     assert.throws(() => parseAssertionKeys(''), /no assertion key/);
     assert.throws(() => parseAssertionKeys('k1:c2hvcnQ'), /#1 \(kid "k1"\).*5 bytes, at least 32/);
     assert.throws(() => parseAssertionKeys('nokid'), /#1: expected "kid:base64url-secret"/);
+    assert.throws(() => parseAssertionKeys('k1:short'), /kid "k1"\): the secret is not base64url/);
     const one = generateAssertionKey('a');
     assert.throws(() => parseAssertionKeys(`${one},${one}`), /duplicate kid/);
     assert.throws(() => createAssertionSigner({ key: current!, ttlSeconds: 61 }), /1 to 60/);
