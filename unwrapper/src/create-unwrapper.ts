@@ -17,7 +17,9 @@ import { createAuthenticator } from './upgrade/authenticate.ts';
 import { createUpgradeHandler, type AcceptedUpgrade } from './upgrade/handle-upgrade.ts';
 import { UpgradeRefusal, writeRefusal } from './upgrade/refusal.ts';
 import { createTunnelLimits } from './upgrade/tunnel-limits.ts';
-import { createUpstreamPool } from './upstream/upstream-pool.ts';
+import { resolveInspect } from './config/inspect-config.ts';
+import { createInspectFactory } from './inspect/inspect-factory.ts';
+import { createUpstreamRouter } from './upstream/upstream-router.ts';
 import { TUNNEL_PATH } from '@beats-gate/protocol';
 
 export interface UnwrapperOptions extends UnwrapperInput {
@@ -54,7 +56,14 @@ export function createUnwrapper(options: UnwrapperOptions) {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const pool = createUpstreamPool(config, { metrics, logger, now });
+  const pool = createUpstreamRouter(config, { metrics, logger, now });
+  // Lumberjack-aware mode, checked here so a bad setting fails at startup; undefined = byte tunnel.
+  const inspectFor = createInspectFactory({
+    settings: resolveInspect(config),
+    metrics,
+    logger,
+    now,
+  });
   const limits = createTunnelLimits(config);
   const authenticate = createAuthenticator(config, now);
   const tunnels = new Set<Tunnel>();
@@ -123,7 +132,9 @@ export function createUnwrapper(options: UnwrapperOptions) {
       },
       'tunnel opened',
     );
+    const inspect = inspectFor(identity, connectionId);
     const tunnel: Tunnel = createTunnel({
+      ...(inspect ? { inspect } : {}),
       ws,
       upstream: lease.socket,
       stats,
@@ -136,14 +147,14 @@ export function createUnwrapper(options: UnwrapperOptions) {
         tunnels.delete(tunnel);
         release();
         lease.release();
-        recordClose(result);
+        recordClose(result, tunnel.inspection);
         for (const wake of tunnelWaiters) wake();
       },
     });
     tunnels.add(tunnel);
   }
 
-  function recordClose(result: TunnelResult) {
+  function recordClose(result: TunnelResult, inspection: Tunnel['inspection']) {
     const { stats, closedBy, code, reason, durationMs } = result;
     metrics.tunnelsActive.dec();
     metrics.tunnelDuration.observe(durationMs / 1000);
@@ -164,6 +175,8 @@ export function createUnwrapper(options: UnwrapperOptions) {
         closedBy,
         clientPauses: stats.clientPauses,
         upstreamPauses: stats.upstreamPauses,
+        // Lumberjack-aware mode: windows and events forwarded, windows acked, why it stopped.
+        ...(inspection ? { inspect: inspection } : {}),
       },
       'tunnel closed',
     );
@@ -251,6 +264,9 @@ export function createUnwrapper(options: UnwrapperOptions) {
     draining = true;
     metrics.draining.set(1);
     logger.info({ event: 'drain_started', tunnels: tunnels.size, graceMs }, 'draining');
+    // Lumberjack-aware tunnels close by themselves once their windows are acked (no duplicates);
+    // byte tunnels, and any that cannot finish in time, are closed after the grace period.
+    if (config.drainAtWindowBoundary) for (const tunnel of tunnels) tunnel.drainAtWindowBoundary();
     await waitForTunnels(now() + graceMs, true);
     const remaining = tunnels.size;
     for (const tunnel of tunnels) tunnel.shutdown();

@@ -65,6 +65,42 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: '1 while shutting down (not ready, refusing upgrades)',
       registers,
     }),
+    // Lumberjack-aware mode (inspect/); these stay at zero for byte tunnels.
+    windows: new Counter({
+      name: 'beats_gate_unwrapper_windows_total',
+      help: 'Complete windows forwarded to Logstash, by mode (validate, stamp)',
+      labelNames: ['mode'] as const,
+      registers,
+    }),
+    events: new Counter({
+      name: 'beats_gate_unwrapper_events_total',
+      help: 'Events forwarded to Logstash in complete windows, by mode (validate, stamp)',
+      labelNames: ['mode'] as const,
+      registers,
+    }),
+    ackLatency: new Histogram({
+      name: 'beats_gate_unwrapper_ack_latency_seconds',
+      help: "Time from a window's last byte written to Logstash until Logstash acknowledged it",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    streamRejections: new Counter({
+      name: 'beats_gate_unwrapper_stream_rejections_total',
+      help: 'Tunnels closed because their Lumberjack stream was refused, by error code',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    claimMismatches: new Counter({
+      name: 'beats_gate_unwrapper_claim_mismatches_total',
+      help: 'Events tagged because host.name or agent.id disagreed with a token claim',
+      registers,
+    }),
+    windowDrains: new Counter({
+      name: 'beats_gate_unwrapper_window_drains_total',
+      help: 'Tunnels drained at a window boundary, by reason (shutdown, token_expired)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
   };
 }
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { AssertionKeyError, parseAssertionKeys, type AssertionKey } from '@beats-gate/protocol';
 import type { JSONWebKeySet } from 'jose';
+import { InspectConfigError, resolveInspect } from './inspect-config.ts';
 import { CONFIG_FLAG, OPTIONS, type OptionSpec } from './options.ts';
 import { parseValue } from './parse-value.ts';
 import { DEFAULTS, type UnwrapperConfig } from './types.ts';
@@ -206,7 +207,26 @@ function assemble(values: Values, problems: string[]): Partial<UnwrapperConfig> 
     problems.push(`${whereOf('tlsClientCaFile', values)}: needs tlsCertFile and tlsKeyFile`);
   if (cert && key) out.tls = { cert, key, ...(clientCa ? { clientCa } : {}) };
 
+  inspectOptions(values, out, problems);
   return out;
+}
+
+/** Options without a default, and the Lumberjack-aware combinations (config/inspect-config.ts). */
+function inspectOptions(values: Values, out: Record<string, unknown>, problems: string[]) {
+  const optional = [
+    'inspectCompressionLevel',
+    'inspectHostNameClaim',
+    'inspectAgentIdClaim',
+    'upstreamGroups',
+  ];
+  for (const key of optional.filter((k) => values.has(k))) out[key] = values.get(key)!.value;
+  try {
+    resolveInspect(out as unknown as UnwrapperConfig);
+  } catch (error) {
+    if (!(error instanceof InspectConfigError)) throw error;
+    for (const { key, problem } of error.problems)
+      problems.push(`${whereOf(key, values)}: ${problem}`);
+  }
 }
 
 function assertionKeys(values: Values, problems: string[]): AssertionKey[] | undefined {

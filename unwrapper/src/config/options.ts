@@ -15,7 +15,9 @@ export type OptionKind =
   | 'file'
   | 'secret'
   | 'url'
-  | 'level';
+  | 'level'
+  | 'choice'
+  | 'groups';
 
 export interface OptionSpec {
   /** Key in the JSON config file. */
@@ -29,13 +31,15 @@ export interface OptionSpec {
   /** Integer bounds, inclusive. */
   readonly min?: number;
   readonly max?: number;
+  /** The accepted values of a 'choice'. */
+  readonly choices?: readonly string[];
 }
 
 function option(
   key: string,
   kind: OptionKind,
   help: string,
-  extra: Partial<Pick<OptionSpec, 'defaultText' | 'min' | 'max'>> = {},
+  extra: Partial<Pick<OptionSpec, 'defaultText' | 'min' | 'max' | 'choices'>> = {},
 ): OptionSpec {
   const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   const env = `UNWRAPPER_${flag.replace(/-/g, '_').toUpperCase()}`;
@@ -51,6 +55,7 @@ function describeDefault(value: unknown): string {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
     return String(value);
   }
+  if (Array.isArray(value)) return value.length > 0 ? value.join(',') : 'none';
   const target = value as { host: string; port: number };
   return `${target.host}:${target.port}`;
 }
@@ -168,6 +173,59 @@ export const OPTIONS: readonly OptionSpec[] = [
     'require client certificates signed by this CA (Authenticated Origin Pulls)',
   ),
   option('logLevel', 'level', 'pino level: fatal, error, warn, info, debug, trace, silent'),
+  // Lumberjack-aware mode; everything off by default (docs/unwrapper.md, "Lumberjack-aware mode").
+  option(
+    'inspect',
+    'choice',
+    'Lumberjack-aware mode: off (byte tunnel), validate (forward only complete valid windows) or stamp (also write the identity into every event)',
+    { choices: ['off', 'validate', 'stamp'] },
+  ),
+  option(
+    'inspectField',
+    'string',
+    'stamped field: [@metadata][beats_gate], @metadata.beats_gate or a top-level name',
+  ),
+  option('inspectClaims', 'list', 'token claims copied into the stamped identity'),
+  option(
+    'inspectCompressionLevel',
+    'int',
+    're-compression level of stamped C frames (default: from each frame’s zlib header)',
+    { min: 0, max: 9 },
+  ),
+  option(
+    'inspectMaxWindowBytes',
+    'int',
+    'largest window (wire bytes plus inflated JSON) held for checking; larger closes 1009',
+    { min: 1024, max: 1024 * 1024 * 1024 },
+  ),
+  option('inspectMaxWindowSize', 'int', 'largest W count accepted; larger closes 1009', {
+    min: 1,
+    max: 1_000_000,
+  }),
+  option(
+    'inspectClaimPolicy',
+    'choice',
+    'events whose host.name/agent.id disagree with their claim: off, tag (stamp lists them) or reject (close 1008)',
+    { choices: ['off', 'tag', 'reject'] },
+  ),
+  option('inspectHostNameClaim', 'string', 'claim that host.name must equal (claims policy)'),
+  option('inspectAgentIdClaim', 'string', 'claim that agent.id must equal (claims policy)'),
+  option(
+    'drainAtWindowBoundary',
+    'bool',
+    'on SIGTERM close each tunnel (1001) at a window boundary once its windows are acked',
+  ),
+  option(
+    'drainOnTokenExpiry',
+    'bool',
+    "close a tunnel (1008) at a window boundary once its token's exp has passed",
+  ),
+  option(
+    'upstreamGroups',
+    'groups',
+    'Logstash lists chosen by a token claim: group=host:port[,…][;group=…]; others use upstreams',
+  ),
+  option('upstreamGroupClaim', 'string', 'token claim that names the upstream group'),
 ];
 
 /** The file key of the config file path itself; not a file option. */

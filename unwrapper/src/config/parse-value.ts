@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { HostPort } from './types.ts';
 import type { OptionSpec } from './options.ts';
+import { parseUpstreamGroups } from './upstream-groups.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -103,6 +104,12 @@ export function parseValue(spec: OptionSpec, raw: unknown): Parsed<unknown> {
       }
       return ok(url.href);
     }
+    case 'choice':
+      return text && spec.choices?.includes(text)
+        ? ok(text)
+        : fail(`expected one of ${spec.choices?.join(', ')}, got ${show(raw)}`);
+    case 'groups':
+      return parseUpstreamGroups(raw);
     case 'level':
       return text && LOG_LEVELS.includes(text)
         ? ok(text)

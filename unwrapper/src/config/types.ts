@@ -74,7 +74,35 @@ export interface UnwrapperConfig {
   readonly shutdownGraceMs: number;
   readonly tls?: ListenerTlsConfig;
   readonly logLevel: string;
+  /**
+   * Lumberjack-aware mode (docs/unwrapper.md, "Lumberjack-aware mode"): 'off' is the byte tunnel;
+   * 'validate' forwards only complete, valid windows; 'stamp' also writes the verified identity
+   * into every event.
+   */
+  readonly inspect: InspectModeOption;
+  /** Where the identity goes: `[@metadata][beats_gate]`, `@metadata.beats_gate` or a name. */
+  readonly inspectField: string;
+  /** Claims of the token copied into the stamped identity. */
+  readonly inspectClaims: readonly string[];
+  /** Level for re-compressed C frames; from each frame's zlib header when absent. */
+  readonly inspectCompressionLevel?: number;
+  readonly inspectMaxWindowBytes: number;
+  readonly inspectMaxWindowSize: number;
+  readonly inspectClaimPolicy: ClaimPolicyOption;
+  /** Claim that host.name must equal, and the one agent.id must equal. */
+  readonly inspectHostNameClaim?: string;
+  readonly inspectAgentIdClaim?: string;
+  /** On SIGTERM, close each tunnel at a window boundary once its windows are acknowledged. */
+  readonly drainAtWindowBoundary: boolean;
+  /** Close with 1008 at a window boundary once the token's exp has passed. */
+  readonly drainOnTokenExpiry: boolean;
+  /** Upstream list per value of the group claim; `upstreams` is the default group. */
+  readonly upstreamGroups?: Readonly<Record<string, readonly HostPort[]>>;
+  readonly upstreamGroupClaim: string;
 }
+
+export type InspectModeOption = 'off' | 'validate' | 'stamp';
+export type ClaimPolicyOption = 'off' | 'tag' | 'reject';
 
 type Defaulted = Omit<
   UnwrapperConfig,
@@ -101,6 +129,15 @@ export const DEFAULTS: Defaulted = {
   closeTimeoutMs: 1000,
   shutdownGraceMs: 20_000,
   logLevel: 'info',
+  inspect: 'off',
+  inspectField: '[@metadata][beats_gate]',
+  inspectClaims: [],
+  inspectMaxWindowBytes: 64 * 1024 * 1024,
+  inspectMaxWindowSize: 65536,
+  inspectClaimPolicy: 'off',
+  drainAtWindowBoundary: false,
+  drainOnTokenExpiry: false,
+  upstreamGroupClaim: 'tenant',
 };
 
 /** What `createUnwrapper` accepts: the required parts plus any defaults to override. */

@@ -109,6 +109,10 @@ export function createClientInspector(options: ClientInspectorOptions) {
     get pendingBytes(): number {
       return pendingBytes + reader.heldBytes + splitter.bufferedBytes;
     },
+    /** Bytes of complete windows waiting to be written (encoding in progress). */
+    get queuedBytes(): number {
+      return pendingBytes;
+    },
     /** Windows waiting to be written (encoding in progress). */
     get queuedWindows(): number {
       return queue.length;

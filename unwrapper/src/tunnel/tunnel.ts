@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { CloseCode } from '@beats-gate/protocol';
 import type { WebSocket } from 'ws';
+import type { InspectionHooks, TunnelInspection } from '../inspect/tunnel-inspection.ts';
 import { createHeartbeat } from './heartbeat.ts';
 
 export type ClosedBy = 'client' | 'upstream' | 'unwrapper';
@@ -48,6 +49,8 @@ export interface TunnelOptions {
   now?: () => number;
   onData?: (direction: 'client_to_upstream' | 'upstream_to_client', bytes: number) => void;
   onClose: (result: TunnelResult) => void;
+  /** Lumberjack-aware mode (inspect/): absent for the byte tunnel. */
+  inspect?: (hooks: InspectionHooks) => TunnelInspection;
 }
 
 /** ws reports protocol violations as errors with these codes, then closes by itself. */
@@ -82,6 +85,7 @@ export function createTunnel(options: TunnelOptions) {
     if (closing) return;
     closing = { closedBy, code, reason };
     heartbeat.stop();
+    inspection?.stop();
     if (ws.readyState === ws.OPEN) ws.close(code, reason.slice(0, 120));
     if (closedBy === 'upstream') upstream.destroy();
     // Let bytes already accepted from the client reach Logstash, but never wait on it forever.
@@ -135,16 +139,36 @@ export function createTunnel(options: TunnelOptions) {
           : Buffer.from(data);
       stats.bytesFromClient += chunk.length;
       options.onData?.('client_to_upstream', chunk.length);
-      upstream.write(chunk);
-      stats.peakUpstreamBuffered = Math.max(stats.peakUpstreamBuffered, upstream.writableLength);
-      if (upstream.writableLength >= hwm && !ws.isPaused) {
-        ws.pause();
-        stats.clientPauses++;
-      }
+      if (inspection) inspection.push(chunk);
+      else writeUpstream(chunk);
     }),
   );
-  upstream.on('drain', function upstreamOnDrain() {
-    if (ws.isPaused && !closing) ws.resume();
+
+  function writeUpstream(chunk: Buffer) {
+    upstream.write(chunk);
+    stats.peakUpstreamBuffered = Math.max(stats.peakUpstreamBuffered, upstream.writableLength);
+    if (upstream.writableLength + (inspection?.queuedBytes ?? 0) >= hwm && !ws.isPaused) {
+      ws.pause();
+      stats.clientPauses++;
+    }
+  }
+  function resumeClient() {
+    if (!ws.isPaused || closing || inspection?.draining) return;
+    if (upstream.writableLength + (inspection?.queuedBytes ?? 0) < hwm) ws.resume();
+  }
+  upstream.on('drain', resumeClient);
+
+  // Windows reach writeUpstream only once complete and checked (and stamped); see inspect/.
+  const inspection = options.inspect?.({
+    write(bytes) {
+      // A window whose encoding finished after the close is never sent: the Beat resends it.
+      if (!closing) writeUpstream(bytes);
+    },
+    close: (code, reason) => close('unwrapper', code, reason),
+    pauseClient() {
+      if (!ws.isPaused) ws.pause();
+    },
+    resumeClient,
   });
 
   // Logstash → client.
@@ -159,6 +183,8 @@ export function createTunnel(options: TunnelOptions) {
       stats.bytesFromUpstream += chunk.length;
       options.onData?.('upstream_to_client', chunk.length);
       ws.send(chunk, { binary: true }, onSent);
+      // After the send: an ack that ends a drain must reach the Beat before the close frame.
+      inspection?.observe(chunk);
       stats.peakClientBuffered = Math.max(stats.peakClientBuffered, ws.bufferedAmount);
       if (ws.bufferedAmount >= hwm && !upstream.isPaused()) {
         upstream.pause();
@@ -199,6 +225,19 @@ export function createTunnel(options: TunnelOptions) {
     /** Shutdown: close with 1001 (the client reconnects elsewhere). */
     shutdown() {
       close('unwrapper', CloseCode.GOING_AWAY, 'unwrapper shutting down');
+    },
+    /**
+     * Lumberjack-aware drain: close with 1001 once the windows sent are acknowledged, sending
+     * nothing more. False for a byte tunnel, which cannot see window boundaries.
+     */
+    drainAtWindowBoundary(): boolean {
+      if (!inspection || closing) return false;
+      inspection.drain();
+      return true;
+    },
+    /** Windows, events and acks of a Lumberjack-aware tunnel. */
+    get inspection() {
+      return inspection?.stats;
     },
     get bufferedTowardsUpstream() {
       return upstream.writableLength;

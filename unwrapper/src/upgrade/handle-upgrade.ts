@@ -9,7 +9,8 @@ import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { TUNNEL_PATH, type EdgeIdentity } from '@beats-gate/protocol';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { UpstreamLease, UpstreamPool } from '../upstream/upstream-pool.ts';
+import type { UpstreamLease } from '../upstream/upstream-pool.ts';
+import type { UpstreamRouter } from '../upstream/upstream-router.ts';
 import type { Authenticator } from './authenticate.ts';
 import { UpgradeRefusal, writeRefusal } from './refusal.ts';
 import type { TunnelLimits } from './tunnel-limits.ts';
@@ -30,7 +31,7 @@ export interface UpgradeHandlerDeps {
   wss: WebSocketServer;
   authenticate: Authenticator;
   limits: TunnelLimits;
-  pool: UpstreamPool;
+  pool: Pick<UpstreamRouter, 'connect'>;
   isDraining: () => boolean;
   retryAfterSeconds: number;
   closeTimeoutMs: number;
@@ -99,7 +100,8 @@ export function createUpgradeHandler(deps: UpgradeHandlerDeps) {
         const onGone = () => abort.abort();
         socket.once('close', onGone);
         try {
-          lease = await deps.pool.connect(abort.signal);
+          // The identity picks the upstream group (upstreamGroups), if any are configured.
+          lease = await deps.pool.connect(abort.signal, identity);
         } finally {
           socket.off('close', onGone);
         }
