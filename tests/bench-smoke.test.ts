@@ -78,7 +78,7 @@ describe('npm run bench --smoke', () => {
       ['filebeat-defaults', 'uncompressed'],
     );
     for (const t of throughput) {
-      assertNumbers(t.config.name, t, ['ratio', 'events']);
+      assertNumbers(t.config.name, t, ['ratio', 'cpuRatio', 'events']);
       for (const path of ['direct', 'tunnel'] as const) {
         assertNumbers(`${t.config.name}.${path}`, t[path], ['eventsPerSecond', 'wireMBPerSecond']);
         const parts = Object.keys(t[path].cpuSecondsPerMillion).sort();

@@ -37,8 +37,14 @@ export interface ThroughputResult {
   events: number;
   direct: PathFigures;
   tunnel: PathFigures;
-  /** median tunnel events/s divided by median direct events/s */
+  /**
+   * tunnel/direct events/s: the median over the repeats of tunnel ÷ direct of the same repeat (the
+   * two runs back to back), which cancels most of the drift in the machine's load.
+   */
   ratio: number;
+  /** The same ratio from CPU: direct CPU seconds per event ÷ tunnel CPU seconds per event, all
+   * processes summed. On a CPU-saturated machine throughput follows it. */
+  cpuRatio: number;
 }
 
 interface Sample {
@@ -139,12 +145,18 @@ export async function measureThroughput(
     }
     const d = summarise(direct, options.events);
     const t = summarise(tunnel, options.events);
+    const sum = (figures: PathFigures) =>
+      Object.values(figures.cpuSecondsPerMillion).reduce((a, b) => a + b, 0);
     results.push({
       config,
       events: options.events,
       direct: d,
       tunnel: t,
-      ratio: round(t.eventsPerSecond / d.eventsPerSecond, 3),
+      ratio: round(
+        median(tunnel.map((sample, i) => sample.eventsPerSecond / direct[i]!.eventsPerSecond)),
+        3,
+      ),
+      cpuRatio: round(sum(d) / sum(t), 3),
     });
   }
   return results;

@@ -41,6 +41,16 @@ const ROOMY: Partial<Record<PartName, Record<string, string>>> = {
   client: { BEATS_GATE_MAX_CONNECTIONS: '10000' },
 };
 
+/**
+ * BENCH_PART_NODE_PATH puts extra CommonJS modules in reach of the client and unwrapper (NODE_PATH),
+ * for example a directory where `bufferutil` is installed, to measure what ws gains from it
+ * without changing the project's dependencies.
+ */
+function extraModules(): Record<string, string> {
+  const dir = process.env.BENCH_PART_NODE_PATH;
+  return dir ? { NODE_PATH: dir } : {};
+}
+
 export async function startChain(options: ChainOptions): Promise<Chain> {
   const dir = await mkdtemp(join(tmpdir(), 'bg-bench-'));
   const keys = await ensureDevKeys(dir);
@@ -53,8 +63,8 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
     logLevel: 'warn',
     ...(options.clientTargetUrl ? { clientTargetUrl: options.clientTargetUrl } : {}),
     env: {
-      unwrapper: { ...ROOMY.unwrapper, ...options.env?.unwrapper },
-      client: { ...ROOMY.client, ...options.env?.client },
+      unwrapper: { ...ROOMY.unwrapper, ...extraModules(), ...options.env?.unwrapper },
+      client: { ...ROOMY.client, ...extraModules(), ...options.env?.client },
       ...(options.env?.edge ? { edge: options.env.edge } : {}),
     },
   });

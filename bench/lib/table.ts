@@ -42,7 +42,7 @@ export function renderSummary(r: BenchResults): string {
   if (tp || !Array.isArray(c.throughput)) out.push(`   ${tp}`);
   else {
     const rows: (string | number)[][] = [
-      ['config / path', 'events/s', 'wire MB/s', 'ratio', 'CPU s per 1M events'],
+      ['config / path', 'events/s', 'wire MB/s', 'ratio', 'CPU ratio', 'CPU s per 1M events'],
     ];
     for (const t of c.throughput) {
       for (const path of ['direct', 'tunnel'] as const) {
@@ -55,6 +55,7 @@ export function renderSummary(r: BenchResults): string {
           fmt(f.eventsPerSecond),
           fmt(f.wireMBPerSecond, 2),
           path === 'tunnel' ? fmt(t.ratio, 3) : '',
+          path === 'tunnel' ? fmt(t.cpuRatio, 3) : '',
           cpu,
         ]);
       }
