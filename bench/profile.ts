@@ -1,15 +1,16 @@
 /**
- * `node bench/profile.ts [--compression N] [--events N] [--out dir]`: runs the whole chain with
- * the client and unwrapper under `node --cpu-prof`, sends one stream through the tunnel, stops
- * the chain (profiles are written on exit) and prints each process's hottest functions by self
- * time. How the findings in docs/benchmarks.md were made.
+ * `node bench/profile.ts [--compression N] [--events N] [--via edge|stamp] [--out dir]`: runs the
+ * chain (through the edge in workerd, or through the assertion stamp as in the scale and peer
+ * cases) with the client and unwrapper under `node --cpu-prof`, sends one stream through the
+ * tunnel, stops the chain (profiles are written on exit) and prints each process's hottest
+ * functions by self time. How the findings in docs/benchmarks.md were made.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startChain } from './lib/chain.ts';
-import { runSender } from './lib/children.ts';
+import { runSender, startStampProcess } from './lib/children.ts';
 
 interface ProfileNode {
   id: number;
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     compression: { type: 'string', default: '0' },
     events: { type: 'string', default: '300000' },
     out: { type: 'string', default: 'bench-results/profiles' },
+    via: { type: 'string', default: 'edge' },
   },
 });
 const dir = resolve(values.out, new Date().toISOString().replace(/[:.]/g, '-'));
@@ -46,10 +48,14 @@ await mkdir(dir, { recursive: true });
 const profiled = (part: string) => ({
   NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(dir, part)}`,
 });
+if (values.via !== 'edge' && values.via !== 'stamp') throw new Error('--via is edge or stamp');
+const stamp = values.via === 'stamp' ? await startStampProcess() : undefined;
 const chain = await startChain({
-  parts: ['unwrapper', 'edge', 'client'],
+  parts: stamp ? ['unwrapper', 'client'] : ['unwrapper', 'edge', 'client'],
   env: { client: profiled('client'), unwrapper: profiled('unwrapper') },
+  ...(stamp ? { clientTargetUrl: `ws://127.0.0.1:${stamp.port}/v1/tunnel` } : {}),
 });
+await stamp?.setTarget({ port: chain.ports.unwrapper, assertionKeys: chain.keys.assertionKeys });
 try {
   const outcome = await runSender({
     host: '127.0.0.1',
@@ -65,6 +71,7 @@ try {
   );
 } finally {
   await chain.close();
+  await stamp?.close();
 }
 for (const part of ['client', 'unwrapper']) {
   const files = await readdir(join(dir, part)).catch(() => []);
