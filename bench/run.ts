@@ -41,7 +41,7 @@ const SIZES: Record<BenchResults['mode'], BenchSizes> = {
     peerRepeats: 1,
   },
   quick: {
-    throughputEvents: 300_000,
+    throughputEvents: 200_000,
     throughputRepeats: 3,
     latencyWindows: 500,
     latencyBatch: 10,
