@@ -1,0 +1,127 @@
+/**
+ * Helpers for the Lumberjack-aware tests: a device-client stand-in whose tunnels carry an identity
+ * (claims, token expiry) and whose target can move to another unwrapper (a deploy), and a relay
+ * that holds Logstash's acks back for a while so windows are surely in flight when a tunnel ends.
+ */
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { ASSERTION_HEADER, createAssertionSigner } from '@beats-gate/protocol';
+import { WebSocket } from 'ws';
+import { KEY } from './harness.ts';
+
+export interface Identity {
+  subject?: string;
+  claims?: Record<string, unknown>;
+  /** Seconds since the epoch. */
+  tokenExpiresAt?: number;
+}
+
+const sign = createAssertionSigner({ key: KEY });
+
+export function openIdentityTunnel(url: string, identity: Identity = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      maxPayload: 256 * 1024 * 1024,
+      finishRequest(req) {
+        void sign({
+          subject: identity.subject ?? 'device-1',
+          webSocketKey: String(req.getHeader('sec-websocket-key')),
+          ...(identity.claims ? { claims: identity.claims } : {}),
+          ...(identity.tokenExpiresAt !== undefined
+            ? { tokenExpiresAt: identity.tokenExpiresAt }
+            : {}),
+        }).then((assertion) => {
+          req.setHeader(ASSERTION_HEADER, assertion);
+          req.end();
+        });
+      },
+    });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+export interface IdentityBridge {
+  port: number;
+  /** Close codes of the tunnels that ended, in order. */
+  closes: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * Each Beats connection becomes one tunnel to `target()` (asked per connection), with the identity
+ * `identity()` gives. Like the real client, a tunnel's end flushes what was received to the Beat
+ * before closing its socket, so an ack sent just before a close is not lost.
+ */
+export async function startIdentityBridge(
+  target: () => string,
+  identity: () => Identity = () => ({}),
+): Promise<IdentityBridge> {
+  const sockets = new Set<Socket>();
+  const bridge: IdentityBridge = { port: 0, closes: [], close };
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.pause();
+    openIdentityTunnel(target(), identity()).then(
+      (ws) => {
+        ws.on('message', (data: Buffer) => socket.write(data));
+        ws.on('close', (code) => {
+          bridge.closes.push(code);
+          socket.destroySoon();
+        });
+        ws.on('error', () => socket.destroySoon());
+        socket.on('data', (chunk: Buffer) => ws.send(chunk));
+        socket.on('end', () => ws.close(1000));
+        socket.on('close', () => ws.terminate());
+        socket.resume();
+      },
+      () => socket.destroy(),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  bridge.port = (server.address() as AddressInfo).port;
+
+  async function close() {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+    await once(server, 'close').catch(() => {});
+  }
+  return bridge;
+}
+
+/** A TCP relay to `targetPort` that delivers the answers (acks) `delayMs` late, in order. */
+export async function startSlowAckRelay(targetPort: number, delayMs: number) {
+  const sockets = new Set<Socket>();
+  const relay = { port: 0, close };
+  const server = createServer((inbound) => {
+    const outbound = connect(targetPort, '127.0.0.1');
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+    }
+    inbound.pipe(outbound);
+    outbound.on('data', (chunk: Buffer) => {
+      setTimeout(() => {
+        if (!inbound.destroyed) inbound.write(chunk);
+      }, delayMs);
+    });
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => setTimeout(() => inbound.destroy(), delayMs));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  relay.port = (server.address() as AddressInfo).port;
+
+  async function close() {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+    await once(server, 'close').catch(() => {});
+  }
+  return relay;
+}

@@ -1,0 +1,266 @@
+// Lumberjack-aware mode on real sockets: stamped vectors get exactly the byte tunnel's acks and
+// every event carries the verified identity with every other field unchanged; validate mode is
+// byte-exact; a bad stream closes with its code and reason and Logstash never sees the bad window;
+// a sender run through stamp mode loses nothing; the tenant claim picks the upstream group.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  checkDelivery,
+  createDecoder,
+  createMemorySink,
+  createReceiver,
+  createSender,
+  encodeJson,
+  encodeWindow,
+  generateEvents,
+  type Receiver,
+} from '@beats-gate/lumberjack';
+import { openIdentityTunnel, startIdentityBridge } from './helpers/identity-bridge.ts';
+import {
+  closed,
+  readBytes,
+  startRawUpstream,
+  startUnwrapper,
+  waitFor,
+  type Harness,
+} from './helpers/harness.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const vectors = resolve(repoRoot, '../shared/vectors');
+const read = (name: string) => readFileSync(resolve(vectors, name));
+
+function decodeEvents(bytes: Buffer): Record<string, unknown>[] {
+  const events: Record<string, unknown>[] = [];
+  for (const frame of createDecoder().push(bytes))
+    if (frame.type === 'json') events.push(frame.event);
+  return events;
+}
+
+describe('stamp mode against the lumberjack receiver', () => {
+  const memory = createMemorySink();
+  let receiver: Receiver;
+  let receiverPort: number;
+  let harness: Harness;
+
+  before(async () => {
+    receiver = createReceiver({ port: 0, sink: memory.sink });
+    const { port } = await receiver.listen();
+    receiverPort = port;
+    harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port }],
+      maxTunnelsPerSubject: 100,
+      inspect: 'stamp',
+      inspectClaims: ['tenant'],
+    });
+  });
+  after(async () => {
+    await harness.unwrapper.close();
+    await receiver.close();
+  });
+
+  for (const name of ['v2-uncompressed-2x500', 'v2-zlib3-3x2048']) {
+    it(`${name}: acks exactly as recorded, identity in every event, the rest unchanged`, async () => {
+      const upload = read(`${name}.beat-to-logstash.bin`);
+      const acks = read(`${name}.logstash-to-beat.bin`);
+      const first = memory.events.length;
+      const ws = await openIdentityTunnel(harness.url, {
+        subject: `dev-${name}`,
+        // The device writes its own identity, which must not survive.
+        claims: { tenant: 'acme', other: 'not listed' },
+      });
+      const replies: Buffer[] = [];
+      ws.on('message', (data: Buffer) => replies.push(data));
+      for (let offset = 0; offset < upload.length; offset += 5000) {
+        ws.send(upload.subarray(offset, offset + 5000));
+      }
+      await waitFor(() => Buffer.concat(replies).length >= acks.length, 'acks');
+      assert.deepEqual(Buffer.concat(replies), acks);
+      ws.close();
+      const opened = harness.logs.findLast((l) => l.event === 'tunnel_opened');
+      const expected = decodeEvents(upload);
+      const got = memory.events.slice(first);
+      assert.equal(got.length, expected.length);
+      got.forEach((event, i) => {
+        const { '@metadata': meta, ...rest } = event as { '@metadata': Record<string, unknown> };
+        assert.deepEqual(meta, {
+          beats_gate: {
+            subject: `dev-${name}`,
+            tunnel_id: opened?.connectionId,
+            claims: { tenant: 'acme' },
+          },
+        });
+        assert.deepEqual(rest, expected[i]);
+      });
+    });
+  }
+
+  it('a spoofed field is overwritten; the device cannot choose its subject', async () => {
+    const first = memory.events.length;
+    const ws = await openIdentityTunnel(harness.url, { subject: 'real' });
+    const ack = new Promise<Buffer>((resolve) => ws.once('message', resolve));
+    ws.send(
+      Buffer.concat([
+        encodeWindow(1),
+        encodeJson(
+          1,
+          '{"@metadata":{"beat":"filebeat","beats_gate":{"subject":"spoofed"}},"message":"x"}',
+        ),
+      ]),
+    );
+    assert.deepEqual(await ack, Buffer.from('324100000001', 'hex'));
+    const event = memory.events[first] as { '@metadata': Record<string, Record<string, unknown>> };
+    assert.equal(event['@metadata'].beats_gate!.subject, 'real');
+    assert.equal(event['@metadata'].beat, 'filebeat');
+    ws.close();
+  });
+
+  it('a Filebeat-like sender delivers every event through stamp mode, tagged on mismatch', async () => {
+    const local = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: receiverPort }],
+      inspect: 'stamp',
+      inspectClaimPolicy: 'tag',
+      inspectHostNameClaim: 'host',
+    });
+    const bridge = await startIdentityBridge(
+      () => local.url,
+      () => ({ claims: { host: 'elsewhere' } }),
+    );
+    const runId = 'stamped-run';
+    const count = 20_000;
+    const first = memory.events.length;
+    const sender = createSender({ host: '127.0.0.1', port: bridge.port });
+    const line = () =>
+      (local.logs.find((l) => l.event === 'tunnel_closed') ?? {}) as {
+        inspect?: Record<string, number>;
+      };
+    try {
+      const result = await sender.send(generateEvents(count, { runId }));
+      assert.equal(result.acked, count);
+      sender.close();
+      await waitFor(() => line().inspect !== undefined, 'the tunnel to close');
+      const report = checkDelivery({ runId, count }, memory.events.slice(first));
+      assert.deepEqual(report.missing, []);
+      assert.equal(report.duplicates, 0);
+      const meta = (
+        memory.events[first] as { '@metadata': Record<string, Record<string, unknown>> }
+      )['@metadata'];
+      assert.deepEqual(meta.beats_gate!.mismatch, ['host.name']);
+      assert.equal(
+        await local.metric('beats_gate_unwrapper_events_total', { mode: 'stamp' }),
+        count,
+      );
+      assert.equal(await local.metric('beats_gate_unwrapper_claim_mismatches_total'), count);
+      const latency = await local.unwrapper.metrics
+        .getSingleMetric('beats_gate_unwrapper_ack_latency_seconds')!
+        .get();
+      const observed = latency.values.find((v) =>
+        (v as { metricName?: string }).metricName?.endsWith('_count'),
+      )?.value;
+      assert.equal(observed, line().inspect?.windowsAcked ?? -1);
+    } finally {
+      sender.close();
+      await bridge.close();
+      await local.unwrapper.close();
+    }
+    assert.equal(line().inspect?.events, count);
+    assert.equal(line().inspect?.windowsAcked, line().inspect?.windows);
+  });
+});
+
+describe('validate mode and refusals against a raw upstream', () => {
+  it('forwards the recorded bytes unchanged', async () => {
+    const upstream = await startRawUpstream();
+    const harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+      inspect: 'validate',
+    });
+    try {
+      const upload = read('v2-zlib3-3x2048.beat-to-logstash.bin');
+      const ws = await openIdentityTunnel(harness.url);
+      const logstash = await upstream.nextSocket();
+      const received = readBytes(logstash, upload.length);
+      for (let offset = 0; offset < upload.length; offset += 777)
+        ws.send(upload.subarray(offset, offset + 777));
+      assert.deepEqual(await received, upload);
+      ws.close();
+    } finally {
+      await harness.unwrapper.close();
+      await upstream.close();
+    }
+  });
+
+  for (const [what, bad, code, closeCode] of [
+    [
+      'HTTP instead of Lumberjack',
+      Buffer.from('GET / HTTP/1.1\r\n\r\n'),
+      'ERR_LJ_BAD_VERSION',
+      1003,
+    ],
+    [
+      'invalid JSON',
+      Buffer.concat([encodeWindow(1), encodeJson(1, '{"no')]),
+      'ERR_LJ_INVALID_JSON',
+      1002,
+    ],
+    ['a window over the limit', encodeWindow(100_000), 'ERR_LJ_WINDOW_TOO_LARGE', 1009],
+  ] as const) {
+    it(`${what}: closes ${closeCode}, logs ${code}, Logstash gets only the complete window before`, async () => {
+      const upstream = await startRawUpstream();
+      const harness = await startUnwrapper({
+        upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+        inspect: 'stamp',
+      });
+      try {
+        const ws = await openIdentityTunnel(harness.url);
+        const logstash = await upstream.nextSocket();
+        const chunks: Buffer[] = [];
+        logstash.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const ended = new Promise((resolve) => logstash.once('end', resolve));
+        const closing = closed(ws);
+        const good = Buffer.concat([encodeWindow(1), encodeJson(1, { message: 'ok' })]);
+        ws.send(good);
+        await waitFor(() => chunks.length > 0, 'the good window');
+        // The bad bytes come with the start of a valid window: none of it may pass.
+        ws.send(Buffer.concat([encodeWindow(2), encodeJson(1, { a: 1 }), bad]));
+        const { code: got } = await closing;
+        assert.equal(got, closeCode);
+        await ended;
+        assert.equal(decodeEvents(Buffer.concat(chunks)).length, 1);
+        const line = harness.logs.find((l) => l.event === 'stream_rejected');
+        assert.equal(line?.code, code);
+        assert.equal(
+          await harness.metric('beats_gate_unwrapper_stream_rejections_total', { code }),
+          1,
+        );
+      } finally {
+        await harness.unwrapper.close();
+        await upstream.close();
+      }
+    });
+  }
+
+  it('the tenant claim picks the upstream group, others the default', async () => {
+    const fallback = await startRawUpstream();
+    const acme = await startRawUpstream();
+    const harness = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: fallback.port }],
+      upstreamGroups: { acme: [{ host: '127.0.0.1', port: acme.port }] },
+    });
+    try {
+      const a = await openIdentityTunnel(harness.url, { claims: { tenant: 'acme' } });
+      await acme.nextSocket();
+      const b = await openIdentityTunnel(harness.url, { claims: { tenant: 'unknown' } });
+      await fallback.nextSocket();
+      assert.equal(acme.sockets.length, 1);
+      assert.equal(fallback.sockets.length, 1);
+      a.close();
+      b.close();
+    } finally {
+      await harness.unwrapper.close();
+      await fallback.close();
+      await acme.close();
+    }
+  });
+});
