@@ -8,7 +8,6 @@
 import {
   encodeCompressedAsync,
   encodeData,
-  encodeJson,
   encodeWindow,
   type Frame,
 } from '@beats-gate/lumberjack';
@@ -21,6 +20,9 @@ import type { Window } from './window-reader.ts';
 import { levelFromZlibHeader } from './zlib-level.ts';
 
 const TYPE_COMPRESSED = 0x43;
+const TYPE_JSON = 0x4a;
+const VERSION_2 = 0x32;
+const JSON_HEADER_BYTES = 10;
 
 export interface WindowEncoderOptions {
   mode: 'validate' | 'stamp';
@@ -72,17 +74,34 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
     return stamp;
   }
 
-  function encodeFrame(frame: Frame): Buffer {
+  /**
+   * Appends one re-encoded frame to `out` as pieces (J: a 10-byte header, then the stamped event
+   * as slices of the original); returns their length. One copy per window (or per C frame's
+   * content) instead of one per event.
+   */
+  function encodeFrame(frame: Frame, out: Buffer[]): number {
     switch (frame.type) {
-      case 'window':
-        return encodeWindow(frame.size, frame.version);
+      case 'window': {
+        const bytes = encodeWindow(frame.size, frame.version);
+        out.push(bytes);
+        return bytes.length;
+      }
       case 'json': {
         const stamp = stampFor(frame.event, frame.seq);
-        return encodeJson(frame.seq, stamper.stamp(frame.payload, stamp.json));
+        const header = Buffer.allocUnsafe(JSON_HEADER_BYTES);
+        out.push(header);
+        const length = stamper.stampInto(frame.payload, stamp.json, out);
+        header[0] = VERSION_2;
+        header[1] = TYPE_JSON;
+        header.writeUInt32BE(frame.seq, 2);
+        header.writeUInt32BE(length, 6);
+        return JSON_HEADER_BYTES + length;
       }
       case 'data': {
         const stamp = stampFor(frame.event, frame.seq);
-        return encodeData(frame.seq, stampDataEvent(frame.event, prefix, stamp.flat));
+        const bytes = encodeData(frame.seq, stampDataEvent(frame.event, prefix, stamp.flat));
+        out.push(bytes);
+        return bytes.length;
       }
       case 'ack':
         // The window reader refuses acks from the Beat; reaching this is a bug.
@@ -113,22 +132,31 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
         const parts = window.frames.flatMap((raw) => raw.parts);
         return { mismatches, bytes: Buffer.concat(parts, window.wireBytes) };
       }
-      const pieces: Promise<Buffer>[] = [];
-      const ready: Buffer[] = [];
+      // Frames outside C frames collect in `direct`; a C frame first flushes them, so the
+      // window's frame order is kept.
+      const parts: (Buffer | Promise<Buffer>)[] = [];
+      let direct: Buffer[] = [];
+      let directLength = 0;
       let pending = false;
       for (const raw of window.frames) {
         if (raw.type === TYPE_COMPRESSED) {
-          pieces.push(encodeCompressedAsync(raw.frames.map(encodeFrame), levelOf(raw)));
+          if (directLength > 0) parts.push(Buffer.concat(direct, directLength));
+          direct = [];
+          directLength = 0;
+          const inner: Buffer[] = [];
+          let innerLength = 0;
+          for (const frame of raw.frames) innerLength += encodeFrame(frame, inner);
+          parts.push(encodeCompressedAsync(Buffer.concat(inner, innerLength), levelOf(raw)));
           pending = true;
         } else {
-          const bytes = encodeFrame(raw.frames[0]!);
-          ready.push(bytes);
-          pieces.push(Promise.resolve(bytes));
+          directLength += encodeFrame(raw.frames[0]!, direct);
         }
       }
+      if (directLength > 0) parts.push(Buffer.concat(direct, directLength));
       const found = mismatches;
-      if (!pending) return { mismatches: found, bytes: Buffer.concat(ready) };
-      return { mismatches: found, bytes: Promise.all(pieces).then((done) => Buffer.concat(done)) };
+      if (!pending) return { mismatches: found, bytes: Buffer.concat(parts as Buffer[]) };
+      const settled = parts.map((part) => (Buffer.isBuffer(part) ? Promise.resolve(part) : part));
+      return { mismatches: found, bytes: Promise.all(settled).then((done) => Buffer.concat(done)) };
     },
   };
 }

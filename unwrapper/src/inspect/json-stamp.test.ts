@@ -34,12 +34,12 @@ describe('json stamp', () => {
     });
   });
 
-  it('keeps other members byte for byte: big integers, escapes, spacing inside values', () => {
+  it('keeps other members byte for byte: big integers, escapes, spacing between them', () => {
     const text = '{ "id" : 12345678901234567890123 , "s":"a\\"b\\\\", "n":[1.50, {"k" :null}] }';
     const out = stamp(text, 'beats_gate');
     assert.equal(
       out,
-      '{"beats_gate":{"subject":"dev-1","tunnel_id":"t"},"id" : 12345678901234567890123,"s":"a\\"b\\\\","n":[1.50, {"k" :null}]}',
+      '{"beats_gate":{"subject":"dev-1","tunnel_id":"t"},"id" : 12345678901234567890123 , "s":"a\\"b\\\\", "n":[1.50, {"k" :null}]}',
     );
   });
 

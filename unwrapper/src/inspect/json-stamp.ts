@@ -79,13 +79,25 @@ function skipValue(bytes: Buffer, at: number): number {
   return i;
 }
 
-/** Whether the key between `start` and `end` (quotes included) is `name`. */
+/** Whether the member's key is `name` (compared on the bytes, without allocating). */
 function keyIs(bytes: Buffer, member: Member, name: Buffer): boolean {
-  const { start, keyEnd: end } = member;
-  const raw = bytes.subarray(start + 1, end - 1);
+  const start = member.start + 1;
+  const end = member.keyEnd - 1;
+  let escaped = false;
+  if (end - start === name.length) {
+    let i = 0;
+    while (i < name.length && bytes[start + i] === name[i]) i++;
+    if (i === name.length) return true;
+  }
+  for (let i = start; i < end; i++) {
+    if (bytes[i] === BACKSLASH) {
+      escaped = true;
+      break;
+    }
+  }
   // Escaped spellings ("\u0040metadata") name the same key; only they need JSON.parse.
-  if (!raw.includes(BACKSLASH)) return raw.equals(name);
-  return JSON.parse(bytes.toString('utf8', start, end)) === name.toString('utf8');
+  if (!escaped) return false;
+  return JSON.parse(bytes.toString('utf8', member.start, member.keyEnd)) === name.toString('utf8');
 }
 
 /** The members of the object starting at `at` (an opening brace). */
@@ -146,16 +158,28 @@ function stampObject(
       out,
     );
   }
+  // Kept members go out as runs of the original bytes (commas and spacing included): usually
+  // the whole object after its opening brace is one slice.
+  let runStart = -1;
+  let runEnd = -1;
   for (const member of list) {
-    if (keyIs(bytes!, member, name)) continue;
-    out.push(SEPARATOR, bytes!.subarray(member.start, member.end));
+    if (keyIs(bytes!, member, name)) {
+      if (runStart >= 0) out.push(SEPARATOR, bytes!.subarray(runStart, runEnd));
+      runStart = -1;
+      continue;
+    }
+    if (runStart < 0) runStart = member.start;
+    runEnd = member.end;
   }
+  if (runStart >= 0) out.push(SEPARATOR, bytes!.subarray(runStart, runEnd));
   out.push(CLOSE);
 }
 
 export interface JsonStamper {
   /** The event with the field set to `value` (JSON bytes). Throws SyntaxError on bad JSON. */
   stamp(payload: Buffer, value: Buffer): Buffer;
+  /** The same, as pieces appended to `out` (no copy); returns their total length. */
+  stampInto(payload: Buffer, value: Buffer, out: Buffer[]): number;
 }
 
 export function createJsonStamper(path: readonly string[]): JsonStamper {
@@ -163,13 +187,20 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
   // `"name":` for each level, encoded once.
   const keys = path.map((name) => Buffer.from(`${JSON.stringify(name)}:`));
   const names = path.map((name) => Buffer.from(name, 'utf8'));
+  function stampInto(payload: Buffer, value: Buffer, out: Buffer[]): number {
+    const at = skipSpace(payload, 0);
+    if (payload[at] !== OPEN_OBJECT) throw new SyntaxError('the event is not a JSON object');
+    const first = out.length;
+    stampObject(payload, at, keys, names, 0, value, out);
+    let length = 0;
+    for (let i = first; i < out.length; i++) length += out[i]!.length;
+    return length;
+  }
   return {
+    stampInto,
     stamp(payload, value) {
-      const at = skipSpace(payload, 0);
-      if (payload[at] !== OPEN_OBJECT) throw new SyntaxError('the event is not a JSON object');
       const out: Buffer[] = [];
-      stampObject(payload, at, keys, names, 0, value, out);
-      return Buffer.concat(out);
+      return Buffer.concat(out, stampInto(payload, value, out));
     },
   };
 }
