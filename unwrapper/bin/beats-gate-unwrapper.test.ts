@@ -63,7 +63,10 @@ describe('beats-gate-unwrapper', () => {
     const { stderr } = proc.output();
     assert.match(stderr, /--max-tunnels: expected an integer/);
     assert.match(stderr, /UNWRAPPER_UPSTREAMS: required/);
-    assert.match(stderr, /UNWRAPPER_ASSERTION_KEYS: expected "kid:base64url-secret/);
+    assert.match(
+      stderr,
+      /UNWRAPPER_ASSERTION_KEYS: assertion key #1 \(kid "k"\): the secret is not base64url/,
+    );
     assert.doesNotMatch(stderr, /short/);
   });
 
