@@ -50,6 +50,8 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
   // One stamp per distinct set of disagreeing fields, built when first needed.
   const tagged = new Map<string, { json: Buffer; flat: Record<string, string> }>();
   let mismatches = 0;
+  /** The longest stamp value an event can get (with every checked field listed as mismatched). */
+  const longest = Buffer.from(JSON.stringify({ ...identity, mismatch: ['host.name', 'agent.id'] }));
 
   function stampFor(event: Record<string, unknown>, seq: number) {
     const fields = policy ? policy.check(event) : [];
@@ -74,39 +76,56 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
     return stamp;
   }
 
+  /** Room a re-encoded frame may need (J: header plus the stamped event's upper bound). */
+  function roomFor(frame: Frame): number {
+    if (frame.type === 'json') return JSON_HEADER_BYTES + stamper.maxLength(frame.payload, longest);
+    if (frame.type === 'window') return 6;
+    return 0; // D frames are encoded first and measured (see encodeFrames).
+  }
+
   /**
-   * Appends one re-encoded frame to `out` as pieces (J: a 10-byte header, then the stamped event
-   * as slices of the original); returns their length. One copy per window (or per C frame's
-   * content) instead of one per event.
+   * Writes the re-encoded frames one after the other into one buffer: J frames are their header
+   * and the stamped event copied straight in, so a window (or a C frame's content) costs one
+   * allocation, not one per event.
    */
-  function encodeFrame(frame: Frame, out: Buffer[]): number {
-    switch (frame.type) {
-      case 'window': {
-        const bytes = encodeWindow(frame.size, frame.version);
-        out.push(bytes);
-        return bytes.length;
+  function encodeFrames(frames: readonly Frame[]): Buffer {
+    const data = frames.map((frame) =>
+      frame.type === 'data'
+        ? encodeData(
+            frame.seq,
+            stampDataEvent(frame.event, prefix, stampFor(frame.event, frame.seq).flat),
+          )
+        : undefined,
+    );
+    let room = 0;
+    frames.forEach((frame, i) => (room += data[i]?.length ?? roomFor(frame)));
+    const target = Buffer.allocUnsafe(room);
+    let offset = 0;
+    frames.forEach((frame, i) => {
+      switch (frame.type) {
+        case 'window':
+          offset += encodeWindow(frame.size, frame.version).copy(target, offset);
+          return;
+        case 'json': {
+          const stamp = stampFor(frame.event, frame.seq);
+          const start = offset;
+          const end = stamper.stampTo(frame.payload, stamp.json, target, start + JSON_HEADER_BYTES);
+          target[start] = VERSION_2;
+          target[start + 1] = TYPE_JSON;
+          target.writeUInt32BE(frame.seq, start + 2);
+          target.writeUInt32BE(end - start - JSON_HEADER_BYTES, start + 6);
+          offset = end;
+          return;
+        }
+        case 'data':
+          offset += data[i]!.copy(target, offset);
+          return;
+        case 'ack':
+          // The window reader refuses acks from the Beat; reaching this is a bug.
+          throw new InspectError('ERR_INSPECT_INTERNAL', 'an ack frame inside a window');
       }
-      case 'json': {
-        const stamp = stampFor(frame.event, frame.seq);
-        const header = Buffer.allocUnsafe(JSON_HEADER_BYTES);
-        out.push(header);
-        const length = stamper.stampInto(frame.payload, stamp.json, out);
-        header[0] = VERSION_2;
-        header[1] = TYPE_JSON;
-        header.writeUInt32BE(frame.seq, 2);
-        header.writeUInt32BE(length, 6);
-        return JSON_HEADER_BYTES + length;
-      }
-      case 'data': {
-        const stamp = stampFor(frame.event, frame.seq);
-        const bytes = encodeData(frame.seq, stampDataEvent(frame.event, prefix, stamp.flat));
-        out.push(bytes);
-        return bytes.length;
-      }
-      case 'ack':
-        // The window reader refuses acks from the Beat; reaching this is a bug.
-        throw new InspectError('ERR_INSPECT_INTERNAL', 'an ack frame inside a window');
-    }
+    });
+    return target.subarray(0, offset);
   }
 
   function levelOf(raw: RawFrame): number {
@@ -132,27 +151,22 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
         const parts = window.frames.flatMap((raw) => raw.parts);
         return { mismatches, bytes: Buffer.concat(parts, window.wireBytes) };
       }
-      // Frames outside C frames collect in `direct`; a C frame first flushes them, so the
-      // window's frame order is kept.
+      // Frames outside C frames are written in runs; a C frame ends a run, so the window's
+      // frame order is kept.
       const parts: (Buffer | Promise<Buffer>)[] = [];
-      let direct: Buffer[] = [];
-      let directLength = 0;
+      let direct: Frame[] = [];
       let pending = false;
       for (const raw of window.frames) {
         if (raw.type === TYPE_COMPRESSED) {
-          if (directLength > 0) parts.push(Buffer.concat(direct, directLength));
+          if (direct.length > 0) parts.push(encodeFrames(direct));
           direct = [];
-          directLength = 0;
-          const inner: Buffer[] = [];
-          let innerLength = 0;
-          for (const frame of raw.frames) innerLength += encodeFrame(frame, inner);
-          parts.push(encodeCompressedAsync(Buffer.concat(inner, innerLength), levelOf(raw)));
+          parts.push(encodeCompressedAsync(encodeFrames(raw.frames), levelOf(raw)));
           pending = true;
         } else {
-          directLength += encodeFrame(raw.frames[0]!, direct);
+          direct.push(raw.frames[0]!);
         }
       }
-      if (directLength > 0) parts.push(Buffer.concat(direct, directLength));
+      if (direct.length > 0) parts.push(encodeFrames(direct));
       const found = mismatches;
       if (!pending) return { mismatches: found, bytes: Buffer.concat(parts as Buffer[]) };
       const settled = parts.map((part) => (Buffer.isBuffer(part) ? Promise.resolve(part) : part));

@@ -123,11 +123,11 @@ function members(bytes: Buffer, at: number): Member[] {
   }
 }
 
-const OPEN = Buffer.from('{');
-const CLOSE = Buffer.from('}');
-const SEPARATOR = Buffer.from(',');
-
-/** Appends the pieces of the object at `at` with path[depth…] set to `value`. */
+/**
+ * Writes the object at `at` with path[depth…] set to `value` into `target` at `offset`; returns
+ * the offset after it. Copies ranges of the original straight into the target: no pieces, no
+ * intermediate buffers.
+ */
 function stampObject(
   bytes: Buffer | undefined,
   at: number,
@@ -135,51 +135,67 @@ function stampObject(
   names: readonly Buffer[],
   depth: number,
   value: Buffer,
-  out: Buffer[],
-): void {
+  target: Buffer,
+  offset: number,
+): number {
   const list = bytes ? members(bytes, at) : [];
   const name = names[depth]!;
-  out.push(OPEN, path[depth]!);
+  let o = offset;
+  target[o++] = OPEN_OBJECT;
+  o += path[depth]!.copy(target, o);
   if (depth === path.length - 1) {
-    out.push(value);
+    o += value.copy(target, o);
   } else {
     // Keep what the Beat put under the parent (Filebeat's [@metadata][beat] names the index);
     // the last copy is the one JSON parsers keep.
-    const parent = list.findLast(
-      (m) => bytes![m.valueStart] === OPEN_OBJECT && keyIs(bytes!, m, name),
-    );
-    stampObject(
+    let parent: Member | undefined;
+    for (const member of list) {
+      if (bytes![member.valueStart] === OPEN_OBJECT && keyIs(bytes!, member, name)) {
+        parent = member;
+      }
+    }
+    o = stampObject(
       parent ? bytes : undefined,
       parent?.valueStart ?? 0,
       path,
       names,
       depth + 1,
       value,
-      out,
+      target,
+      o,
     );
   }
   // Kept members go out as runs of the original bytes (commas and spacing included): usually
-  // the whole object after its opening brace is one slice.
+  // the whole object after its opening brace is one range.
   let runStart = -1;
   let runEnd = -1;
   for (const member of list) {
     if (keyIs(bytes!, member, name)) {
-      if (runStart >= 0) out.push(SEPARATOR, bytes!.subarray(runStart, runEnd));
+      if (runStart >= 0) {
+        target[o++] = COMMA;
+        o += bytes!.copy(target, o, runStart, runEnd);
+      }
       runStart = -1;
       continue;
     }
     if (runStart < 0) runStart = member.start;
     runEnd = member.end;
   }
-  if (runStart >= 0) out.push(SEPARATOR, bytes!.subarray(runStart, runEnd));
-  out.push(CLOSE);
+  if (runStart >= 0) {
+    target[o++] = COMMA;
+    o += bytes!.copy(target, o, runStart, runEnd);
+  }
+  target[o++] = CLOSE_OBJECT;
+  return o;
 }
 
 export interface JsonStamper {
   /** The event with the field set to `value` (JSON bytes). Throws SyntaxError on bad JSON. */
   stamp(payload: Buffer, value: Buffer): Buffer;
-  /** The same, as pieces appended to `out` (no copy); returns their total length. */
-  stampInto(payload: Buffer, value: Buffer, out: Buffer[]): number;
+  /** Room the stamped event may need: an upper bound, since removing members only shrinks it. */
+  maxLength(payload: Buffer, value: Buffer): number;
+  /** Writes the stamped event into `target` at `offset`; returns the offset after it. */
+  stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number;
 }
 
 export function createJsonStamper(path: readonly string[]): JsonStamper {
@@ -187,20 +203,22 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
   // `"name":` for each level, encoded once.
   const keys = path.map((name) => Buffer.from(`${JSON.stringify(name)}:`));
   const names = path.map((name) => Buffer.from(name, 'utf8'));
-  function stampInto(payload: Buffer, value: Buffer, out: Buffer[]): number {
+  // Per level at most: a brace pair, a comma and the key.
+  const growth = keys.reduce((sum, key) => sum + key.length + 3, 0);
+  function stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
     const at = skipSpace(payload, 0);
     if (payload[at] !== OPEN_OBJECT) throw new SyntaxError('the event is not a JSON object');
-    const first = out.length;
-    stampObject(payload, at, keys, names, 0, value, out);
-    let length = 0;
-    for (let i = first; i < out.length; i++) length += out[i]!.length;
-    return length;
+    return stampObject(payload, at, keys, names, 0, value, target, offset);
+  }
+  function maxLength(payload: Buffer, value: Buffer): number {
+    return payload.length + value.length + growth;
   }
   return {
-    stampInto,
+    stampTo,
+    maxLength,
     stamp(payload, value) {
-      const out: Buffer[] = [];
-      return Buffer.concat(out, stampInto(payload, value, out));
+      const target = Buffer.allocUnsafe(maxLength(payload, value));
+      return target.subarray(0, stampTo(payload, value, target, 0));
     },
   };
 }
