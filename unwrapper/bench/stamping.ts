@@ -4,7 +4,10 @@
  * `stamp`, each with the unwrapper in a child process of its own so its CPU time (event loop and
  * zlib thread pool) is measured alone. Sender, tunnel client and receiver run in this process.
  *
- *   node unwrapper/bench/stamping.ts [--events 300000] [--rounds 2] [--json]
+ *   node unwrapper/bench/stamping.ts [--events 300000] [--rounds 2] [--stamp-level N] [--json]
+ *
+ * --stamp-level adds a run of stamp mode with inspectCompressionLevel=N (for example 1: cheaper
+ * re-compression, bigger C frames).
  *
  * Prints events/s per mode, stamp and validate relative to the byte tunnel (target: stamp at
  * least 50%), and the unwrapper's CPU seconds per million events.
@@ -23,8 +26,7 @@ import {
 } from '@beats-gate/protocol';
 import { WebSocket } from 'ws';
 
-type Mode = 'off' | 'validate' | 'stamp';
-const MODES: Mode[] = ['off', 'validate', 'stamp'];
+type Mode = 'off' | 'validate' | 'stamp' | `stamp-level-${number}`;
 
 interface ChildReady {
   port: number;
@@ -37,6 +39,7 @@ interface ChildCpu {
 if (process.argv[2] === '--child') {
   const { createUnwrapper } = await import('../src/index.ts');
   const mode = process.argv[3] as Mode;
+  const level = /^stamp-level-(\d)$/.exec(mode)?.[1];
   const unwrapper = createUnwrapper({
     listen: { host: '127.0.0.1', port: 0 },
     adminListen: { host: '127.0.0.1', port: 0 },
@@ -45,7 +48,8 @@ if (process.argv[2] === '--child') {
     upstreamProbeIntervalMs: 0,
     defaultMetrics: false,
     logLevel: 'silent',
-    inspect: mode,
+    inspect: level !== undefined ? 'stamp' : (mode as 'off' | 'validate' | 'stamp'),
+    ...(level !== undefined ? { inspectCompressionLevel: Number(level) } : {}),
     inspectClaims: ['tenant'],
   });
   const { public: listening } = await unwrapper.listen();
@@ -141,8 +145,12 @@ async function main() {
       events: { type: 'string', default: '300000' },
       rounds: { type: 'string', default: '2' },
       json: { type: 'boolean', default: false },
+      'stamp-level': { type: 'string' },
     },
   });
+  const MODES: Mode[] = ['off', 'validate', 'stamp'];
+  if (values['stamp-level'] !== undefined)
+    MODES.push(`stamp-level-${Number(values['stamp-level'])}`);
   const events = Number(values.events);
   const rounds = Number(values.rounds);
   const key = generateAssertionKey('bench');
@@ -182,10 +190,10 @@ async function main() {
   console.log(
     `${events} events per run, best of ${rounds}; batch 2048, compression 3, pipelining 2`,
   );
-  console.log('mode         events/s   vs byte   unwrapper CPU s / 1M events');
+  console.log('mode             events/s   vs byte   unwrapper CPU s / 1M events');
   for (const row of rows) {
     console.log(
-      `${row.mode.padEnd(12)} ${String(row.eventsPerSecond).padStart(8)}   ${row.relativeToByteTunnel
+      `${row.mode.padEnd(14)} ${String(row.eventsPerSecond).padStart(8)}   ${row.relativeToByteTunnel
         .toFixed(2)
         .padStart(7)}   ${row.unwrapperCpuSecondsPerMillionEvents.toFixed(2).padStart(6)}`,
     );
