@@ -15,6 +15,7 @@ import {
 } from '@beats-gate/lumberjack';
 import { startIdentityBridge, startSlowAckRelay } from './helpers/identity-bridge.ts';
 import { startUnwrapper, waitFor, type Harness } from './helpers/harness.ts';
+import { startBinary } from './helpers/unwrapper-process.ts';
 
 const ACK_DELAY_MS = 200;
 
@@ -108,6 +109,54 @@ describe('drains', () => {
     } finally {
       await first.unwrapper.close();
       await second.unwrapper.close();
+    }
+  });
+
+  it('SIGTERM on the real binary with UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: no duplicate', async () => {
+    const binary = await startBinary({
+      UNWRAPPER_UPSTREAMS: `127.0.0.1:${relay.port}`,
+      UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: 'true',
+    });
+    const second = await startUnwrapper({ upstreams: upstreams(), assertionKeys: [binary.key] });
+    let target = binary.url;
+    const bridge = await startIdentityBridge(
+      () => target,
+      () => ({}),
+      binary.key,
+    );
+    const runId = 'sigterm';
+    const count = 40_000;
+    const start = memory.events.length;
+    const ours = () => memory.events.slice(start);
+    const sender = createSender({
+      host: '127.0.0.1',
+      port: bridge.port,
+      backoffInitialMs: 10,
+      backoffMaxMs: 50,
+    });
+    try {
+      const sending = sender.send(generateEvents(count, { runId }));
+      await waitFor(() => ours().length >= 8192, 'a few windows through the binary', 30_000);
+      target = second.url;
+      binary.child.kill('SIGTERM');
+      const result = await sending;
+      assert.equal(result.acked, count);
+      const [code] = await binary.exited;
+      assert.equal(code, 0);
+      const report = checkDelivery({ runId, count }, ours());
+      assert.deepEqual(report.missing, []);
+      assert.equal(report.duplicates, 0);
+      const closedLine = binary.lines.find((l) => l.event === 'tunnel_closed') as {
+        closeCode?: number;
+        inspect?: { drain?: string };
+      };
+      assert.equal(closedLine.closeCode, 1001);
+      assert.equal(closedLine.inspect?.drain, 'shutdown');
+    } finally {
+      sender.close();
+      await bridge.close();
+      await second.unwrapper.close();
+      if (binary.child.exitCode === null) binary.child.kill('SIGKILL');
     }
   });
 

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { ASSERTION_HEADER, createAssertionSigner } from '@beats-gate/protocol';
+import { ASSERTION_HEADER, createAssertionSigner, type AssertionKey } from '@beats-gate/protocol';
 import { WebSocket } from 'ws';
 import { KEY } from './harness.ts';
 
@@ -16,9 +16,15 @@ export interface Identity {
   tokenExpiresAt?: number;
 }
 
-const sign = createAssertionSigner({ key: KEY });
+const signers = new Map<AssertionKey, ReturnType<typeof createAssertionSigner>>();
 
-export function openIdentityTunnel(url: string, identity: Identity = {}): Promise<WebSocket> {
+export function openIdentityTunnel(
+  url: string,
+  identity: Identity = {},
+  key: AssertionKey = KEY,
+): Promise<WebSocket> {
+  let sign = signers.get(key);
+  if (!sign) signers.set(key, (sign = createAssertionSigner({ key })));
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
@@ -58,6 +64,7 @@ export interface IdentityBridge {
 export async function startIdentityBridge(
   target: () => string,
   identity: () => Identity = () => ({}),
+  key: AssertionKey = KEY,
 ): Promise<IdentityBridge> {
   const sockets = new Set<Socket>();
   const bridge: IdentityBridge = { port: 0, closes: [], close };
@@ -66,7 +73,7 @@ export async function startIdentityBridge(
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.pause();
-    openIdentityTunnel(target(), identity()).then(
+    openIdentityTunnel(target(), identity(), key).then(
       (ws) => {
         ws.on('message', (data: Buffer) => socket.write(data));
         ws.on('close', (code) => {
