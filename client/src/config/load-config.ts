@@ -1,7 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import { TUNNEL_PATH } from '@beats-gate/protocol';
 import { ConfigError, HelpRequested } from '../errors.ts';
-import { isLoopbackHost, parseHostPort, unbracket } from './address.ts';
+import { isLoopbackHost, parseHostPort } from './address.ts';
 import { parseArgs } from './cli.ts';
 import { CONFIG_ENV } from './options.ts';
 import {
@@ -14,26 +14,14 @@ import {
 } from './sources.ts';
 import { buildTokenSource, lookupIn, type Lookup } from './token-source.ts';
 import { DEFAULTS, type ClientConfig, type ListenerConfig, type TokenSource } from './types.ts';
-import { toBoolean, toHeaders, toInteger, toText, type Problems } from './values.ts';
+import { toBoolean, toHeaders, toInteger, toSecureUrl, toText, type Problems } from './values.ts';
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 function parseEdgeUrl(raw: unknown, where: string, problems: Problems): URL | undefined {
-  const text = toText(raw, where, problems);
-  if (text === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    problems.push(`${where}: not a valid URL`);
-    return undefined;
-  }
-  const local = isLoopbackHost(unbracket(url.hostname));
-  if (url.protocol !== 'wss:' && !(url.protocol === 'ws:' && local)) {
-    problems.push(`${where}: must be wss:// (ws:// only to a loopback host, for local runs)`);
-    return undefined;
-  }
+  const url = toSecureUrl(raw, where, problems, { secure: 'wss:', plain: 'ws:' });
+  if (!url) return undefined;
   if (url.username || url.password) {
     problems.push(`${where}: must not carry credentials; use a token source`);
     return undefined;

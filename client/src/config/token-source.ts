@@ -1,8 +1,7 @@
 import { TOKEN_SOURCE_KEYS } from './options.ts';
 import type { Layer } from './sources.ts';
 import type { TokenSource } from './types.ts';
-import { toInteger, toText, type Problems } from './values.ts';
-import { isLoopbackHost, unbracket } from './address.ts';
+import { toInteger, toSecureUrl, toText, type Problems } from './values.ts';
 
 /** Looks a key up through layers in precedence order, remembering where the value came from. */
 export type Lookup = (key: string) => { value: unknown; where: string } | undefined;
@@ -20,21 +19,7 @@ export function lookupIn(layers: readonly Layer[]): Lookup {
 const OAUTH_ALGS = new Set(['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'PS256']);
 
 function parseTokenUrl(raw: unknown, where: string, problems: Problems): URL | undefined {
-  const text = toText(raw, where, problems);
-  if (text === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    problems.push(`${where}: not a valid URL`);
-    return undefined;
-  }
-  const local = isLoopbackHost(unbracket(url.hostname));
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
-    problems.push(`${where}: must be https:// (http:// only to a loopback host)`);
-    return undefined;
-  }
-  return url;
+  return toSecureUrl(raw, where, problems, { secure: 'https:', plain: 'http:' });
 }
 
 /**

@@ -3,6 +3,8 @@
  * Each returns the value or pushes a problem that names where the value came from; none of them
  * echoes a value, because the value might be a secret.
  */
+import { isLoopbackHost, unbracket } from './address.ts';
+
 export type Problems = string[];
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
@@ -100,4 +102,33 @@ export function toHeaders(
     }
   }
   return headers;
+}
+
+/**
+ * A URL that must use the secure scheme, or the plain one towards a loopback host only (local
+ * runs and tests): `secure` is for example 'wss:' with `plain` 'ws:'.
+ */
+export function toSecureUrl(
+  raw: unknown,
+  where: string,
+  problems: Problems,
+  schemes: { secure: string; plain: string },
+): URL | undefined {
+  const text = toText(raw, where, problems);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push(`${where}: not a valid URL`);
+    return undefined;
+  }
+  const local = isLoopbackHost(unbracket(url.hostname));
+  if (url.protocol !== schemes.secure && !(url.protocol === schemes.plain && local)) {
+    problems.push(
+      `${where}: must be ${schemes.secure}// (${schemes.plain}// only to a loopback host)`,
+    );
+    return undefined;
+  }
+  return url;
 }
