@@ -4,47 +4,20 @@
  * front of the unwrapper; the real client lives in client/.
  */
 import { once } from 'node:events';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { openTunnel } from './harness.ts';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { startIdentityBridge } from './identity-bridge.ts';
 
 export interface Bridge {
   port: number;
-  tunnels: number;
   close(): Promise<void>;
 }
 
-export async function startBridge(url: string, subject = 'bridge'): Promise<Bridge> {
-  const sockets = new Set<Socket>();
-  const bridge = { port: 0, tunnels: 0, close };
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    socket.pause();
-    openTunnel(url, { subject }).then(
-      (ws) => {
-        bridge.tunnels++;
-        ws.on('message', (data: Buffer) => socket.write(data));
-        ws.on('close', () => socket.destroy());
-        ws.on('error', () => socket.destroy());
-        socket.on('data', (chunk: Buffer) => ws.send(chunk));
-        socket.on('end', () => ws.close(1000));
-        socket.on('close', () => ws.terminate());
-        socket.resume();
-      },
-      () => socket.destroy(),
-    );
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  bridge.port = (server.address() as AddressInfo).port;
-
-  async function close() {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-    await once(server, 'close').catch(() => {});
-  }
-  return bridge;
+/** Each TCP connection becomes one tunnel to `url` for `subject`. */
+export function startBridge(url: string, subject = 'bridge'): Promise<Bridge> {
+  return startIdentityBridge(
+    () => url,
+    () => ({ subject }),
+  );
 }
 
 /**

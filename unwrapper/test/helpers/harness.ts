@@ -124,6 +124,10 @@ export async function closedPort(): Promise<number> {
 
 export interface TunnelClientOptions {
   subject?: string;
+  /** Token claims the edge passes on (FORWARD_CLAIMS). */
+  claims?: Record<string, unknown>;
+  /** `exp` of the device's token, seconds since the epoch. */
+  tokenExpiresAt?: number;
   key?: AssertionKey;
   /** Sign for another Sec-WebSocket-Key than the one sent. */
   signKey?: string;
@@ -162,6 +166,10 @@ export function openTunnel(url: string, options: TunnelClientOptions = {}): Prom
               subject: options.subject ?? 'device-1',
               webSocketKey: options.signKey ?? webSocketKey,
               clientAddress: '203.0.113.7',
+              ...(options.claims ? { claims: options.claims } : {}),
+              ...(options.tokenExpiresAt !== undefined
+                ? { tokenExpiresAt: options.tokenExpiresAt }
+                : {}),
             });
             options.onAssertion?.(assertion, webSocketKey);
             req.setHeader(ASSERTION_HEADER, assertion);

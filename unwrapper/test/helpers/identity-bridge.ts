@@ -5,9 +5,9 @@
  */
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { ASSERTION_HEADER, createAssertionSigner, type AssertionKey } from '@beats-gate/protocol';
-import { WebSocket } from 'ws';
-import { KEY } from './harness.ts';
+import type { AssertionKey } from '@beats-gate/protocol';
+import type { WebSocket } from 'ws';
+import { KEY, openTunnel } from './harness.ts';
 
 export interface Identity {
   subject?: string;
@@ -16,37 +16,13 @@ export interface Identity {
   tokenExpiresAt?: number;
 }
 
-const signers = new Map<AssertionKey, ReturnType<typeof createAssertionSigner>>();
-
+/** A tunnel carrying `identity`, signed as the edge would sign it. */
 export function openIdentityTunnel(
   url: string,
   identity: Identity = {},
   key: AssertionKey = KEY,
 ): Promise<WebSocket> {
-  let sign = signers.get(key);
-  if (!sign) signers.set(key, (sign = createAssertionSigner({ key })));
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, {
-      perMessageDeflate: false,
-      maxPayload: 256 * 1024 * 1024,
-      finishRequest(req) {
-        void sign({
-          subject: identity.subject ?? 'device-1',
-          webSocketKey: String(req.getHeader('sec-websocket-key')),
-          ...(identity.claims ? { claims: identity.claims } : {}),
-          ...(identity.tokenExpiresAt !== undefined
-            ? { tokenExpiresAt: identity.tokenExpiresAt }
-            : {}),
-        }).then((assertion) => {
-          req.setHeader(ASSERTION_HEADER, assertion);
-          req.end();
-        });
-      },
-    });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-  });
+  return openTunnel(url, { key, ...identity });
 }
 
 export interface IdentityBridge {
