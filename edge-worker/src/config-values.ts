@@ -2,22 +2,11 @@
  * Parsers for the configuration values that need more than a type check. Each pushes a message
  * naming the variable onto `problems` and returns `undefined` when the value is unusable.
  */
+import { ASYMMETRIC_JWS_ALGORITHMS } from '@beats-gate/protocol';
 import type { JSONWebKeySet } from 'jose';
 
 /** Asymmetric JWS algorithms only: an HMAC algorithm would let anyone holding the public key sign. */
-export const SUPPORTED_ALGORITHMS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-] as const;
+export const SUPPORTED_ALGORITHMS = ASYMMETRIC_JWS_ALGORITHMS;
 
 export const DEFAULT_ALGORITHMS = ['ES256', 'EdDSA'] as const;
 

@@ -16,3 +16,22 @@ export const ASSERTION_AUDIENCE = 'beats-gate-origin';
 
 /** An assertion lives long enough to cross one hop, never longer (DESIGN.md §4). */
 export const ASSERTION_MAX_TTL_SECONDS = 60;
+
+/**
+ * JWS algorithms a device token may use: asymmetric only, since with an HMAC algorithm anyone
+ * holding the verification key could sign (RFC 8725 §3.1). The edge and the unwrapper's optional
+ * re-check share this list.
+ */
+export const ASYMMETRIC_JWS_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+] as const;

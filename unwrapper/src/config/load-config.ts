@@ -5,7 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { AssertionKeyError, parseAssertionKeys, type AssertionKey } from '@beats-gate/protocol';
+import {
+  ASYMMETRIC_JWS_ALGORITHMS,
+  AssertionKeyError,
+  parseAssertionKeys,
+  type AssertionKey,
+} from '@beats-gate/protocol';
 import type { JSONWebKeySet } from 'jose';
 import { InspectConfigError, resolveInspect } from './inspect-config.ts';
 import { CONFIG_FLAG, OPTIONS, type OptionSpec } from './options.ts';
@@ -24,20 +29,6 @@ export class ConfigError extends Error {
 
 export type LoadConfigResult =
   { kind: 'config'; config: UnwrapperConfig } | { kind: 'help'; text: string };
-
-const ASYMMETRIC = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-];
 
 function buildProgram(output: { text: string }) {
   const program = new Command('beats-gate-unwrapper')
@@ -291,10 +282,12 @@ function jwt(values: Values, problems: string[]): UnwrapperConfig['jwt'] {
   if (!audience)
     problems.push(`${whereOf('jwtAudience', values)}: required when the JWT is re-verified`);
   const algorithms = get<string[]>('jwtAlgorithms') ?? ['ES256', 'EdDSA'];
-  const bad = algorithms.filter((alg) => !ASYMMETRIC.includes(alg));
+  const bad = algorithms.filter(
+    (alg) => !(ASYMMETRIC_JWS_ALGORITHMS as readonly string[]).includes(alg),
+  );
   if (bad.length > 0) {
     problems.push(
-      `${whereOf('jwtAlgorithms', values)}: not an accepted asymmetric algorithm: ${bad.join(', ')} (use ${ASYMMETRIC.join(', ')})`,
+      `${whereOf('jwtAlgorithms', values)}: not an accepted asymmetric algorithm: ${bad.join(', ')} (use ${ASYMMETRIC_JWS_ALGORITHMS.join(', ')})`,
     );
   }
   return {
