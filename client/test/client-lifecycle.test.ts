@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConfigError, createClient, type ClientError } from '../src/index.ts';
 import {
   captureLogger,
@@ -13,15 +12,10 @@ import {
   listenerConfig,
   startEdge,
   waitFor,
+  tempDir,
 } from './helpers.ts';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'beats-gate-lifecycle-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = await tempDir('beats-gate-lifecycle-');
 
 describe('client lifecycle', () => {
   it('refuses non-loopback addresses in a hand-built configuration unless allowRemote is set', () => {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createClient } from '../src/index.ts';
 import {
   captureLogger,
@@ -12,15 +11,10 @@ import {
   listenerConfig,
   startEdge,
   waitFor,
+  tempDir,
 } from './helpers.ts';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'beats-gate-401-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = await tempDir('beats-gate-401-');
 
 /** A token command that prints token-1, token-2, … (one more per run), never cached (opaque). */
 async function countingCommand(): Promise<string> {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { exportPKCS8, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { createClient, createTokenProvider } from '../src/index.ts';
 import {
@@ -14,15 +13,10 @@ import {
   listenerConfig,
   startEdge,
   waitFor,
+  tempDir,
 } from './helpers.ts';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'beats-gate-client-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = await tempDir('beats-gate-client-');
 
 describe('token file', () => {
   it('is re-read for every connection, so a rotated token is used without a restart', async () => {
