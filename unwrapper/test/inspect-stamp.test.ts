@@ -199,8 +199,9 @@ describe('validate mode and refusals against a raw upstream', () => {
       1003,
     ],
     [
+      // The window's last event: JSON is checked once the window is complete.
       'invalid JSON',
-      Buffer.concat([encodeWindow(1), encodeJson(1, '{"no')]),
+      encodeJson(2, '{"no'),
       'ERR_LJ_INVALID_JSON',
       1002,
     ],

@@ -40,6 +40,8 @@ export function createClientInspector(options: ClientInspectorOptions) {
     maxFrameBytes: limits.maxFrameBytes,
     maxWindowSize: limits.maxWindowSize,
     maxDecompressedBytes: limits.maxDecompressedBytes,
+    // JSON is checked by the encoder's scan; events are parsed only if the claims policy reads them.
+    parseJson: false,
   });
   const reader = createWindowReader({ maxWindowBytes: limits.maxWindowBytes });
   const queue: Pending[] = [];

@@ -15,6 +15,7 @@ import type { ClaimPolicyMode, ClaimsPolicy } from './claims-policy.ts';
 import { byteAt, type RawFrame } from './frame-splitter.ts';
 import { flattenIdentity, stampDataEvent, type StampIdentity } from './identity-stamp.ts';
 import { InspectError } from './inspect-error.ts';
+import { JsonScanError, scanJsonObject } from './json-scan.ts';
 import type { JsonStamper } from './json-stamp.ts';
 import type { Window } from './window-reader.ts';
 import { levelFromZlibHeader } from './zlib-level.ts';
@@ -23,6 +24,7 @@ const TYPE_COMPRESSED = 0x43;
 const TYPE_JSON = 0x4a;
 const VERSION_2 = 0x32;
 const JSON_HEADER_BYTES = 10;
+const NO_FIELDS: readonly string[] = [];
 
 export interface WindowEncoderOptions {
   mode: 'validate' | 'stamp';
@@ -42,6 +44,23 @@ export interface EncodedWindow {
   bytes: Buffer | Promise<Buffer>;
 }
 
+/**
+ * Runs a scan of a J payload (the frame splitter's decoder does not parse JSON: the scan is the
+ * check), turning a syntax error into the codec's ERR_LJ_INVALID_JSON.
+ */
+function checked<T>(seq: number, payload: Buffer, scan: () => T): T {
+  try {
+    return scan();
+  } catch (error) {
+    if (!(error instanceof JsonScanError)) throw error;
+    throw new InspectError(
+      'ERR_LJ_INVALID_JSON',
+      `JSON frame seq ${seq}: payload of ${payload.length} bytes is not valid JSON: ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
 export function createWindowEncoder(options: WindowEncoderOptions) {
   const { identity, stamper, policy, policyMode } = options;
   const prefix = options.field.join('.');
@@ -53,8 +72,10 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
   /** The longest stamp value an event can get (with every checked field listed as mismatched). */
   const longest = Buffer.from(JSON.stringify({ ...identity, mismatch: ['host.name', 'agent.id'] }));
 
-  function stampFor(event: Record<string, unknown>, seq: number) {
-    const fields = policy ? policy.check(event) : [];
+  /** The stamp for an event; its `event` is read (so parsed) only when a claims policy is set. */
+  function stampFor(frame: { readonly event: Record<string, unknown>; readonly seq: number }) {
+    const fields = policy ? policy.check(frame.event) : NO_FIELDS;
+    const seq = frame.seq;
     if (fields.length === 0) return { json: plain, flat: plainFlat };
     if (policyMode === 'reject') {
       throw new InspectError(
@@ -66,7 +87,7 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
     const key = fields.join(',');
     let stamp = tagged.get(key);
     if (!stamp) {
-      const withMismatch = { ...identity, mismatch: fields };
+      const withMismatch = { ...identity, mismatch: [...fields] };
       stamp = {
         json: Buffer.from(JSON.stringify(withMismatch)),
         flat: flattenIdentity(prefix, withMismatch),
@@ -91,10 +112,7 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
   function encodeFrames(frames: readonly Frame[]): Buffer {
     const data = frames.map((frame) =>
       frame.type === 'data'
-        ? encodeData(
-            frame.seq,
-            stampDataEvent(frame.event, prefix, stampFor(frame.event, frame.seq).flat),
-          )
+        ? encodeData(frame.seq, stampDataEvent(frame.event, prefix, stampFor(frame).flat))
         : undefined,
     );
     let room = 0;
@@ -107,9 +125,11 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
           offset += encodeWindow(frame.size, frame.version).copy(target, offset);
           return;
         case 'json': {
-          const stamp = stampFor(frame.event, frame.seq);
+          const stamp = stampFor(frame);
           const start = offset;
-          const end = stamper.stampTo(frame.payload, stamp.json, target, start + JSON_HEADER_BYTES);
+          const end = checked(frame.seq, frame.payload, () =>
+            stamper.stampTo(frame.payload, stamp.json, target, start + JSON_HEADER_BYTES),
+          );
           target[start] = VERSION_2;
           target[start + 1] = TYPE_JSON;
           target.writeUInt32BE(frame.seq, start + 2);
@@ -134,10 +154,15 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
     return levelFromZlibHeader(header);
   }
 
+  /** Validate mode: every J payload must be a JSON object; the policy reads the events. */
   function checkOnly(window: Window) {
     for (const raw of window.frames) {
       for (const frame of raw.frames) {
-        if (frame.type === 'json' || frame.type === 'data') stampFor(frame.event, frame.seq);
+        if (frame.type === 'json')
+          checked(frame.seq, frame.payload, () => scanJsonObject(frame.payload));
+        if (policy && (frame.type === 'json' || frame.type === 'data')) {
+          stampFor(frame);
+        }
       }
     }
   }
@@ -147,7 +172,7 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
     encode(window: Window): EncodedWindow {
       mismatches = 0;
       if (options.mode === 'validate') {
-        if (policy) checkOnly(window);
+        checkOnly(window);
         const parts = window.frames.flatMap((raw) => raw.parts);
         return { mismatches, bytes: Buffer.concat(parts, window.wireBytes) };
       }

@@ -1,82 +1,31 @@
 /**
  * Writes one member into a JSON event by splicing bytes, never by re-serialising the event: every
  * other member keeps its exact bytes, so numbers JavaScript cannot hold (64-bit ids), escapes and
- * key order reach Logstash as the Beat wrote them. The input was already validated by the codec
- * (JSON.parse accepted it and it is an object), so the scanner below only has to find member
- * boundaries. Every member with the stamped name is removed at each level of the path, escaped
- * spellings included, so no parser (first-wins or last-wins) can see a device's copy.
+ * key order reach Logstash as the Beat wrote them. The same pass validates the event
+ * (json-scan.ts accepts exactly what JSON.parse does), so an event is checked and stamped without
+ * being parsed into an object. Every member with the stamped name is removed at each level of the
+ * path, escaped spellings included, so no parser (first-wins or last-wins) can see a device's copy.
  */
+import { scanJsonObject, scanMembers, type Member } from './json-scan.ts';
 
-const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
-const COLON = 0x3a;
 
-interface Member {
-  /** Offset of the key's opening quote, of the end of the key, of the value, and its end. */
-  readonly start: number;
-  readonly keyEnd: number;
-  readonly valueStart: number;
-  readonly end: number;
-}
-
-function isSpace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
-}
-
-function skipSpace(bytes: Buffer, at: number): number {
-  let i = at;
-  while (i < bytes.length && isSpace(bytes[i]!)) i++;
-  return i;
-}
-
-/** `at` is an opening quote; returns the offset after the closing one. */
-function skipString(bytes: Buffer, at: number): number {
-  let from = at + 1;
-  for (;;) {
-    const quote = bytes.indexOf(QUOTE, from);
-    if (quote < 0) throw new SyntaxError('unterminated string');
-    let backslashes = 0;
-    while (bytes[quote - 1 - backslashes] === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
-    from = quote + 1;
+/**
+ * Copies source[start, end) to target at `offset`; returns the offset after it. An event is
+ * written as a handful of short ranges (keys, the stamp, runs of members), where Buffer#copy's
+ * argument checks and view cost more than the bytes: short ranges are copied by hand.
+ */
+function put(source: Buffer, start: number, end: number, target: Buffer, offset: number): number {
+  const length = end - start;
+  if (length < 64) {
+    for (let i = 0; i < length; i++) target[offset + i] = source[start + i]!;
+  } else {
+    target.set(new Uint8Array(source.buffer, source.byteOffset + start, length), offset);
   }
-}
-
-/** Returns the offset after the value starting at `at`. */
-function skipValue(bytes: Buffer, at: number): number {
-  const first = bytes[at]!;
-  if (first === QUOTE) return skipString(bytes, at);
-  if (first === OPEN_OBJECT || first === OPEN_ARRAY) {
-    let depth = 0;
-    let i = at;
-    while (i < bytes.length) {
-      const byte = bytes[i]!;
-      if (byte === QUOTE) {
-        i = skipString(bytes, i);
-        continue;
-      }
-      if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) depth++;
-      else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-      i++;
-    }
-    throw new SyntaxError('unterminated object or array');
-  }
-  // A number, true, false or null: runs until a delimiter.
-  let i = at;
-  while (i < bytes.length) {
-    const byte = bytes[i]!;
-    if (byte === COMMA || byte === CLOSE_OBJECT || byte === CLOSE_ARRAY || isSpace(byte)) break;
-    i++;
-  }
-  return i;
+  return offset + length;
 }
 
 /** Whether the member's key is `name` (compared on the bytes, without allocating). */
@@ -100,29 +49,6 @@ function keyIs(bytes: Buffer, member: Member, name: Buffer): boolean {
   return JSON.parse(bytes.toString('utf8', member.start, member.keyEnd)) === name.toString('utf8');
 }
 
-/** The members of the object starting at `at` (an opening brace). */
-function members(bytes: Buffer, at: number): Member[] {
-  const out: Member[] = [];
-  let i = skipSpace(bytes, at + 1);
-  if (bytes[i] === CLOSE_OBJECT) return out;
-  for (;;) {
-    const start = i;
-    const keyEnd = skipString(bytes, start);
-    i = skipSpace(bytes, keyEnd);
-    if (bytes[i] !== COLON) throw new SyntaxError('expected a colon');
-    const valueStart = skipSpace(bytes, i + 1);
-    const end = skipValue(bytes, valueStart);
-    out.push({ start, keyEnd, valueStart, end });
-    i = skipSpace(bytes, end);
-    if (bytes[i] === COMMA) {
-      i = skipSpace(bytes, i + 1);
-      continue;
-    }
-    if (bytes[i] === CLOSE_OBJECT) return out;
-    throw new SyntaxError('expected a comma or a closing brace');
-  }
-}
-
 /**
  * Writes the object at `at` with path[depth…] set to `value` into `target` at `offset`; returns
  * the offset after it. Copies ranges of the original straight into the target: no pieces, no
@@ -130,7 +56,7 @@ function members(bytes: Buffer, at: number): Member[] {
  */
 function stampObject(
   bytes: Buffer | undefined,
-  at: number,
+  list: readonly Member[],
   path: readonly Buffer[],
   names: readonly Buffer[],
   depth: number,
@@ -138,13 +64,12 @@ function stampObject(
   target: Buffer,
   offset: number,
 ): number {
-  const list = bytes ? members(bytes, at) : [];
   const name = names[depth]!;
   let o = offset;
   target[o++] = OPEN_OBJECT;
-  o += path[depth]!.copy(target, o);
+  o = put(path[depth]!, 0, path[depth]!.length, target, o);
   if (depth === path.length - 1) {
-    o += value.copy(target, o);
+    o = put(value, 0, value.length, target, o);
   } else {
     // Keep what the Beat put under the parent (Filebeat's [@metadata][beat] names the index);
     // the last copy is the one JSON parsers keep.
@@ -156,7 +81,7 @@ function stampObject(
     }
     o = stampObject(
       parent ? bytes : undefined,
-      parent?.valueStart ?? 0,
+      parent ? scanMembers(bytes!, parent.valueStart).members : [],
       path,
       names,
       depth + 1,
@@ -173,7 +98,7 @@ function stampObject(
     if (keyIs(bytes!, member, name)) {
       if (runStart >= 0) {
         target[o++] = COMMA;
-        o += bytes!.copy(target, o, runStart, runEnd);
+        o = put(bytes!, runStart, runEnd, target, o);
       }
       runStart = -1;
       continue;
@@ -183,14 +108,14 @@ function stampObject(
   }
   if (runStart >= 0) {
     target[o++] = COMMA;
-    o += bytes!.copy(target, o, runStart, runEnd);
+    o = put(bytes!, runStart, runEnd, target, o);
   }
   target[o++] = CLOSE_OBJECT;
   return o;
 }
 
 export interface JsonStamper {
-  /** The event with the field set to `value` (JSON bytes). Throws SyntaxError on bad JSON. */
+  /** The event with the field set to `value` (JSON bytes). Throws JsonScanError on bad JSON. */
   stamp(payload: Buffer, value: Buffer): Buffer;
   /** Room the stamped event may need: an upper bound, since removing members only shrinks it. */
   maxLength(payload: Buffer, value: Buffer): number;
@@ -206,9 +131,16 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
   // Per level at most: a brace pair, a comma and the key.
   const growth = keys.reduce((sum, key) => sum + key.length + 3, 0);
   function stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
-    const at = skipSpace(payload, 0);
-    if (payload[at] !== OPEN_OBJECT) throw new SyntaxError('the event is not a JSON object');
-    return stampObject(payload, at, keys, names, 0, value, target, offset);
+    return stampObject(
+      payload,
+      scanJsonObject(payload).members,
+      keys,
+      names,
+      0,
+      value,
+      target,
+      offset,
+    );
   }
   function maxLength(payload: Buffer, value: Buffer): number {
     return payload.length + value.length + growth;

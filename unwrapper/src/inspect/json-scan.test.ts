@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { JsonScanError, scanJsonObject, skipValue } from './json-scan.ts';
+
+/** What the codec accepts as a J payload: UTF-8 that JSON.parse turns into an object. */
+function parsesToObject(bytes: Buffer): boolean {
+  if (!isUtf8(bytes)) return false;
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+function scans(bytes: Buffer): boolean {
+  try {
+    scanJsonObject(bytes);
+    return true;
+  } catch (error) {
+    assert.ok(error instanceof JsonScanError, `unexpected ${String(error)}`);
+    assert.ok(error.offset >= 0 && error.offset <= bytes.length);
+    return false;
+  }
+}
+
+function agree(bytes: Buffer) {
+  assert.equal(
+    scans(bytes),
+    parsesToObject(bytes),
+    `disagree on ${JSON.stringify(bytes.toString('latin1'))}`,
+  );
+}
+
+/** Characters that matter to JSON's grammar, and a few that look like they might. */
+const ALPHABET = [
+  ...'{}[]",:\\/ 0123456789.eE+-truefalsnbu',
+  '\t',
+  '\n',
+  '\r',
+  '\f',
+  '\v',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\u00a0',
+  '\ufeff',
+  'é',
+  '😀',
+  'x',
+  'A',
+  'F',
+];
+
+const event = fc
+  .dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 })
+  .chain((value) =>
+    fc.constantFrom(
+      JSON.stringify(value),
+      JSON.stringify(value, null, 2),
+      JSON.stringify(value, null, '\t'),
+    ),
+  );
+
+const mutation = fc.record({
+  at: fc.nat(),
+  remove: fc.nat({ max: 3 }),
+  insert: fc.array(fc.constantFrom(...ALPHABET), { maxLength: 3 }),
+});
+
+describe('json scan', () => {
+  it('accepts every object JSON.stringify writes', () => {
+    fc.assert(
+      fc.property(event, (text) => assert.ok(scans(Buffer.from(text)), text)),
+      {
+        numRuns: 500,
+      },
+    );
+  });
+
+  it('agrees with JSON.parse on mutated events', () => {
+    fc.assert(
+      fc.property(event, fc.array(mutation, { minLength: 1, maxLength: 3 }), (text, edits) => {
+        let mutated = text;
+        for (const { at, remove, insert } of edits) {
+          const i = at % (mutated.length + 1);
+          mutated = mutated.slice(0, i) + insert.join('') + mutated.slice(i + remove);
+        }
+        agree(Buffer.from(mutated));
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it('agrees with JSON.parse on short strings over the grammar alphabet', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...ALPHABET), { maxLength: 12 }), (chars) =>
+        agree(Buffer.from(chars.join(''))),
+      ),
+      { numRuns: 4000 },
+    );
+  });
+
+  it('agrees with JSON.parse on random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 24 }), (bytes) => agree(Buffer.from(bytes))),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('agrees with JSON.parse on the edge cases of numbers, escapes and literals', () => {
+    const values = [
+      '0',
+      '-0',
+      '01',
+      '-01',
+      '1.',
+      '.5',
+      '1.5',
+      '1e5',
+      '1E+5',
+      '1e-5',
+      '1e',
+      '1e+',
+      '-',
+      '+1',
+      '0x1',
+      'NaN',
+      'Infinity',
+      '1e400',
+      '12345678901234567890123',
+      '"\\u00e9"',
+      '"\\u00E9"',
+      '"\\u00g9"',
+      '"\\u12"',
+      '"\\x"',
+      '"\\/"',
+      '"\\ud800"',
+      '"a\tb"',
+      '"\u007f"',
+      'true',
+      'tru',
+      'truee',
+      'null',
+      'nul',
+      'false',
+      'False',
+      '[]',
+      '[,]',
+      '[1,]',
+      '{}',
+      '{,}',
+      '{"a"}',
+      '{"a":}',
+      '{"a":1,}',
+      '[1 2]',
+      '"unterminated',
+    ];
+    for (const value of values) {
+      agree(Buffer.from(`{"k":${value}}`));
+      agree(Buffer.from(`{"k": [${value}] }`));
+    }
+    for (const text of [
+      '',
+      ' ',
+      '{',
+      '}',
+      '[]',
+      '"s"',
+      '1',
+      'null',
+      '{} {}',
+      '{}x',
+      '\ufeff{}',
+      ' \t\r\n{}\n',
+    ]) {
+      agree(Buffer.from(text));
+    }
+    agree(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])); // invalid UTF-8 in a key
+  });
+
+  it('handles nesting far deeper than the call stack allows', () => {
+    const depth = 200_000;
+    const deep = Buffer.from(`{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    agree(deep);
+    const open = Buffer.from(`{"a":${'['.repeat(depth)}}`);
+    agree(open);
+    assert.equal(skipValue(Buffer.from('[[1],{"a":[]}] tail'), 0), 14);
+  });
+
+  it('names where the bytes stop being JSON', () => {
+    assert.throws(() => scanJsonObject(Buffer.from('{"a":1,}')), {
+      name: 'JsonScanError',
+      message: 'expected a key at byte 7',
+    });
+    assert.throws(
+      () => scanJsonObject(Buffer.from('{"a":"b\nc"}')),
+      /escaped control character in a string at byte 7/,
+    );
+    assert.throws(() => scanJsonObject(Buffer.from('[1]')), /expected a JSON object at byte 0/);
+    assert.throws(
+      () => scanJsonObject(Buffer.from('{} x')),
+      /expected the end of the event at byte 3/,
+    );
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * A validating JSON scanner over bytes: it accepts exactly what `JSON.parse` accepts (RFC 8259),
+ * builds nothing, and reports where members and values start and end. The Lumberjack-aware mode
+ * uses it in place of the codec's `JSON.parse`: checking an event costs a pass over its bytes
+ * instead of a string and an object per event, and the stamper gets the member boundaries from
+ * the same pass. json-scan.test.ts checks it against `JSON.parse` on fuzzed input.
+ */
+import { isUtf8 } from 'node:buffer';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+const LOWER_U = 0x75;
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+/** Bytes that may follow a backslash, besides `u`. */
+const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+
+/** Where the bytes stop being JSON, and what was expected there. */
+export class JsonScanError extends SyntaxError {
+  override name = 'JsonScanError';
+  readonly offset: number;
+  constructor(offset: number, expected: string) {
+    super(`${expected} at byte ${offset}`);
+    this.offset = offset;
+  }
+}
+
+export interface Member {
+  /** Offset of the key's opening quote, of the end of the key, of the value, and its end. */
+  readonly start: number;
+  readonly keyEnd: number;
+  readonly valueStart: number;
+  readonly end: number;
+}
+
+function isSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+function isDigit(byte: number | undefined): boolean {
+  return byte !== undefined && byte >= ZERO && byte <= NINE;
+}
+
+function isHex(byte: number | undefined): boolean {
+  return (
+    byte !== undefined &&
+    ((byte >= ZERO && byte <= NINE) ||
+      (byte >= 0x61 && byte <= 0x66) ||
+      (byte >= 0x41 && byte <= 0x46))
+  );
+}
+
+export function skipSpace(bytes: Buffer, at: number): number {
+  let i = at;
+  while (i < bytes.length && isSpace(bytes[i])) i++;
+  return i;
+}
+
+/** `at` is an opening quote; returns the offset after the closing one. */
+export function skipString(bytes: Buffer, at: number): number {
+  const length = bytes.length;
+  let i = at + 1;
+  while (i < length) {
+    const byte = bytes[i]!;
+    if (byte === QUOTE) return i + 1;
+    if (byte === BACKSLASH) {
+      const escape = bytes[i + 1];
+      if (escape === LOWER_U) {
+        for (let k = 2; k < 6; k++) {
+          if (!isHex(bytes[i + k]))
+            throw new JsonScanError(i + k, 'expected a hex digit of a \\u escape');
+        }
+        i += 6;
+      } else if (escape !== undefined && SIMPLE_ESCAPES.has(escape)) {
+        i += 2;
+      } else {
+        throw new JsonScanError(i + 1, 'expected an escape character after a backslash');
+      }
+      continue;
+    }
+    // Raw control characters (tab and newline included) must be escaped inside strings.
+    if (byte < 0x20)
+      throw new JsonScanError(i, 'expected an escaped control character in a string');
+    i++;
+  }
+  throw new JsonScanError(length, 'expected the end of a string');
+}
+
+function skipDigits(bytes: Buffer, at: number): number {
+  if (!isDigit(bytes[at])) throw new JsonScanError(at, 'expected a digit');
+  let i = at + 1;
+  while (isDigit(bytes[i])) i++;
+  return i;
+}
+
+/** -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+function skipNumber(bytes: Buffer, at: number): number {
+  let i = at;
+  if (bytes[i] === MINUS) i++;
+  if (bytes[i] === ZERO) i++;
+  else i = skipDigits(bytes, i);
+  if (bytes[i] === DOT) i = skipDigits(bytes, i + 1);
+  if (bytes[i] === LOWER_E || bytes[i] === UPPER_E) {
+    i++;
+    if (bytes[i] === PLUS || bytes[i] === MINUS) i++;
+    i = skipDigits(bytes, i);
+  }
+  return i;
+}
+
+function skipLiteral(bytes: Buffer, at: number, literal: Buffer): number {
+  for (let k = 0; k < literal.length; k++) {
+    if (bytes[at + k] !== literal[k])
+      throw new JsonScanError(at + k, `expected ${literal.toString()}`);
+  }
+  return at + literal.length;
+}
+
+/** After a key's opening quote at `at`: skips the key, the colon and the space after it. */
+function skipKey(bytes: Buffer, at: number): number {
+  if (bytes[at] !== QUOTE) throw new JsonScanError(at, 'expected a key');
+  const i = skipSpace(bytes, skipString(bytes, at));
+  if (bytes[i] !== COLON) throw new JsonScanError(i, 'expected a colon');
+  return skipSpace(bytes, i + 1);
+}
+
+/**
+ * Returns the offset after the JSON value starting at `at`. Nested containers are tracked on an
+ * explicit stack, not by recursion, so no nesting depth can overflow the call stack (JSON.parse
+ * accepts deep nesting too).
+ */
+export function skipValue(bytes: Buffer, at: number): number {
+  const open: number[] = [];
+  let i = at;
+  for (;;) {
+    // A value starts at i.
+    const first = bytes[i];
+    if (first === QUOTE) {
+      i = skipString(bytes, i);
+    } else if (first === OPEN_OBJECT) {
+      i = skipSpace(bytes, i + 1);
+      if (bytes[i] === CLOSE_OBJECT) {
+        i++;
+      } else {
+        open.push(OPEN_OBJECT);
+        i = skipKey(bytes, i);
+        continue;
+      }
+    } else if (first === OPEN_ARRAY) {
+      i = skipSpace(bytes, i + 1);
+      if (bytes[i] === CLOSE_ARRAY) {
+        i++;
+      } else {
+        open.push(OPEN_ARRAY);
+        continue;
+      }
+    } else if (first === MINUS || isDigit(first)) {
+      i = skipNumber(bytes, i);
+    } else if (first === 0x74) {
+      i = skipLiteral(bytes, i, TRUE);
+    } else if (first === 0x66) {
+      i = skipLiteral(bytes, i, FALSE);
+    } else if (first === 0x6e) {
+      i = skipLiteral(bytes, i, NULL);
+    } else {
+      throw new JsonScanError(i, 'expected a value');
+    }
+    // A value ended at i: close containers until a comma opens the next value.
+    for (;;) {
+      const container = open.at(-1);
+      if (container === undefined) return i;
+      i = skipSpace(bytes, i);
+      const byte = bytes[i];
+      if (byte === COMMA) {
+        i = skipSpace(bytes, i + 1);
+        if (container === OPEN_OBJECT) i = skipKey(bytes, i);
+        break;
+      }
+      if (byte === (container === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY)) {
+        open.pop();
+        i++;
+        continue;
+      }
+      throw new JsonScanError(i, container === OPEN_OBJECT ? 'expected , or }' : 'expected , or ]');
+    }
+  }
+}
+
+/** The members of the object starting at `at` (an opening brace), each value validated. */
+export function scanMembers(bytes: Buffer, at: number): { members: Member[]; end: number } {
+  const members: Member[] = [];
+  let i = skipSpace(bytes, at + 1);
+  if (bytes[i] === CLOSE_OBJECT) return { members, end: i + 1 };
+  for (;;) {
+    const start = i;
+    if (bytes[start] !== QUOTE) throw new JsonScanError(start, 'expected a key');
+    const keyEnd = skipString(bytes, start);
+    i = skipSpace(bytes, keyEnd);
+    if (bytes[i] !== COLON) throw new JsonScanError(i, 'expected a colon');
+    const valueStart = skipSpace(bytes, i + 1);
+    const end = skipValue(bytes, valueStart);
+    members.push({ start, keyEnd, valueStart, end });
+    i = skipSpace(bytes, end);
+    if (bytes[i] === COMMA) {
+      i = skipSpace(bytes, i + 1);
+      continue;
+    }
+    if (bytes[i] === CLOSE_OBJECT) return { members, end: i + 1 };
+    throw new JsonScanError(i, 'expected , or }');
+  }
+}
+
+/**
+ * Checks that `payload` is one JSON object (UTF-8, whitespace around it allowed, nothing else):
+ * what a Lumberjack J frame must carry. Returns its members. Throws JsonScanError.
+ */
+export function scanJsonObject(payload: Buffer): { at: number; members: Member[] } {
+  if (!isUtf8(payload)) throw new JsonScanError(0, 'expected UTF-8');
+  const at = skipSpace(payload, 0);
+  if (payload[at] !== OPEN_OBJECT) throw new JsonScanError(at, 'expected a JSON object');
+  const { members, end } = scanMembers(payload, at);
+  const after = skipSpace(payload, end);
+  if (after !== payload.length) throw new JsonScanError(after, 'expected the end of the event');
+  return { at, members };
+}
