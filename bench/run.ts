@@ -6,12 +6,13 @@
  *   node bench/run.ts            quick mode (a few minutes on 2 cores)
  *   node bench/run.ts --full     the large cases (1,000,000 events, 10,000 tunnels)
  *   node bench/run.ts --smoke    tiny sizes, seconds; for the test that keeps this program working
- *   --only throughput,latency,scale,edge,peer    --out <file.json>    --tunnels <n> (scale size)
+ *   --only throughput,latency,scale,edge,peer,inspect    --out <file.json>    --tunnels <n> (scale size)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureEdge } from './cases/edge.ts';
+import { measureInspect } from './cases/inspect.ts';
 import { measureLatency } from './cases/latency.ts';
 import { measurePeer, websockifyAvailable } from './cases/peer.ts';
 import { measureScale } from './cases/scale.ts';
@@ -25,7 +26,7 @@ import { round } from './lib/stats.ts';
 import { renderSummary } from './lib/table.ts';
 import { checkTargets } from './lib/targets.ts';
 
-const CASES = ['throughput', 'latency', 'scale', 'edge', 'peer'] as const;
+const CASES = ['throughput', 'latency', 'scale', 'edge', 'peer', 'inspect'] as const;
 type CaseName = (typeof CASES)[number];
 
 const SIZES: Record<BenchResults['mode'], BenchSizes> = {
@@ -39,6 +40,8 @@ const SIZES: Record<BenchResults['mode'], BenchSizes> = {
     edgeUpgrades: 10,
     peerEvents: 5000,
     peerRepeats: 1,
+    inspectEvents: 5000,
+    inspectRepeats: 1,
   },
   quick: {
     throughputEvents: 200_000,
@@ -50,6 +53,8 @@ const SIZES: Record<BenchResults['mode'], BenchSizes> = {
     edgeUpgrades: 300,
     peerEvents: 200_000,
     peerRepeats: 2,
+    inspectEvents: 200_000,
+    inspectRepeats: 3,
   },
   full: {
     throughputEvents: 1_000_000,
@@ -61,6 +66,8 @@ const SIZES: Record<BenchResults['mode'], BenchSizes> = {
     edgeUpgrades: 2000,
     peerEvents: 1_000_000,
     peerRepeats: 3,
+    inspectEvents: 1_000_000,
+    inspectRepeats: 3,
   },
 };
 
@@ -158,8 +165,9 @@ async function main(): Promise<number> {
     }
   }
 
-  // Scale and peer: client → assertion stamp (the edge's stand-in) → unwrapper or websockify.
-  if (selected.has('scale') || selected.has('peer')) {
+  // Scale, peer and inspect: client → assertion stamp (the edge's stand-in) → unwrapper or
+  // websockify.
+  if (selected.has('scale') || selected.has('peer') || selected.has('inspect')) {
     let limitProblem: string | undefined;
     if (selected.has('scale')) {
       // Client, unwrapper and stamp hold two sockets per tunnel, the receiver and this process
@@ -201,6 +209,16 @@ async function main(): Promise<number> {
             log,
           }).catch(errorOf);
         }
+      }
+      // Last: it points the stamp at unwrappers of its own.
+      if (selected.has('inspect')) {
+        log('inspect…');
+        results.cases.inspect = await measureInspect(chain, stamp, {
+          events: sizes.inspectEvents,
+          repeats: sizes.inspectRepeats,
+          warmUp: mode !== 'smoke',
+          log,
+        }).catch(errorOf);
       }
     } finally {
       await chain.close();

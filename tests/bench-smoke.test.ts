@@ -124,8 +124,31 @@ describe('npm run bench --smoke', () => {
     }
   });
 
+  it('measures the Lumberjack-aware modes against the byte tunnel', () => {
+    const inspect = figures('inspect', results.cases.inspect);
+    if (!('modes' in inspect)) assert.fail('inspect has no figures');
+    assert.deepEqual(
+      inspect.modes.map((m) => m.mode),
+      ['off', 'validate', 'stamp'],
+    );
+    for (const m of inspect.modes) {
+      assertNumbers(m.mode, m, [
+        'eventsPerSecond',
+        'ratioToByteTunnel',
+        'unwrapperCpuSecondsPerMillion',
+        'pathCpuSecondsPerMillion',
+      ]);
+    }
+    assert.equal(inspect.modes[0]!.ratioToByteTunnel, 1);
+    // Decoding costs the unwrapper CPU the byte tunnel does not spend.
+    assert.ok(
+      inspect.modes[2]!.unwrapperCpuSecondsPerMillion >
+        inspect.modes[0]!.unwrapperCpuSecondsPerMillion,
+    );
+  });
+
   it('checks every target, each with a verdict or a reason it has none', () => {
-    assert.equal(results.targets.length, 9);
+    assert.equal(results.targets.length, 10);
     for (const target of results.targets) {
       assert.ok(target.pass === true || target.pass === false || target.value === null);
     }

@@ -1,5 +1,6 @@
 /** The shape of bench-results/*.json (documented in docs/benchmarks.md). */
 import type { EdgeResult } from '../cases/edge.ts';
+import type { InspectResult } from '../cases/inspect.ts';
 import type { LatencyResult } from '../cases/latency.ts';
 import type { PeerResult } from '../cases/peer.ts';
 import type { ScaleResult } from '../cases/scale.ts';
@@ -20,6 +21,8 @@ export interface BenchSizes {
   edgeUpgrades: number;
   peerEvents: number;
   peerRepeats: number;
+  inspectEvents: number;
+  inspectRepeats: number;
 }
 
 export interface BenchResults {
@@ -35,6 +38,7 @@ export interface BenchResults {
     scale?: Outcome<ScaleResult>;
     edge?: Outcome<EdgeResult>;
     peer?: Outcome<PeerResult[]>;
+    inspect?: Outcome<InspectResult>;
   };
   targets: TargetCheck[];
 }

@@ -141,6 +141,31 @@ export function renderSummary(r: BenchResults): string {
     out.push(table(rows));
   }
 
+  out.push(
+    '',
+    '6. Lumberjack-aware unwrapper (sender → client → stamp → unwrapper per mode → receiver)',
+  );
+  const ins = failed(c.inspect);
+  if (ins || !c.inspect || !('modes' in c.inspect)) out.push(`   ${ins}`);
+  else {
+    const rows: (string | number)[][] = [
+      ['mode', 'events/s', 'vs byte tunnel', 'unwrapper CPU s per 1M', 'path CPU s per 1M'],
+    ];
+    for (const m of c.inspect.modes) {
+      rows.push([
+        m.mode === 'off' ? 'byte tunnel' : m.mode,
+        fmt(m.eventsPerSecond),
+        fmt(m.ratioToByteTunnel, 3),
+        fmt(m.unwrapperCpuSecondsPerMillion, 2),
+        fmt(m.pathCpuSecondsPerMillion, 2),
+      ]);
+    }
+    out.push(
+      table(rows),
+      `   ${fmt(c.inspect.events)} events per run at ${c.inspect.config}, median of ${r.sizes.inspectRepeats}`,
+    );
+  }
+
   out.push('', 'Targets');
   out.push(
     table([

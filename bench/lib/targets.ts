@@ -32,7 +32,7 @@ function check(
 
 export function checkTargets(results: BenchResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const { throughput, latency, scale, edge, peer } = results.cases;
+  const { throughput, latency, scale, edge, peer, inspect } = results.cases;
   const byConfig = (name: string) =>
     Array.isArray(throughput) ? throughput.find((r) => r.config.name === name) : undefined;
   checks.push(
@@ -90,5 +90,16 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       ),
     );
   }
+  const stampMode =
+    inspect && 'modes' in inspect ? inspect.modes.find((m) => m.mode === 'stamp') : undefined;
+  checks.push(
+    check(
+      'stamp mode/byte tunnel events/s, Filebeat defaults',
+      '≥ 0.50',
+      stampMode?.ratioToByteTunnel,
+      '×',
+      (v) => v >= 0.5,
+    ),
+  );
   return checks;
 }
