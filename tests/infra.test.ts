@@ -144,6 +144,12 @@ describe('infra/compose.yaml', () => {
     if (result.kind !== 'config') return;
     assert.deepEqual(result.config.upstreams, [{ host: 'logstash', port: 5044 }]);
     assert.equal(result.config.listen.port, 8080);
+    // The demo stamps identities where the pipeline reads them.
+    assert.equal(result.config.inspect, 'stamp');
+    assert.equal(result.config.inspectField, '[@metadata][beats_gate]');
+    assert.equal(result.config.drainAtWindowBoundary, true);
+    const pipeline = readFileSync(repoPath('infra/logstash/pipeline/beats.conf'), 'utf8');
+    assert.match(pipeline, /\[@metadata\]\[beats_gate\]\[subject\]/);
   });
 
   it('gives the client only BEATS_GATE_* names its loader knows, and they load', async () => {
