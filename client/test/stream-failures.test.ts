@@ -210,4 +210,31 @@ describe('backpressure', () => {
       await teardown(client, edge);
     }
   });
+
+  it('does not count missed pongs while Beats does not read (the pongs wait behind data)', async () => {
+    const data = randomBytes(8 * 1024 * 1024);
+    const { edge, client, logs, port } = await setup(
+      (ws) => {
+        for (let offset = 0; offset < data.length; offset += 256 * 1024) {
+          ws.send(data.subarray(offset, offset + 256 * 1024));
+        }
+      },
+      { pingIntervalMs: 20 },
+    );
+    try {
+      const beats = await connectBeats(port);
+      beats.socket.pause();
+      const tunnel = () => client.status().listeners[0]?.tunnels[0];
+      await waitFor(() => tunnel()?.edgePaused === true, 'edge reads paused');
+      // Ten intervals with the edge's pongs unread: counting them would end the tunnel after two.
+      await new Promise((done) => setTimeout(done, 200));
+      assert.equal(logs.events.filter((e) => e.event === 'tunnel_closed').length, 0);
+      beats.socket.resume();
+      await waitFor(() => beats.received().length >= data.length, 'all bytes at Beats', 3000);
+      assert.ok(beats.received().equals(data));
+      beats.socket.destroy();
+    } finally {
+      await teardown(client, edge);
+    }
+  });
 });

@@ -103,8 +103,15 @@ export function createTunnel(options: TunnelOptions): Tunnel {
   }
 
   // Any frame from the edge proves it alive: a Logstash keep-alive ack can arrive while our ping
-  // waits behind megabytes of a congested uplink.
+  // waits behind megabytes of a congested uplink. While the WebSocket is paused because Beats
+  // does not read, the edge's pongs wait unread behind its data: silence proves nothing then, so
+  // the interval is skipped rather than counted (as the unwrapper does).
   const heartbeat = setInterval(() => {
+    if (ws.isPaused) {
+      missedPongs = 0;
+      lastSign = true;
+      return;
+    }
     missedPongs = lastSign ? 0 : missedPongs + 1;
     lastSign = false;
     if (missedPongs >= 2) {
