@@ -11,6 +11,7 @@ interface Flags {
   host: string;
   port: number;
   out: string;
+  fsync?: boolean;
   keepaliveMs: number;
   idleTimeoutMs: number;
   maxPendingBatches: number;
@@ -30,6 +31,7 @@ const program = new Command()
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'TCP port to listen on (0 picks a free one)', integer(0, 65535), 5044)
   .option('--out <file>', 'ndjson file the events are appended to', 'events.ndjson')
+  .option('--fsync', 'flush each window to disk (fdatasync) before acknowledging it')
   .option(
     '--keepalive-ms <ms>',
     "send the keep-alive '2A 0' this often while a window waits to be written (0 = never)",
@@ -101,7 +103,7 @@ async function run(flags: Flags): Promise<void> {
     { level: flags.logLevel, base: { service: 'beats-gate-receiver' } },
     pino.destination({ fd: 2, sync: true }),
   );
-  const fileSink = createFileSink(flags.out);
+  const fileSink = createFileSink(flags.out, { fsync: flags.fsync === true });
   const totals = { events: 0, batches: 0 };
   const sink = async (batch: Batch): Promise<void> => {
     await fileSink(batch);

@@ -77,6 +77,7 @@ describe('commands', { timeout: 240_000 }, () => {
       '--host',
       '--port',
       '--out',
+      '--fsync',
       '--keepalive-ms',
       '--idle-timeout-ms',
       '--tls-cert',
@@ -104,7 +105,15 @@ describe('commands', { timeout: 240_000 }, () => {
 
   it('carry a few thousand events from beats-gate-send through beats-gate-receiver to the file', async () => {
     const out = join(dir, 'events.ndjson');
-    const receiver = start(receiverBin, ['--port', '0', '--out', out, '--keepalive-ms', '100']);
+    const receiver = start(receiverBin, [
+      '--port',
+      '0',
+      '--out',
+      out,
+      '--fsync',
+      '--keepalive-ms',
+      '100',
+    ]);
     const listening = await logLine(receiver.child, 'listening');
     const target = `127.0.0.1:${String(listening.port)}`;
 

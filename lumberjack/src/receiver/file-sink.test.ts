@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -46,6 +46,30 @@ describe('file sink', () => {
     await sink.close();
     assert.match(await readFile(path, 'utf8'), /\{"a":4\}\n\{"a":5\}\n$/);
     await assert.rejects(sink(batch([{ a: 6 }])), /closed/);
+  });
+
+  it('with fsync, flushes each batch to disk before it resolves', async (t) => {
+    const path = join(dir, 'c.ndjson');
+    // FileHandle is not exported; its prototype is reachable from any open handle.
+    const probe = await open(path, 'a');
+    const proto = Object.getPrototypeOf(probe) as { datasync: (this: FileHandle) => Promise<void> };
+    await probe.close();
+    const order: string[] = [];
+    const { datasync } = proto;
+    t.mock.method(proto, 'datasync', async function (this: FileHandle) {
+      order.push('datasync');
+      await datasync.call(this);
+    });
+    const sink = createFileSink(path, { fsync: true });
+    await sink(batch([{ c: 1 }])).then(() => order.push('resolved'));
+    await sink(batch([{ c: 2 }])).then(() => order.push('resolved'));
+    await sink.close();
+    assert.deepEqual(order, ['datasync', 'resolved', 'datasync', 'resolved']);
+    assert.equal(await readFile(path, 'utf8'), '{"c":1}\n{"c":2}\n');
+    const plain = createFileSink(path);
+    await plain(batch([{ c: 3 }]));
+    await plain.close();
+    assert.equal(order.length, 4, 'no flush without the option');
   });
 
   it('rejects when the file cannot be opened, so the receiver does not ack', async () => {
