@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { closeCodeName } from '@beats-gate/protocol';
 import { WebSocketServer } from 'ws';
-import { createAdminServer, type Readiness } from './admin/admin-server.ts';
+import { createAdminServer, type Readiness, type TunnelSelector } from './admin/admin-server.ts';
 import { createMetrics } from './admin/metrics.ts';
 import { withDefaults, type HostPort, type UnwrapperInput } from './config/types.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -236,7 +236,26 @@ export function createUnwrapper(options: UnwrapperOptions) {
     const upstreamReachable = pool.reachable;
     return { ready: !draining && upstreamReachable, draining, upstreamReachable };
   }
-  const adminServer = createAdminServer({ registry: metrics.registry, readiness });
+  /** Admin action: close tunnels now with 1008 (a revoked device; the deny list stops its retry). */
+  function closeTunnels(selector: TunnelSelector): number {
+    const chosen = [...tunnels].filter((tunnel) =>
+      'subject' in selector
+        ? tunnel.stats.subject === selector.subject
+        : tunnel.stats.connectionId === selector.connectionId,
+    );
+    for (const tunnel of chosen) tunnel.revoke();
+    logger.warn(
+      { event: 'tunnels_closed_by_admin', ...selector, tunnels: chosen.length },
+      'tunnels closed by the admin API',
+    );
+    return chosen.length;
+  }
+  const adminServer = createAdminServer({
+    registry: metrics.registry,
+    readiness,
+    closeTunnels,
+    ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
+  });
 
   /** Ends the grace period early (a second signal, or close() during a drain). */
   let endGrace: (() => void) | undefined;

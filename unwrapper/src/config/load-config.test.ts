@@ -29,6 +29,29 @@ function load(argv: string[], env: NodeJS.ProcessEnv) {
 }
 
 describe('loadConfig', () => {
+  it('reads the admin token from a file, trimmed, and refuses short ones or both sources', () => {
+    const token = 'f'.repeat(64);
+    const file = join(dir, 'admin-token');
+    writeFileSync(file, `${token}\n`);
+    const base = { UNWRAPPER_UPSTREAMS: 'l:5044', UNWRAPPER_ASSERTION_KEYS: KEYS };
+    assert.equal(load([], { ...base, UNWRAPPER_ADMIN_TOKEN_FILE: file }).adminToken, token);
+    assert.equal(load([], base).adminToken, undefined);
+    const short = problems([], { ...base, UNWRAPPER_ADMIN_TOKEN: 'hunter2' });
+    assert.ok(
+      short.some((p) =>
+        /^UNWRAPPER_ADMIN_TOKEN: expected a token of at least 32 characters/.test(p),
+      ),
+      short.join('\n'),
+    );
+    assert.ok(!short.join('\n').includes('hunter2'), 'the token is never printed');
+    const both = problems([], {
+      ...base,
+      UNWRAPPER_ADMIN_TOKEN: token,
+      UNWRAPPER_ADMIN_TOKEN_FILE: file,
+    });
+    assert.ok(both.some((p) => /give one of them, not both/.test(p)));
+  });
+
   it('reads the environment and applies defaults', () => {
     const config = load([], {
       UNWRAPPER_UPSTREAMS: 'logstash-a:5044, 10.0.0.2:5045',

@@ -163,6 +163,8 @@ function assemble(values: Values, problems: string[]): Partial<UnwrapperConfig> 
   out.upstreams = upstreams;
 
   out.assertionKeys = assertionKeys(values, problems);
+  const token = adminToken(values, problems);
+  if (token !== undefined) out.adminToken = token;
 
   const tlsParts = ['upstreamCaFile', 'upstreamServername', 'upstreamCertFile', 'upstreamKeyFile'];
   if (get<boolean>('upstreamTls')) {
@@ -218,6 +220,27 @@ function inspectOptions(values: Values, out: Record<string, unknown>, problems: 
     for (const { key, problem } of error.problems)
       problems.push(`${whereOf(key, values)}: ${problem}`);
   }
+}
+
+/** Optional; long enough that it cannot be guessed over the network (openssl rand -hex 32). */
+function adminToken(values: Values, problems: string[]): string | undefined {
+  const inline = values.get('adminToken');
+  const file = values.get('adminTokenFile');
+  if (inline && file) {
+    problems.push(`${inline.where} and ${file.where}: give one of them, not both`);
+    return undefined;
+  }
+  if (!inline && !file) return undefined;
+  const token = inline
+    ? String(inline.value).trim()
+    : (file!.value as { content: Buffer }).content.toString('utf8').trim();
+  if (token.length < 32 || /\s/.test(token)) {
+    problems.push(
+      `${(inline ?? file)!.where}: expected a token of at least 32 characters without spaces (openssl rand -hex 32)`,
+    );
+    return undefined;
+  }
+  return token;
 }
 
 function assertionKeys(values: Values, problems: string[]): AssertionKey[] | undefined {

@@ -65,6 +65,12 @@ const DAY_MS = 24 * 3600 * 1000;
 export const OPTIONS: readonly OptionSpec[] = [
   option('listen', 'hostport', 'public listener (WebSocket tunnels), host:port'),
   option('adminListen', 'hostport', 'admin listener (/healthz, /readyz, /metrics), host:port'),
+  option(
+    'adminToken',
+    'secret',
+    'bearer token for POST /tunnels/close on the admin listener (off without one); prefer a file',
+  ),
+  option('adminTokenFile', 'file', 'file holding the admin token (instead of adminToken)'),
   option('upstreams', 'hostports', 'Logstash beats inputs, host:port[,host:port…] (required)'),
   option('upstreamStrategy', 'strategy', 'upstream choice: least-connections or round-robin'),
   option('upstreamConnectTimeoutMs', 'int', 'time to connect (and TLS handshake) to one upstream', {

@@ -44,6 +44,8 @@ export interface ListenerTlsConfig {
 export interface UnwrapperConfig {
   readonly listen: HostPort;
   readonly adminListen: HostPort;
+  /** Bearer token of the admin API's POST /tunnels/close; absent: that endpoint answers 403. */
+  readonly adminToken?: string;
   readonly upstreams: readonly HostPort[];
   readonly upstreamStrategy: UpstreamStrategy;
   readonly upstreamConnectTimeoutMs: number;

@@ -226,6 +226,10 @@ export function createTunnel(options: TunnelOptions) {
     shutdown() {
       close('unwrapper', CloseCode.GOING_AWAY, 'unwrapper shutting down');
     },
+    /** The admin API cut this device off: close with 1008 (its token was revoked). */
+    revoke() {
+      close('unwrapper', CloseCode.POLICY_VIOLATION, 'closed by the operator');
+    },
     /**
      * Lumberjack-aware drain: close with 1001 once the windows sent are acknowledged, sending
      * nothing more. False for a byte tunnel, which cannot see window boundaries.
