@@ -15,7 +15,7 @@ import type { ClaimPolicyMode, ClaimsPolicy } from './claims-policy.ts';
 import { byteAt, type RawFrame } from './frame-splitter.ts';
 import { flattenIdentity, stampDataEvent, type StampIdentity } from './identity-stamp.ts';
 import { InspectError } from './inspect-error.ts';
-import { JsonScanError, scanJsonObject } from './json-scan.ts';
+import { checkJsonObject, JsonScanError } from './json-scan.ts';
 import type { JsonStamper } from './json-stamp.ts';
 import type { Window } from './window-reader.ts';
 import { levelFromZlibHeader } from './zlib-level.ts';
@@ -159,7 +159,7 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
     for (const raw of window.frames) {
       for (const frame of raw.frames) {
         if (frame.type === 'json')
-          checked(frame.seq, frame.payload, () => scanJsonObject(frame.payload));
+          checked(frame.seq, frame.payload, () => checkJsonObject(frame.payload));
         if (policy && (frame.type === 'json' || frame.type === 'data')) {
           stampFor(frame);
         }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { JsonScanError, scanJsonObject, skipValue } from './json-scan.ts';
+import { checkJsonObject, JsonScanError, scanJsonObject, skipValue } from './json-scan.ts';
 
 /** What the codec accepts as a J payload: UTF-8 that JSON.parse turns into an object. */
 function parsesToObject(bytes: Buffer): boolean {
@@ -16,10 +16,20 @@ function parsesToObject(bytes: Buffer): boolean {
 }
 
 function scans(bytes: Buffer): boolean {
+  let checked: unknown;
+  try {
+    checkJsonObject(bytes);
+    checked = true;
+  } catch (error) {
+    checked = error;
+  }
   try {
     scanJsonObject(bytes);
+    // The check alone and the scan for members accept and refuse the same bytes.
+    assert.equal(checked, true);
     return true;
   } catch (error) {
+    assert.ok(checked instanceof JsonScanError, 'the check accepted what the scan refused');
     assert.ok(error instanceof JsonScanError, `unexpected ${String(error)}`);
     assert.ok(error.offset >= 0 && error.offset <= bytes.length);
     return false;

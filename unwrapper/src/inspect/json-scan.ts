@@ -72,34 +72,40 @@ export function skipSpace(bytes: Buffer, at: number): number {
   return i;
 }
 
+/** Bytes a string cannot hold as they are: the quote, the backslash and control characters. */
+const STRING_STOP = new Uint8Array(256);
+STRING_STOP.fill(1, 0, 0x20);
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
+
 /** `at` is an opening quote; returns the offset after the closing one. */
 export function skipString(bytes: Buffer, at: number): number {
   const length = bytes.length;
   let i = at + 1;
-  while (i < length) {
+  for (;;) {
+    // Most bytes of a string are plain: one table look-up each until the next special one.
+    while (i < length && STRING_STOP[bytes[i]!] === 0) i++;
+    if (i >= length) throw new JsonScanError(length, 'expected the end of a string');
     const byte = bytes[i]!;
     if (byte === QUOTE) return i + 1;
-    if (byte === BACKSLASH) {
-      const escape = bytes[i + 1];
-      if (escape === LOWER_U) {
-        for (let k = 2; k < 6; k++) {
-          if (!isHex(bytes[i + k]))
-            throw new JsonScanError(i + k, 'expected a hex digit of a \\u escape');
-        }
-        i += 6;
-      } else if (escape !== undefined && SIMPLE_ESCAPES.has(escape)) {
-        i += 2;
-      } else {
-        throw new JsonScanError(i + 1, 'expected an escape character after a backslash');
-      }
-      continue;
-    }
-    // Raw control characters (tab and newline included) must be escaped inside strings.
-    if (byte < 0x20)
+    if (byte !== BACKSLASH) {
+      // Raw control characters (tab and newline included) must be escaped inside strings.
       throw new JsonScanError(i, 'expected an escaped control character in a string');
-    i++;
+    }
+    const escape = bytes[i + 1];
+    if (escape === LOWER_U) {
+      for (let k = 2; k < 6; k++) {
+        if (!isHex(bytes[i + k])) {
+          throw new JsonScanError(i + k, 'expected a hex digit of a \\u escape');
+        }
+      }
+      i += 6;
+    } else if (escape !== undefined && SIMPLE_ESCAPES.has(escape)) {
+      i += 2;
+    } else {
+      throw new JsonScanError(i + 1, 'expected an escape character after a backslash');
+    }
   }
-  throw new JsonScanError(length, 'expected the end of a string');
 }
 
 function skipDigits(bytes: Buffer, at: number): number {
@@ -140,34 +146,35 @@ function skipKey(bytes: Buffer, at: number): number {
   return skipSpace(bytes, i + 1);
 }
 
+/** Containers open around the current value; shared (scans never nest), grown when needed. */
+let containers = new Uint8Array(64);
+
 /**
  * Returns the offset after the JSON value starting at `at`. Nested containers are tracked on an
  * explicit stack, not by recursion, so no nesting depth can overflow the call stack (JSON.parse
  * accepts deep nesting too).
  */
 export function skipValue(bytes: Buffer, at: number): number {
-  const open: number[] = [];
+  let depth = 0;
   let i = at;
   for (;;) {
     // A value starts at i.
     const first = bytes[i];
     if (first === QUOTE) {
       i = skipString(bytes, i);
-    } else if (first === OPEN_OBJECT) {
+    } else if (first === OPEN_OBJECT || first === OPEN_ARRAY) {
+      const close = first === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
       i = skipSpace(bytes, i + 1);
-      if (bytes[i] === CLOSE_OBJECT) {
+      if (bytes[i] === close) {
         i++;
       } else {
-        open.push(OPEN_OBJECT);
-        i = skipKey(bytes, i);
-        continue;
-      }
-    } else if (first === OPEN_ARRAY) {
-      i = skipSpace(bytes, i + 1);
-      if (bytes[i] === CLOSE_ARRAY) {
-        i++;
-      } else {
-        open.push(OPEN_ARRAY);
+        if (depth === containers.length) {
+          const grown = new Uint8Array(depth * 2);
+          grown.set(containers);
+          containers = grown;
+        }
+        containers[depth++] = first;
+        if (first === OPEN_OBJECT) i = skipKey(bytes, i);
         continue;
       }
     } else if (first === MINUS || isDigit(first)) {
@@ -183,8 +190,8 @@ export function skipValue(bytes: Buffer, at: number): number {
     }
     // A value ended at i: close containers until a comma opens the next value.
     for (;;) {
-      const container = open.at(-1);
-      if (container === undefined) return i;
+      if (depth === 0) return i;
+      const container = containers[depth - 1];
       i = skipSpace(bytes, i);
       const byte = bytes[i];
       if (byte === COMMA) {
@@ -193,7 +200,7 @@ export function skipValue(bytes: Buffer, at: number): number {
         break;
       }
       if (byte === (container === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY)) {
-        open.pop();
+        depth--;
         i++;
         continue;
       }
@@ -226,16 +233,31 @@ export function scanMembers(bytes: Buffer, at: number): { members: Member[]; end
   }
 }
 
-/**
- * Checks that `payload` is one JSON object (UTF-8, whitespace around it allowed, nothing else):
- * what a Lumberjack J frame must carry. Returns its members. Throws JsonScanError.
- */
-export function scanJsonObject(payload: Buffer): { at: number; members: Member[] } {
+/** Where the event's object starts, after checking it is UTF-8 and starts with a brace. */
+function objectStart(payload: Buffer): number {
   if (!isUtf8(payload)) throw new JsonScanError(0, 'expected UTF-8');
   const at = skipSpace(payload, 0);
   if (payload[at] !== OPEN_OBJECT) throw new JsonScanError(at, 'expected a JSON object');
-  const { members, end } = scanMembers(payload, at);
+  return at;
+}
+
+function checkEnd(payload: Buffer, end: number): void {
   const after = skipSpace(payload, end);
   if (after !== payload.length) throw new JsonScanError(after, 'expected the end of the event');
+}
+
+/**
+ * Checks that `payload` is one JSON object (UTF-8, whitespace around it allowed, nothing else):
+ * what a Lumberjack J frame must carry. Throws JsonScanError.
+ */
+export function checkJsonObject(payload: Buffer): void {
+  checkEnd(payload, skipValue(payload, objectStart(payload)));
+}
+
+/** checkJsonObject, also returning the object's members (for the stamper). */
+export function scanJsonObject(payload: Buffer): { at: number; members: Member[] } {
+  const at = objectStart(payload);
+  const { members, end } = scanMembers(payload, at);
+  checkEnd(payload, end);
   return { at, members };
 }
