@@ -3,14 +3,10 @@
  * tunnel, closing either side when the other closes. Enough to put a Filebeat-like sender in
  * front of the unwrapper; the real client lives in client/.
  */
-import { once } from 'node:events';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { startIdentityBridge } from './identity-bridge.ts';
+import { startRelay, type LoopbackServer } from './loopback-server.ts';
 
-export interface Bridge {
-  port: number;
-  close(): Promise<void>;
-}
+export type Bridge = LoopbackServer;
 
 /** Each TCP connection becomes one tunnel to `url` for `subject`. */
 export function startBridge(url: string, subject = 'bridge'): Promise<Bridge> {
@@ -25,23 +21,16 @@ export function startBridge(url: string, subject = 'bridge'): Promise<Bridge> {
  * carried `killAfterBytes` towards the receiver: Logstash dying in the middle of a batch.
  */
 export async function startKillingRelay(targetPort: number, killAfterBytes: number) {
-  const sockets = new Set<Socket>();
-  const relay = { port: 0, kills: 0, close };
+  let kills = 0;
   let first = true;
-  const server = createServer((inbound) => {
-    const outbound = connect(targetPort, '127.0.0.1');
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
+  const relay = await startRelay(targetPort, (inbound, outbound) => {
     const doomed = first;
     first = false;
     let forwarded = 0;
     inbound.on('data', (chunk: Buffer) => {
       forwarded += chunk.length;
       if (doomed && forwarded >= killAfterBytes && !inbound.destroyed) {
-        relay.kills++;
+        kills++;
         inbound.resetAndDestroy();
         outbound.resetAndDestroy();
         return;
@@ -52,14 +41,11 @@ export async function startKillingRelay(targetPort: number, killAfterBytes: numb
     inbound.on('close', () => outbound.destroy());
     outbound.on('close', () => inbound.destroy());
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  relay.port = (server.address() as AddressInfo).port;
-
-  async function close() {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-    await once(server, 'close').catch(() => {});
-  }
-  return relay;
+  return {
+    ...relay,
+    /** How many connections it reset. */
+    get kills() {
+      return kills;
+    },
+  };
 }

@@ -3,11 +3,10 @@
  * (claims, token expiry) and whose target can move to another unwrapper (a deploy), and a relay
  * that holds Logstash's acks back for a while so windows are surely in flight when a tunnel ends.
  */
-import { once } from 'node:events';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { AssertionKey } from '@beats-gate/protocol';
 import type { WebSocket } from 'ws';
 import { KEY, openTunnel } from './harness.ts';
+import { startLoopbackServer, startRelay, type LoopbackServer } from './loopback-server.ts';
 
 export interface Identity {
   subject?: string;
@@ -25,11 +24,9 @@ export function openIdentityTunnel(
   return openTunnel(url, { key, ...identity });
 }
 
-export interface IdentityBridge {
-  port: number;
+export interface IdentityBridge extends LoopbackServer {
   /** Close codes of the tunnels that ended, in order. */
   closes: number[];
-  close(): Promise<void>;
 }
 
 /**
@@ -42,18 +39,15 @@ export async function startIdentityBridge(
   identity: () => Identity = () => ({}),
   key: AssertionKey = KEY,
 ): Promise<IdentityBridge> {
-  const sockets = new Set<Socket>();
-  const bridge: IdentityBridge = { port: 0, closes: [], close };
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const closes: number[] = [];
+  const server = await startLoopbackServer((socket) => {
     socket.on('error', () => socket.destroy());
     socket.pause();
     openIdentityTunnel(target(), identity(), key).then(
       (ws) => {
         ws.on('message', (data: Buffer) => socket.write(data));
         ws.on('close', (code) => {
-          bridge.closes.push(code);
+          closes.push(code);
           socket.destroySoon();
         });
         ws.on('error', () => socket.destroySoon());
@@ -65,29 +59,12 @@ export async function startIdentityBridge(
       () => socket.destroy(),
     );
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  bridge.port = (server.address() as AddressInfo).port;
-
-  async function close() {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-    await once(server, 'close').catch(() => {});
-  }
-  return bridge;
+  return { ...server, closes };
 }
 
 /** A TCP relay to `targetPort` that delivers the answers (acks) `delayMs` late, in order. */
-export async function startSlowAckRelay(targetPort: number, delayMs: number) {
-  const sockets = new Set<Socket>();
-  const relay = { port: 0, close };
-  const server = createServer((inbound) => {
-    const outbound = connect(targetPort, '127.0.0.1');
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
+export function startSlowAckRelay(targetPort: number, delayMs: number): Promise<LoopbackServer> {
+  return startRelay(targetPort, (inbound, outbound) => {
     inbound.pipe(outbound);
     outbound.on('data', (chunk: Buffer) => {
       setTimeout(() => {
@@ -97,14 +74,4 @@ export async function startSlowAckRelay(targetPort: number, delayMs: number) {
     inbound.on('close', () => outbound.destroy());
     outbound.on('close', () => setTimeout(() => inbound.destroy(), delayMs));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  relay.port = (server.address() as AddressInfo).port;
-
-  async function close() {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-    await once(server, 'close').catch(() => {});
-  }
-  return relay;
 }
