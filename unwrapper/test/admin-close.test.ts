@@ -1,15 +1,8 @@
 // The admin API's one action: close a revoked device's tunnels now (the edge's deny list only
 // stops its next connection). Off without a token; the token is required; 1008 to the device.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import {
-  closed,
-  openTunnel,
-  startRawUpstream,
-  startUnwrapper,
-  waitFor,
-  type Harness,
-} from './helpers/harness.ts';
+import { describe, it } from 'node:test';
+import { closed, openTunnel, useFixtures, waitFor, type Harness } from './helpers/harness.ts';
 
 const TOKEN = 'a'.repeat(16) + 'b'.repeat(16) + '-admin';
 
@@ -26,20 +19,9 @@ async function post(harness: Harness, query: string, token?: string) {
 }
 
 describe('admin API: POST /tunnels/close', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-  });
+  const fixtures = useFixtures();
   async function setup(adminToken?: string) {
-    const upstream = await startRawUpstream();
-    const harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-      ...(adminToken !== undefined ? { adminToken } : {}),
-    });
-    cleanup.push(
-      () => upstream.close(),
-      () => harness.unwrapper.close(),
-    );
+    const { harness } = await fixtures.tunnel(adminToken !== undefined ? { adminToken } : {});
     return harness;
   }
 

@@ -3,17 +3,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import {
-  closed,
-  openTunnel,
-  startRawUpstream,
-  startUnwrapper,
-  waitFor,
-  type Harness,
-  type RawUpstream,
-} from './helpers/harness.ts';
+import { closed, openTunnel, useFixtures, waitFor } from './helpers/harness.ts';
 
 type HttpError = Error & {
   status?: number;
@@ -22,25 +14,10 @@ type HttpError = Error & {
 };
 
 describe('admission', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-  });
-  async function setup(options: Partial<Parameters<typeof startUnwrapper>[0]>) {
-    const upstream: RawUpstream = await startRawUpstream();
-    const harness: Harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-      ...options,
-    });
-    cleanup.push(
-      () => upstream.close(),
-      () => harness.unwrapper.close(),
-    );
-    return { upstream, harness };
-  }
+  const fixtures = useFixtures();
 
   it('limits tunnels per subject (429) and globally (503), and frees slots on close', async () => {
-    const { upstream, harness } = await setup({
+    const { upstream, harness } = await fixtures.tunnel({
       maxTunnels: 3,
       maxTunnelsPerSubject: 2,
       retryAfterSeconds: 9,
@@ -82,7 +59,7 @@ describe('admission', () => {
   it('re-verifies the forwarded JWT when configured', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' };
-    const { upstream, harness } = await setup({
+    const { upstream, harness } = await fixtures.tunnel({
       jwt: {
         jwks: { keys: [jwk] },
         issuer: 'iss',
@@ -151,7 +128,7 @@ describe('admission', () => {
       .sign(privateKey);
     const headers = { authorization: `Bearer ${token}` };
 
-    const reachable = await setup({
+    const reachable = await fixtures.tunnel({
       jwt: { ...jwt, jwksUrl: `http://127.0.0.1:${jwksPort}/jwks.json` },
     });
     const ws = await openTunnel(reachable.harness.url, { subject: 'dev', headers });
@@ -160,7 +137,7 @@ describe('admission', () => {
     jwksServer.closeAllConnections();
     await once(jwksServer, 'close');
 
-    const unreachable = await setup({
+    const unreachable = await fixtures.tunnel({
       jwt: { ...jwt, jwksUrl: `http://127.0.0.1:${jwksPort}/jwks.json` },
     });
     await assert.rejects(

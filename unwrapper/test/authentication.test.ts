@@ -2,16 +2,15 @@
 // with a real HTTP status, and no upstream connection is ever made for it.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ASSERTION_HEADER, CLIENT_ADDRESS_HEADER } from '@beats-gate/protocol';
 import {
   closed,
   OLD_KEY,
   openTunnel,
   rawUpgrade,
-  startRawUpstream,
-  startUnwrapper,
   STRANGER_KEY,
+  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
@@ -19,19 +18,11 @@ import {
 } from './helpers/harness.ts';
 
 describe('edge assertion at the upgrade', () => {
+  const fixtures = useFixtures();
   let upstream: RawUpstream;
   let harness: Harness;
-
   before(async () => {
-    upstream = await startRawUpstream();
-    harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-      assertionBindWebsocketKey: true,
-    });
-  });
-  after(async () => {
-    await harness.unwrapper.close();
-    await upstream.close();
+    ({ upstream, harness } = await fixtures.tunnel({ assertionBindWebsocketKey: true }));
   });
 
   async function refused(options: TunnelClientOptions, status: number, result: string) {
@@ -145,16 +136,11 @@ describe('edge assertion at the upgrade', () => {
 });
 
 describe('edge assertion without the handshake-key binding (behind Cloudflare)', () => {
+  const fixtures = useFixtures();
   let upstream: RawUpstream;
   let harness: Harness;
-
   before(async () => {
-    upstream = await startRawUpstream();
-    harness = await startUnwrapper({ upstreams: [{ host: '127.0.0.1', port: upstream.port }] });
-  });
-  after(async () => {
-    await harness.unwrapper.close();
-    await upstream.close();
+    ({ upstream, harness } = await fixtures.tunnel());
   });
 
   it('accepts a re-keyed handshake once, and refuses the same assertion on any other handshake', async () => {

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   openTunnel,
-  startRawUpstream,
   startUnwrapper,
+  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
@@ -27,22 +27,16 @@ function message(index: number): Buffer {
 }
 
 describe('backpressure', () => {
+  const fixtures = useFixtures();
   let upstream: RawUpstream;
   let harness: Harness;
-
   before(async () => {
-    upstream = await startRawUpstream();
-    harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+    ({ upstream, harness } = await fixtures.tunnel({
       highWaterMarkBytes: HIGH_WATER,
       maxPayloadBytes: MAX_PAYLOAD,
       // Short, so the stalled phase spans several intervals: a slow Logstash is not a dead client.
       pingIntervalMs: 100,
-    });
-  });
-  after(async () => {
-    await harness.unwrapper.close();
-    await upstream.close();
+    }));
   });
 
   it('a stalled upstream pauses the client, stays bounded, and keep-alive acks still arrive', async () => {

@@ -2,30 +2,16 @@
 // period, then the rest close with 1001 and their upstream sockets close too.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, describe, it } from 'node:test';
-import {
-  closed,
-  openTunnel,
-  readBytes,
-  startRawUpstream,
-  startUnwrapper,
-  type RawUpstream,
-} from './helpers/harness.ts';
+import { describe, it } from 'node:test';
+import { closed, openTunnel, readBytes, useFixtures } from './helpers/harness.ts';
 
 type HttpError = Error & { status?: number; body?: { error?: string } };
 
 describe('drain', () => {
-  const upstreams: RawUpstream[] = [];
-  after(async () => {
-    for (const upstream of upstreams) await upstream.close();
-  });
+  const fixtures = useFixtures();
 
   it('refuses new upgrades, lets tunnels finish within the grace period', async () => {
-    const upstream = await startRawUpstream();
-    upstreams.push(upstream);
-    const harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-    });
+    const { upstream, harness } = await fixtures.tunnel();
     const ws = await openTunnel(harness.url);
     const logstash = await upstream.nextSocket();
 
@@ -54,11 +40,7 @@ describe('drain', () => {
   });
 
   it('closes what is left after the grace period with 1001', async () => {
-    const upstream = await startRawUpstream();
-    upstreams.push(upstream);
-    const harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-    });
+    const { upstream, harness } = await fixtures.tunnel();
     const ws = await openTunnel(harness.url);
     const logstash = await upstream.nextSocket();
     const closing = closed(ws);
@@ -72,11 +54,7 @@ describe('drain', () => {
   });
 
   it('close() during a drain cuts the grace period short', async () => {
-    const upstream = await startRawUpstream();
-    upstreams.push(upstream);
-    const harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-    });
+    const { upstream, harness } = await fixtures.tunnel();
     const ws = await openTunnel(harness.url);
     const logstash = await upstream.nextSocket();
     const closing = closed(ws);

@@ -3,16 +3,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ASSERTION_HEADER, createAssertionSigner } from '@beats-gate/protocol';
-import {
-  KEY,
-  readBytes,
-  startRawUpstream,
-  startUnwrapper,
-  type Harness,
-  type RawUpstream,
-} from './helpers/harness.ts';
+import { KEY, readBytes, useFixtures, type Harness, type RawUpstream } from './helpers/harness.ts';
 
 /** A masked binary WebSocket frame, as a client must send it (RFC 6455 §5.3). */
 function clientFrame(payload: Buffer): Buffer {
@@ -23,15 +16,11 @@ function clientFrame(payload: Buffer): Buffer {
 }
 
 describe('bytes sent before the 101', () => {
+  const fixtures = useFixtures();
   let upstream: RawUpstream;
   let harness: Harness;
   before(async () => {
-    upstream = await startRawUpstream();
-    harness = await startUnwrapper({ upstreams: [{ host: '127.0.0.1', port: upstream.port }] });
-  });
-  after(async () => {
-    await harness.unwrapper.close();
-    await upstream.close();
+    ({ upstream, harness } = await fixtures.tunnel());
   });
 
   it('reach the upstream after authentication and dialing', async () => {

@@ -21,8 +21,8 @@ import { openIdentityTunnel, startIdentityBridge } from './helpers/identity-brid
 import {
   closed,
   readBytes,
-  startRawUpstream,
   startUnwrapper,
+  useFixtures,
   waitFor,
   type Harness,
 } from './helpers/harness.ts';
@@ -39,6 +39,7 @@ function decodeEvents(bytes: Buffer): Record<string, unknown>[] {
 }
 
 describe('stamp mode against the lumberjack receiver', () => {
+  const fixtures = useFixtures();
   const memory = createMemorySink();
   let receiver: Receiver;
   let receiverPort: number;
@@ -48,17 +49,15 @@ describe('stamp mode against the lumberjack receiver', () => {
     receiver = createReceiver({ port: 0, sink: memory.sink });
     const { port } = await receiver.listen();
     receiverPort = port;
-    harness = await startUnwrapper({
+    harness = await fixtures.unwrapper({
       upstreams: [{ host: '127.0.0.1', port }],
       maxTunnelsPerSubject: 100,
       inspect: 'stamp',
       inspectClaims: ['tenant'],
     });
   });
-  after(async () => {
-    await harness.unwrapper.close();
-    await receiver.close();
-  });
+  // Registered after useFixtures(): the unwrapper closes before the receiver it dials.
+  after(() => receiver.close());
 
   for (const name of ['v2-uncompressed-2x500', 'v2-zlib3-3x2048']) {
     it(`${name}: acks exactly as recorded, identity in every event, the rest unchanged`, async () => {
@@ -170,25 +169,18 @@ describe('stamp mode against the lumberjack receiver', () => {
 });
 
 describe('validate mode and refusals against a raw upstream', () => {
+  const fixtures = useFixtures();
+
   it('forwards the recorded bytes unchanged', async () => {
-    const upstream = await startRawUpstream();
-    const harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-      inspect: 'validate',
-    });
-    try {
-      const upload = read('v2-zlib3-3x2048.beat-to-logstash.bin');
-      const ws = await openIdentityTunnel(harness.url);
-      const logstash = await upstream.nextSocket();
-      const received = readBytes(logstash, upload.length);
-      for (let offset = 0; offset < upload.length; offset += 777)
-        ws.send(upload.subarray(offset, offset + 777));
-      assert.deepEqual(await received, upload);
-      ws.close();
-    } finally {
-      await harness.unwrapper.close();
-      await upstream.close();
-    }
+    const { upstream, harness } = await fixtures.tunnel({ inspect: 'validate' });
+    const upload = read('v2-zlib3-3x2048.beat-to-logstash.bin');
+    const ws = await openIdentityTunnel(harness.url);
+    const logstash = await upstream.nextSocket();
+    const received = readBytes(logstash, upload.length);
+    for (let offset = 0; offset < upload.length; offset += 777)
+      ws.send(upload.subarray(offset, offset + 777));
+    assert.deepEqual(await received, upload);
+    ws.close();
   });
 
   for (const [what, bad, code, closeCode] of [
@@ -208,60 +200,43 @@ describe('validate mode and refusals against a raw upstream', () => {
     ['a window over the limit', encodeWindow(100_000), 'ERR_LJ_WINDOW_TOO_LARGE', 1009],
   ] as const) {
     it(`${what}: closes ${closeCode}, logs ${code}, Logstash gets only the complete window before`, async () => {
-      const upstream = await startRawUpstream();
-      const harness = await startUnwrapper({
-        upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-        inspect: 'stamp',
-      });
-      try {
-        const ws = await openIdentityTunnel(harness.url);
-        const logstash = await upstream.nextSocket();
-        const chunks: Buffer[] = [];
-        logstash.on('data', (chunk: Buffer) => chunks.push(chunk));
-        const ended = new Promise((resolve) => logstash.once('end', resolve));
-        const closing = closed(ws);
-        const good = Buffer.concat([encodeWindow(1), encodeJson(1, { message: 'ok' })]);
-        ws.send(good);
-        await waitFor(() => chunks.length > 0, 'the good window');
-        // The bad bytes come with the start of a valid window: none of it may pass.
-        ws.send(Buffer.concat([encodeWindow(2), encodeJson(1, { a: 1 }), bad]));
-        const { code: got } = await closing;
-        assert.equal(got, closeCode);
-        await ended;
-        assert.equal(decodeEvents(Buffer.concat(chunks)).length, 1);
-        const line = harness.logs.find((l) => l.event === 'stream_rejected');
-        assert.equal(line?.code, code);
-        assert.equal(
-          await harness.metric('beats_gate_unwrapper_stream_rejections_total', { code }),
-          1,
-        );
-      } finally {
-        await harness.unwrapper.close();
-        await upstream.close();
-      }
+      const { upstream, harness } = await fixtures.tunnel({ inspect: 'stamp' });
+      const ws = await openIdentityTunnel(harness.url);
+      const logstash = await upstream.nextSocket();
+      const chunks: Buffer[] = [];
+      logstash.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const ended = new Promise((resolve) => logstash.once('end', resolve));
+      const closing = closed(ws);
+      const good = Buffer.concat([encodeWindow(1), encodeJson(1, { message: 'ok' })]);
+      ws.send(good);
+      await waitFor(() => chunks.length > 0, 'the good window');
+      // The bad bytes come with the start of a valid window: none of it may pass.
+      ws.send(Buffer.concat([encodeWindow(2), encodeJson(1, { a: 1 }), bad]));
+      const { code: got } = await closing;
+      assert.equal(got, closeCode);
+      await ended;
+      assert.equal(decodeEvents(Buffer.concat(chunks)).length, 1);
+      const line = harness.logs.find((l) => l.event === 'stream_rejected');
+      assert.equal(line?.code, code);
+      assert.equal(
+        await harness.metric('beats_gate_unwrapper_stream_rejections_total', { code }),
+        1,
+      );
     });
   }
 
   it('the tenant claim picks the upstream group, others the default', async () => {
-    const fallback = await startRawUpstream();
-    const acme = await startRawUpstream();
-    const harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: fallback.port }],
+    const acme = await fixtures.upstream();
+    const { upstream: fallback, harness } = await fixtures.tunnel({
       upstreamGroups: { acme: [{ host: '127.0.0.1', port: acme.port }] },
     });
-    try {
-      const a = await openIdentityTunnel(harness.url, { claims: { tenant: 'acme' } });
-      await acme.nextSocket();
-      const b = await openIdentityTunnel(harness.url, { claims: { tenant: 'unknown' } });
-      await fallback.nextSocket();
-      assert.equal(acme.sockets.length, 1);
-      assert.equal(fallback.sockets.length, 1);
-      a.close();
-      b.close();
-    } finally {
-      await harness.unwrapper.close();
-      await fallback.close();
-      await acme.close();
-    }
+    const a = await openIdentityTunnel(harness.url, { claims: { tenant: 'acme' } });
+    await acme.nextSocket();
+    const b = await openIdentityTunnel(harness.url, { claims: { tenant: 'unknown' } });
+    await fallback.nextSocket();
+    assert.equal(acme.sockets.length, 1);
+    assert.equal(fallback.sockets.length, 1);
+    a.close();
+    b.close();
   });
 });

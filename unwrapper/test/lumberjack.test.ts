@@ -14,11 +14,18 @@ import {
   type Receiver,
 } from '@beats-gate/lumberjack';
 import { startBridge, startKillingRelay } from './helpers/bridge.ts';
-import { openTunnel, startUnwrapper, waitFor, type Harness } from './helpers/harness.ts';
+import {
+  openTunnel,
+  startUnwrapper,
+  useFixtures,
+  waitFor,
+  type Harness,
+} from './helpers/harness.ts';
 
 const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
 
 describe('lumberjack through the unwrapper', () => {
+  const fixtures = useFixtures();
   const memory = createMemorySink();
   let receiver: Receiver;
   let receiverPort: number;
@@ -27,15 +34,13 @@ describe('lumberjack through the unwrapper', () => {
   before(async () => {
     receiver = createReceiver({ port: 0, sink: memory.sink });
     receiverPort = (await receiver.listen()).port;
-    harness = await startUnwrapper({
+    harness = await fixtures.unwrapper({
       upstreams: [{ host: '127.0.0.1', port: receiverPort }],
       maxTunnelsPerSubject: 100,
     });
   });
-  after(async () => {
-    await harness.unwrapper.close();
-    await receiver.close();
-  });
+  // Registered after useFixtures(): the unwrapper closes before the receiver it dials.
+  after(() => receiver.close());
 
   for (const name of ['v2-uncompressed-2x500', 'v2-zlib3-3x2048']) {
     it(`${name}: the receiver's acks come back exactly as recorded`, async () => {

@@ -7,11 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { createMemorySink, createReceiver, type Receiver } from '@beats-gate/lumberjack';
 import { TUNNEL_PATH } from '@beats-gate/protocol';
 import { WebSocket } from 'ws';
+import type { UnwrapperOptions } from '../src/index.ts';
 import { hasOpenssl, makeCerts, type TestCerts } from './helpers/certs.ts';
 import {
   openTunnel,
-  startRawUpstream,
-  startUnwrapper,
+  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
@@ -25,7 +25,7 @@ describe('TLS', { skip: hasOpenssl() ? false : 'openssl CLI not available' }, ()
   let certs: TestCerts;
   let receiver: Receiver;
   let receiverPort: number;
-  const cleanup: (() => Promise<void>)[] = [];
+  const fixtures = useFixtures();
 
   before(async () => {
     certs = makeCerts();
@@ -36,18 +36,14 @@ describe('TLS', { skip: hasOpenssl() ? false : 'openssl CLI not available' }, ()
     });
     receiverPort = (await receiver.listen()).port;
   });
-  after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-    await receiver.close();
-  });
+  // Registered after useFixtures(): the unwrappers close before the receiver they dial.
+  after(() => receiver.close());
 
-  async function start(options: Partial<Parameters<typeof startUnwrapper>[0]>): Promise<Harness> {
-    const harness = await startUnwrapper({
+  function start(options: Partial<UnwrapperOptions>): Promise<Harness> {
+    return fixtures.unwrapper({
       upstreams: [{ host: '127.0.0.1', port: receiverPort }],
       ...options,
     });
-    cleanup.push(() => harness.unwrapper.close());
-    return harness;
   }
 
   it('reaches a Logstash that requires client certificates, with the CA and SNI', async () => {
@@ -88,12 +84,9 @@ describe('TLS', { skip: hasOpenssl() ? false : 'openssl CLI not available' }, ()
     let upstream: RawUpstream;
     let harness: Harness;
     before(async () => {
-      upstream = await startRawUpstream();
-      harness = await start({
-        upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+      ({ upstream, harness } = await fixtures.tunnel({
         tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
-      });
-      cleanup.push(() => upstream.close());
+      }));
     });
 
     function url() {

@@ -1,33 +1,26 @@
 // A failure on either side closes both (DESIGN.md §2): nothing is left half-open to swallow data.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   closed,
   openTunnel,
   readBytes,
-  startRawUpstream,
-  startUnwrapper,
+  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
 } from './helpers/harness.ts';
 
 describe('tunnel failures close both ends', () => {
+  const fixtures = useFixtures();
   let upstream: RawUpstream;
   let harness: Harness;
-
   before(async () => {
-    upstream = await startRawUpstream();
-    harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+    ({ upstream, harness } = await fixtures.tunnel({
       maxPayloadBytes: 64 * 1024,
       maxTunnelsPerSubject: 100,
-    });
-  });
-  after(async () => {
-    await harness.unwrapper.close();
-    await upstream.close();
+    }));
   });
 
   function lastClose() {
@@ -101,18 +94,11 @@ describe('tunnel failures close both ends', () => {
 });
 
 describe('heartbeat', () => {
+  const fixtures = useFixtures();
   let upstream: RawUpstream;
   let harness: Harness;
   before(async () => {
-    upstream = await startRawUpstream();
-    harness = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
-      pingIntervalMs: 20,
-    });
-  });
-  after(async () => {
-    await harness.unwrapper.close();
-    await upstream.close();
+    ({ upstream, harness } = await fixtures.tunnel({ pingIntervalMs: 20 }));
   });
 
   it('ends a tunnel whose client stops answering pings, and its upstream', async () => {

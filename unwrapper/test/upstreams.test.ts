@@ -1,39 +1,25 @@
 // Upstream selection and failure: failover to the next upstream on a connect error, 502 when none
 // answers, 503 (with Retry-After) while every upstream is marked down, readiness from probes.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   closed,
   closedPort,
   openTunnel,
   readBytes,
-  startRawUpstream,
-  startUnwrapper,
+  useFixtures,
   waitFor,
-  type Harness,
-  type RawUpstream,
 } from './helpers/harness.ts';
 
 type HttpError = Error & { status?: number; headers?: Record<string, string> };
 
 describe('upstreams', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-  });
-  async function start(...args: Parameters<typeof startUnwrapper>): Promise<Harness> {
-    const harness = await startUnwrapper(...args);
-    cleanup.push(() => harness.unwrapper.close());
-    return harness;
-  }
-  async function raw(): Promise<RawUpstream> {
-    const upstream = await startRawUpstream();
-    cleanup.push(() => upstream.close());
-    return upstream;
-  }
+  const fixtures = useFixtures();
 
   it('answers 502 when no upstream answers, then 503 while all are marked down', async () => {
-    const harness = await start({ upstreams: [{ host: '127.0.0.1', port: await closedPort() }] });
+    const harness = await fixtures.unwrapper({
+      upstreams: [{ host: '127.0.0.1', port: await closedPort() }],
+    });
     await assert.rejects(openTunnel(harness.url), (error: HttpError) => error.status === 502);
     await assert.rejects(openTunnel(harness.url), (error: HttpError) => {
       assert.equal(error.status, 503);
@@ -60,8 +46,8 @@ describe('upstreams', () => {
   });
 
   it('fails over to the next upstream on a connect error', async () => {
-    const good = await raw();
-    const harness = await start({
+    const good = await fixtures.upstream();
+    const harness = await fixtures.unwrapper({
       upstreams: [
         { host: '127.0.0.1', port: await closedPort() },
         { host: '127.0.0.1', port: good.port },
@@ -85,9 +71,9 @@ describe('upstreams', () => {
   });
 
   it('spreads tunnels by least connections', async () => {
-    const a = await raw();
-    const b = await raw();
-    const harness = await start({
+    const a = await fixtures.upstream();
+    const b = await fixtures.upstream();
+    const harness = await fixtures.unwrapper({
       upstreams: [
         { host: '127.0.0.1', port: a.port },
         { host: '127.0.0.1', port: b.port },
@@ -102,11 +88,7 @@ describe('upstreams', () => {
   });
 
   it('is ready only when a probe reached an upstream, over /readyz', async () => {
-    const up = await raw();
-    const harness = await start({
-      upstreams: [{ host: '127.0.0.1', port: up.port }],
-      upstreamProbeIntervalMs: 60_000,
-    });
+    const { upstream: up, harness } = await fixtures.tunnel({ upstreamProbeIntervalMs: 60_000 });
     await waitFor(async () => (await fetch(`${harness.adminUrl}/readyz`)).status === 200, 'ready');
     const health = await fetch(`${harness.adminUrl}/healthz`);
     assert.equal(health.status, 200);

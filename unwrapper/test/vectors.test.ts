@@ -3,13 +3,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   closed,
   openTunnel,
   readBytes,
-  startRawUpstream,
-  startUnwrapper,
+  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
@@ -34,16 +33,11 @@ function* chunks(bytes: Buffer, seed: number) {
 }
 
 describe('vectors through the tunnel', () => {
+  const fixtures = useFixtures();
   let upstream: RawUpstream;
   let harness: Harness;
-
   before(async () => {
-    upstream = await startRawUpstream();
-    harness = await startUnwrapper({ upstreams: [{ host: '127.0.0.1', port: upstream.port }] });
-  });
-  after(async () => {
-    await harness.unwrapper.close();
-    await upstream.close();
+    ({ upstream, harness } = await fixtures.tunnel());
   });
 
   for (const [index, vector] of CASES.entries()) {
