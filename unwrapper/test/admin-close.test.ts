@@ -2,7 +2,8 @@
 // stops its next connection). Off without a token; the token is required; 1008 to the device.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closed, openTunnel, useFixtures, waitFor, type Harness } from './helpers/harness.ts';
+import { closed, openTunnel, waitFor, type Harness } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 const TOKEN = 'a'.repeat(16) + 'b'.repeat(16) + '-admin';
 

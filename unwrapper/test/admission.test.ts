@@ -5,7 +5,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { closed, openTunnel, useFixtures, waitFor } from './helpers/harness.ts';
+import { closed, openTunnel, waitFor } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 type HttpError = Error & {
   status?: number;

@@ -10,12 +10,12 @@ import {
   openTunnel,
   rawUpgrade,
   STRANGER_KEY,
-  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
   type TunnelClientOptions,
 } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 describe('edge assertion at the upgrade', () => {
   const fixtures = useFixtures();

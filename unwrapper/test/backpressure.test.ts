@@ -7,11 +7,11 @@ import { before, describe, it } from 'node:test';
 import {
   openTunnel,
   startUnwrapper,
-  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
 } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 const HIGH_WATER = 256 * 1024;
 const MAX_PAYLOAD = 128 * 1024;

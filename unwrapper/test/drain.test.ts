@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { closed, openTunnel, readBytes, useFixtures } from './helpers/harness.ts';
+import { closed, openTunnel, readBytes } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 type HttpError = Error & { status?: number; body?: { error?: string } };
 

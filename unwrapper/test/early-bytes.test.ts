@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { before, describe, it } from 'node:test';
 import { ASSERTION_HEADER, createAssertionSigner } from '@beats-gate/protocol';
-import { KEY, readBytes, useFixtures, type Harness, type RawUpstream } from './helpers/harness.ts';
+import { KEY, readBytes, type Harness, type RawUpstream } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 /** A masked binary WebSocket frame, as a client must send it (RFC 6455 §5.3). */
 function clientFrame(payload: Buffer): Buffer {

@@ -18,14 +18,8 @@ import {
   type Receiver,
 } from '@beats-gate/lumberjack';
 import { openIdentityTunnel, startIdentityBridge } from './helpers/identity-bridge.ts';
-import {
-  closed,
-  readBytes,
-  startUnwrapper,
-  useFixtures,
-  waitFor,
-  type Harness,
-} from './helpers/harness.ts';
+import { closed, readBytes, startUnwrapper, waitFor, type Harness } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const vectors = resolve(repoRoot, '../shared/vectors');

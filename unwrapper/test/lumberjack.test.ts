@@ -14,13 +14,8 @@ import {
   type Receiver,
 } from '@beats-gate/lumberjack';
 import { startBridge, startKillingRelay } from './helpers/bridge.ts';
-import {
-  openTunnel,
-  startUnwrapper,
-  useFixtures,
-  waitFor,
-  type Harness,
-} from './helpers/harness.ts';
+import { openTunnel, startUnwrapper, waitFor, type Harness } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
 

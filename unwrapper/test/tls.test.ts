@@ -9,13 +9,8 @@ import { TUNNEL_PATH } from '@beats-gate/protocol';
 import { WebSocket } from 'ws';
 import type { UnwrapperOptions } from '../src/index.ts';
 import { hasOpenssl, makeCerts, type TestCerts } from './helpers/certs.ts';
-import {
-  openTunnel,
-  useFixtures,
-  waitFor,
-  type Harness,
-  type RawUpstream,
-} from './helpers/harness.ts';
+import { openTunnel, waitFor, type Harness, type RawUpstream } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
 const upload = readFileSync(resolve(vectors, 'v2-zlib3-3x2048.beat-to-logstash.bin'));

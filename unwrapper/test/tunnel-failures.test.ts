@@ -6,11 +6,11 @@ import {
   closed,
   openTunnel,
   readBytes,
-  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
 } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 describe('tunnel failures close both ends', () => {
   const fixtures = useFixtures();

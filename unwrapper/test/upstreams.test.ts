@@ -2,14 +2,8 @@
 // answers, 503 (with Retry-After) while every upstream is marked down, readiness from probes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  closed,
-  closedPort,
-  openTunnel,
-  readBytes,
-  useFixtures,
-  waitFor,
-} from './helpers/harness.ts';
+import { closed, closedPort, openTunnel, readBytes, waitFor } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 type HttpError = Error & { status?: number; headers?: Record<string, string> };
 

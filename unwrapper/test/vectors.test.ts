@@ -8,11 +8,11 @@ import {
   closed,
   openTunnel,
   readBytes,
-  useFixtures,
   waitFor,
   type Harness,
   type RawUpstream,
 } from './helpers/harness.ts';
+import { useFixtures } from './helpers/fixtures.ts';
 
 const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
 const CASES = ['v2-uncompressed-2x500', 'v2-zlib3-3x2048'].map((name) => ({
