@@ -115,8 +115,10 @@ describe('decoder rejects malformed input', () => {
 
   it('invalid JSON, non-object JSON and invalid UTF-8', () => {
     for (const [payload, why] of [
-      ['{', /not valid JSON/],
+      ['{', /not valid JSON \(at character 1\)$/],
       ['', /not valid JSON/],
+      // The message never quotes the payload: it ends up in logs and close reasons.
+      ['{"secret":"hunter2","x":tru}', /^JSON frame seq 3: payload of 28 bytes is not valid JSON$/],
       ['{"a":1}x', /not valid JSON/],
       ['[]', /must be a JSON object, got an array/],
       ['null', /got null/],

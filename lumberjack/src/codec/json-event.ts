@@ -16,9 +16,13 @@ export function parseJsonEvent(payload: Buffer, seq: number): Record<string, unk
   try {
     value = JSON.parse(payload.toString('utf8'));
   } catch (error) {
+    // V8's message quotes the text around the error; errors end up in logs and close reasons,
+    // which never carry payload bytes, so only the position is kept.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
     throw new LumberjackError(
       'ERR_LJ_INVALID_JSON',
-      `JSON frame seq ${seq}: payload of ${payload.length} bytes is not valid JSON: ${(error as Error).message}`,
+      `JSON frame seq ${seq}: payload of ${payload.length} bytes is not valid JSON` +
+        (position === undefined ? '' : ` (at character ${position})`),
       { cause: error },
     );
   }

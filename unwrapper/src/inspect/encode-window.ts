@@ -125,11 +125,12 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
           offset += encodeWindow(frame.size, frame.version).copy(target, offset);
           return;
         case 'json': {
+          // Validate first: the claims policy parses the event, and a parser's error message
+          // would quote payload bytes into the close reason and the logs.
+          checked(frame.seq, frame.payload, () => stamper.scan(frame.payload));
           const stamp = stampFor(frame);
           const start = offset;
-          const end = checked(frame.seq, frame.payload, () =>
-            stamper.stampTo(frame.payload, stamp.json, target, start + JSON_HEADER_BYTES),
-          );
+          const end = stamper.write(frame.payload, stamp.json, target, start + JSON_HEADER_BYTES);
           target[start] = VERSION_2;
           target[start + 1] = TYPE_JSON;
           target.writeUInt32BE(frame.seq, start + 2);

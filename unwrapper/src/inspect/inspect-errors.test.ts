@@ -118,6 +118,28 @@ describe('invalid streams', () => {
     }
   }
 
+  it('never quotes the payload in the reason, with or without a claims policy', async () => {
+    // The reason goes into the close frame and the logs, which never carry payload bytes.
+    const bad = Buffer.concat([
+      encodeWindow(1),
+      encodeJson(1, '{"message":"password=hunter2","host":{"name":"h1"},"x":tru}'),
+    ]);
+    for (const mode of ['validate', 'stamp'] as const) {
+      for (const policyMode of ['off', 'tag', 'reject'] as const) {
+        if (mode === 'validate' && policyMode === 'tag') continue;
+        const { inspector, errors } = inspectorFor({
+          mode,
+          policyMode,
+          checks: [{ field: 'host.name', claim: 'host' }],
+        });
+        await feed(inspector, bad);
+        assert.equal(errors[0]?.code, 'ERR_LJ_INVALID_JSON', `${mode}/${policyMode}`);
+        assert.doesNotMatch(errors[0].message, /hunter2|tru\}/, `${mode}/${policyMode}`);
+        assert.match(errors[0].message, /expected true at byte \d+/);
+      }
+    }
+  });
+
   it('tags instead of rejecting with policy tag', async () => {
     const { inspector, written, errors } = inspectorFor({
       policyMode: 'tag',

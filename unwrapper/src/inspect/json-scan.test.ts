@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { checkJsonObject, JsonScanError, scanJsonObject, skipValue } from './json-scan.ts';
+import {
+  checkJsonObject,
+  createMemberList,
+  JsonScanError,
+  releaseMemberList,
+  scanJsonObject,
+  skipValue,
+} from './json-scan.ts';
 
 /** What the codec accepts as a J payload: UTF-8 that JSON.parse turns into an object. */
 function parsesToObject(bytes: Buffer): boolean {
@@ -24,7 +31,7 @@ function scans(bytes: Buffer): boolean {
     checked = error;
   }
   try {
-    scanJsonObject(bytes);
+    scanJsonObject(bytes, createMemberList());
     // The check alone and the scan for members accept and refuse the same bytes.
     assert.equal(checked, true);
     return true;
@@ -200,18 +207,39 @@ describe('json scan', () => {
     assert.equal(skipValue(Buffer.from('[[1],{"a":[]}] tail'), 0), 14);
   });
 
+  it('reads members as offsets, and lets go of a list a huge event grew', () => {
+    const list = createMemberList();
+    const text = '{ "a" : 1, "b":[2], "a":{} }';
+    scanJsonObject(Buffer.from(text), list);
+    assert.equal(list.count, 3);
+    const member = (m: number) => [...list.offsets.subarray(m * 4, m * 4 + 4)];
+    assert.deepEqual(member(0), [2, 5, 8, 9]);
+    assert.equal(text.slice(member(1)[2], member(1)[3]), '[2]');
+    assert.equal(text.slice(member(2)[0], member(2)[3]), '"a":{}');
+    const many = `{${Array.from({ length: 70_000 }, (_, i) => `"${i}":0`).join(',')}}`;
+    scanJsonObject(Buffer.from(many), list);
+    assert.equal(list.count, 70_000);
+    releaseMemberList(list);
+    assert.ok(list.offsets.length <= 1024, `kept ${list.offsets.length} offsets`);
+    scanJsonObject(Buffer.from(text), list);
+    assert.equal(list.count, 3);
+  });
+
   it('names where the bytes stop being JSON', () => {
-    assert.throws(() => scanJsonObject(Buffer.from('{"a":1,}')), {
+    assert.throws(() => scanJsonObject(Buffer.from('{"a":1,}'), createMemberList()), {
       name: 'JsonScanError',
       message: 'expected a key at byte 7',
     });
     assert.throws(
-      () => scanJsonObject(Buffer.from('{"a":"b\nc"}')),
+      () => scanJsonObject(Buffer.from('{"a":"b\nc"}'), createMemberList()),
       /escaped control character in a string at byte 7/,
     );
-    assert.throws(() => scanJsonObject(Buffer.from('[1]')), /expected a JSON object at byte 0/);
     assert.throws(
-      () => scanJsonObject(Buffer.from('{} x')),
+      () => scanJsonObject(Buffer.from('[1]'), createMemberList()),
+      /expected a JSON object at byte 0/,
+    );
+    assert.throws(
+      () => scanJsonObject(Buffer.from('{} x'), createMemberList()),
       /expected the end of the event at byte 3/,
     );
   });

@@ -41,12 +41,48 @@ export class JsonScanError extends SyntaxError {
   }
 }
 
-export interface Member {
-  /** Offset of the key's opening quote, of the end of the key, of the value, and its end. */
-  readonly start: number;
-  readonly keyEnd: number;
-  readonly valueStart: number;
-  readonly end: number;
+/**
+ * The members of one object as offsets, four per member: the key's opening quote, the end of the
+ * key, the value's start and its end. A flat array reused from event to event: an object per
+ * member would cost an event made of tiny members (`"":0,` repeated) many times its size.
+ */
+export interface MemberList {
+  count: number;
+  offsets: Int32Array;
+}
+
+const INITIAL_MEMBERS = 64;
+/** Lists and stacks grown past this (hostile nesting or member counts) are let go after use. */
+const KEEP_LIMIT = 1 << 16;
+
+export function createMemberList(): MemberList {
+  return { count: 0, offsets: new Int32Array(INITIAL_MEMBERS * 4) };
+}
+
+function pushMember(
+  list: MemberList,
+  start: number,
+  keyEnd: number,
+  valueStart: number,
+  end: number,
+) {
+  let at = list.count * 4;
+  if (at === list.offsets.length) {
+    const grown = new Int32Array(at * 2);
+    grown.set(list.offsets);
+    list.offsets = grown;
+  }
+  const offsets = list.offsets;
+  offsets[at++] = start;
+  offsets[at++] = keyEnd;
+  offsets[at++] = valueStart;
+  offsets[at] = end;
+  list.count++;
+}
+
+/** Drops what a hostile event made a list or the shared stack grow to. */
+export function releaseMemberList(list: MemberList): void {
+  if (list.offsets.length > KEEP_LIMIT * 4) list.offsets = new Int32Array(INITIAL_MEMBERS * 4);
 }
 
 function isSpace(byte: number | undefined): boolean {
@@ -209,11 +245,14 @@ export function skipValue(bytes: Buffer, at: number): number {
   }
 }
 
-/** The members of the object starting at `at` (an opening brace), each value validated. */
-export function scanMembers(bytes: Buffer, at: number): { members: Member[]; end: number } {
-  const members: Member[] = [];
+/**
+ * Reads the members of the object starting at `at` (an opening brace) into `list`, each value
+ * validated; returns the offset after the closing brace.
+ */
+export function scanMembers(bytes: Buffer, at: number, list: MemberList): number {
+  list.count = 0;
   let i = skipSpace(bytes, at + 1);
-  if (bytes[i] === CLOSE_OBJECT) return { members, end: i + 1 };
+  if (bytes[i] === CLOSE_OBJECT) return i + 1;
   for (;;) {
     const start = i;
     if (bytes[start] !== QUOTE) throw new JsonScanError(start, 'expected a key');
@@ -222,13 +261,13 @@ export function scanMembers(bytes: Buffer, at: number): { members: Member[]; end
     if (bytes[i] !== COLON) throw new JsonScanError(i, 'expected a colon');
     const valueStart = skipSpace(bytes, i + 1);
     const end = skipValue(bytes, valueStart);
-    members.push({ start, keyEnd, valueStart, end });
+    pushMember(list, start, keyEnd, valueStart, end);
     i = skipSpace(bytes, end);
     if (bytes[i] === COMMA) {
       i = skipSpace(bytes, i + 1);
       continue;
     }
-    if (bytes[i] === CLOSE_OBJECT) return { members, end: i + 1 };
+    if (bytes[i] === CLOSE_OBJECT) return i + 1;
     throw new JsonScanError(i, 'expected , or }');
   }
 }
@@ -246,18 +285,28 @@ function checkEnd(payload: Buffer, end: number): void {
   if (after !== payload.length) throw new JsonScanError(after, 'expected the end of the event');
 }
 
+/** Lets go of a container stack that deep nesting grew, whether the scan passed or threw. */
+function releaseStack(): void {
+  if (containers.length > KEEP_LIMIT) containers = new Uint8Array(64);
+}
+
 /**
  * Checks that `payload` is one JSON object (UTF-8, whitespace around it allowed, nothing else):
  * what a Lumberjack J frame must carry. Throws JsonScanError.
  */
 export function checkJsonObject(payload: Buffer): void {
-  checkEnd(payload, skipValue(payload, objectStart(payload)));
+  try {
+    checkEnd(payload, skipValue(payload, objectStart(payload)));
+  } finally {
+    releaseStack();
+  }
 }
 
-/** checkJsonObject, also returning the object's members (for the stamper). */
-export function scanJsonObject(payload: Buffer): { at: number; members: Member[] } {
-  const at = objectStart(payload);
-  const { members, end } = scanMembers(payload, at);
-  checkEnd(payload, end);
-  return { at, members };
+/** checkJsonObject, also reading the object's members into `list` (for the stamper). */
+export function scanJsonObject(payload: Buffer, list: MemberList): void {
+  try {
+    checkEnd(payload, scanMembers(payload, objectStart(payload), list));
+  } finally {
+    releaseStack();
+  }
 }

@@ -6,7 +6,13 @@
  * being parsed into an object. Every member with the stamped name is removed at each level of the
  * path, escaped spellings included, so no parser (first-wins or last-wins) can see a device's copy.
  */
-import { scanJsonObject, scanMembers, type Member } from './json-scan.ts';
+import {
+  createMemberList,
+  releaseMemberList,
+  scanJsonObject,
+  scanMembers,
+  type MemberList,
+} from './json-scan.ts';
 
 const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
@@ -28,10 +34,12 @@ function put(source: Buffer, start: number, end: number, target: Buffer, offset:
   return offset + length;
 }
 
-/** Whether the member's key is `name` (compared on the bytes, without allocating). */
-function keyIs(bytes: Buffer, member: Member, name: Buffer): boolean {
-  const start = member.start + 1;
-  const end = member.keyEnd - 1;
+/** Whether member `m` of `list` has the key `name` (compared on the bytes, without allocating). */
+function keyIs(bytes: Buffer, list: MemberList, m: number, name: Buffer): boolean {
+  const keyStart = list.offsets[m * 4]!;
+  const keyEnd = list.offsets[m * 4 + 1]!;
+  const start = keyStart + 1;
+  const end = keyEnd - 1;
   let escaped = false;
   if (end - start === name.length) {
     let i = 0;
@@ -46,69 +54,71 @@ function keyIs(bytes: Buffer, member: Member, name: Buffer): boolean {
   }
   // Escaped spellings ("\u0040metadata") name the same key; only they need JSON.parse.
   if (!escaped) return false;
-  return JSON.parse(bytes.toString('utf8', member.start, member.keyEnd)) === name.toString('utf8');
+  return JSON.parse(bytes.toString('utf8', keyStart, keyEnd)) === name.toString('utf8');
+}
+
+interface StampPlan {
+  /** `"name":` for each level of the path. */
+  readonly keys: readonly Buffer[];
+  readonly names: readonly Buffer[];
+  /** Members of the object at each level (level 0: the event, read by the scan). */
+  readonly lists: readonly MemberList[];
 }
 
 /**
- * Writes the object at `at` with path[depth…] set to `value` into `target` at `offset`; returns
- * the offset after it. Copies ranges of the original straight into the target: no pieces, no
- * intermediate buffers.
+ * Writes the object whose members are lists[depth] (none: an object of its own) with
+ * path[depth…] set to `value` into `target` at `offset`; returns the offset after it. Copies
+ * ranges of the original straight into the target: no pieces, no intermediate buffers.
  */
 function stampObject(
-  bytes: Buffer | undefined,
-  list: readonly Member[],
-  path: readonly Buffer[],
-  names: readonly Buffer[],
+  bytes: Buffer,
+  plan: StampPlan,
   depth: number,
+  hasMembers: boolean,
   value: Buffer,
   target: Buffer,
   offset: number,
 ): number {
+  const { keys, names } = plan;
+  const list = plan.lists[depth]!;
+  const count = hasMembers ? list.count : 0;
+  const offsets = list.offsets;
   const name = names[depth]!;
   let o = offset;
   target[o++] = OPEN_OBJECT;
-  o = put(path[depth]!, 0, path[depth]!.length, target, o);
-  if (depth === path.length - 1) {
+  o = put(keys[depth]!, 0, keys[depth]!.length, target, o);
+  if (depth === keys.length - 1) {
     o = put(value, 0, value.length, target, o);
   } else {
     // Keep what the Beat put under the parent (Filebeat's [@metadata][beat] names the index);
     // the last copy is the one JSON parsers keep.
-    let parent: Member | undefined;
-    for (const member of list) {
-      if (bytes![member.valueStart] === OPEN_OBJECT && keyIs(bytes!, member, name)) {
-        parent = member;
-      }
+    let parent = -1;
+    for (let m = 0; m < count; m++) {
+      if (bytes[offsets[m * 4 + 2]!] === OPEN_OBJECT && keyIs(bytes, list, m, name)) parent = m;
     }
-    o = stampObject(
-      parent ? bytes : undefined,
-      parent ? scanMembers(bytes!, parent.valueStart).members : [],
-      path,
-      names,
-      depth + 1,
-      value,
-      target,
-      o,
-    );
+    // Already validated by the scan of the event: this only finds the parent's members.
+    if (parent >= 0) scanMembers(bytes, offsets[parent * 4 + 2]!, plan.lists[depth + 1]!);
+    o = stampObject(bytes, plan, depth + 1, parent >= 0, value, target, o);
   }
   // Kept members go out as runs of the original bytes (commas and spacing included): usually
   // the whole object after its opening brace is one range.
   let runStart = -1;
   let runEnd = -1;
-  for (const member of list) {
-    if (keyIs(bytes!, member, name)) {
+  for (let m = 0; m < count; m++) {
+    if (keyIs(bytes, list, m, name)) {
       if (runStart >= 0) {
         target[o++] = COMMA;
-        o = put(bytes!, runStart, runEnd, target, o);
+        o = put(bytes, runStart, runEnd, target, o);
       }
       runStart = -1;
       continue;
     }
-    if (runStart < 0) runStart = member.start;
-    runEnd = member.end;
+    if (runStart < 0) runStart = offsets[m * 4]!;
+    runEnd = offsets[m * 4 + 3]!;
   }
   if (runStart >= 0) {
     target[o++] = COMMA;
-    o = put(bytes!, runStart, runEnd, target, o);
+    o = put(bytes, runStart, runEnd, target, o);
   }
   target[o++] = CLOSE_OBJECT;
   return o;
@@ -121,31 +131,44 @@ export interface JsonStamper {
   maxLength(payload: Buffer, value: Buffer): number;
   /** Writes the stamped event into `target` at `offset`; returns the offset after it. */
   stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number;
+  /**
+   * stampTo in two steps, so a caller can validate the event before it reads anything else of
+   * it: `scan` checks it (throws JsonScanError) and remembers its members; `write` stamps the
+   * event scanned last.
+   */
+  scan(payload: Buffer): void;
+  write(payload: Buffer, value: Buffer, target: Buffer, offset: number): number;
 }
 
 export function createJsonStamper(path: readonly string[]): JsonStamper {
   if (path.length === 0) throw new RangeError('the stamped field path is empty');
-  // `"name":` for each level, encoded once.
-  const keys = path.map((name) => Buffer.from(`${JSON.stringify(name)}:`));
-  const names = path.map((name) => Buffer.from(name, 'utf8'));
+  const plan: StampPlan = {
+    keys: path.map((name) => Buffer.from(`${JSON.stringify(name)}:`)),
+    names: path.map((name) => Buffer.from(name, 'utf8')),
+    lists: path.map(() => createMemberList()),
+  };
   // Per level at most: a brace pair, a comma and the key.
-  const growth = keys.reduce((sum, key) => sum + key.length + 3, 0);
+  const growth = plan.keys.reduce((sum, key) => sum + key.length + 3, 0);
+  function scan(payload: Buffer): void {
+    scanJsonObject(payload, plan.lists[0]!);
+  }
+  function write(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
+    try {
+      return stampObject(payload, plan, 0, true, value, target, offset);
+    } finally {
+      for (const list of plan.lists) releaseMemberList(list);
+    }
+  }
   function stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
-    return stampObject(
-      payload,
-      scanJsonObject(payload).members,
-      keys,
-      names,
-      0,
-      value,
-      target,
-      offset,
-    );
+    scan(payload);
+    return write(payload, value, target, offset);
   }
   function maxLength(payload: Buffer, value: Buffer): number {
     return payload.length + value.length + growth;
   }
   return {
+    scan,
+    write,
     stampTo,
     maxLength,
     stamp(payload, value) {
