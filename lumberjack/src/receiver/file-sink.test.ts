@@ -52,7 +52,10 @@ describe('file sink', () => {
     const path = join(dir, 'c.ndjson');
     // FileHandle is not exported; its prototype is reachable from any open handle.
     const probe = await open(path, 'a');
-    const proto = Object.getPrototypeOf(probe) as { datasync: (this: FileHandle) => Promise<void> };
+    const proto = Object.getPrototypeOf(probe) as {
+      datasync: (this: FileHandle) => Promise<void>;
+      sync: (this: FileHandle) => Promise<void>;
+    };
     await probe.close();
     const order: string[] = [];
     const { datasync } = proto;
@@ -60,16 +63,21 @@ describe('file sink', () => {
       order.push('datasync');
       await datasync.call(this);
     });
+    const { sync } = proto;
+    t.mock.method(proto, 'sync', async function (this: FileHandle) {
+      order.push('sync directory');
+      await sync.call(this);
+    });
     const sink = createFileSink(path, { fsync: true });
     await sink(batch([{ c: 1 }])).then(() => order.push('resolved'));
     await sink(batch([{ c: 2 }])).then(() => order.push('resolved'));
     await sink.close();
-    assert.deepEqual(order, ['datasync', 'resolved', 'datasync', 'resolved']);
+    assert.deepEqual(order, ['sync directory', 'datasync', 'resolved', 'datasync', 'resolved']);
     assert.equal(await readFile(path, 'utf8'), '{"c":1}\n{"c":2}\n');
     const plain = createFileSink(path);
     await plain(batch([{ c: 3 }]));
     await plain.close();
-    assert.equal(order.length, 4, 'no flush without the option');
+    assert.equal(order.length, 5, 'no flush without the option');
   });
 
   it('rejects when the file cannot be opened, so the receiver does not ack', async () => {

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { Batch, BatchSink } from './types.ts';
 
@@ -29,14 +30,23 @@ export function createFileSink(path: string, options: FileSinkOptions = {}): Fil
   let tail: Promise<void> = Promise.resolve();
   let closing = false;
 
+  async function openFile(): Promise<FileHandle> {
+    const fh = await open(path, 'a');
+    // A new file's directory entry must reach the disk too, or the first windows acknowledged
+    // could vanish with the file after a power loss.
+    if (options.fsync) await syncDirectory(dirname(path));
+    return fh;
+  }
+
   function file(): Promise<FileHandle> {
-    handle ??= open(path, 'a');
+    handle ??= openFile();
     return handle;
   }
 
   async function append(batch: Batch): Promise<void> {
     const fh = await file();
-    await fh.write(encodeLines(batch));
+    // appendFile writes until every byte is in (a single write may stop short, on a full disk).
+    await fh.appendFile(encodeLines(batch));
     if (options.fsync) await fh.datasync();
   }
 
@@ -55,6 +65,15 @@ export function createFileSink(path: string, options: FileSinkOptions = {}): Fil
       if (handle !== undefined) await (await handle).close();
     },
   });
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 function encodeLines(batch: Batch): Buffer {
