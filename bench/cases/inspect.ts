@@ -134,6 +134,16 @@ export async function measureInspect(
       }),
     };
   } finally {
+    // Point the shared stamp back at the client chain's own unwrapper before closing ours; a
+    // failure here must not hide the one that got us here.
+    try {
+      await stamp.setTarget({
+        port: client.ports.unwrapper,
+        assertionKeys: client.keys.assertionKeys,
+      });
+    } catch {
+      // the stamp process is gone: nothing to point back
+    }
     await Promise.all([...targets.values()].map((chain) => chain.close()));
   }
 }

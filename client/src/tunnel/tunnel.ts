@@ -105,7 +105,9 @@ export function createTunnel(options: TunnelOptions): Tunnel {
   // Any frame from the edge proves it alive: a Logstash keep-alive ack can arrive while our ping
   // waits behind megabytes of a congested uplink. While the WebSocket is paused because Beats
   // does not read, the edge's pongs wait unread behind its data: silence proves nothing then, so
-  // the interval is skipped rather than counted (as the unwrapper does).
+  // the interval is skipped rather than counted. (The unwrapper keeps counting its own pings in
+  // that case, so a client that reads nothing for two of its intervals is still taken for dead
+  // there; Beats reads its acks, so only a stuck Beat gets that far.)
   const heartbeat = setInterval(() => {
     if (ws.isPaused) {
       missedPongs = 0;
