@@ -48,9 +48,9 @@ export interface EncodedWindow {
  * Runs a scan of a J payload (the frame splitter's decoder does not parse JSON: the scan is the
  * check), turning a syntax error into the codec's ERR_LJ_INVALID_JSON.
  */
-function checked<T>(seq: number, payload: Buffer, scan: () => T): T {
+function checked(seq: number, payload: Buffer, scan: (payload: Buffer) => void): void {
   try {
-    return scan();
+    scan(payload);
   } catch (error) {
     if (!(error instanceof JsonScanError)) throw error;
     throw new InspectError(
@@ -127,7 +127,7 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
         case 'json': {
           // Validate first: the claims policy parses the event, and a parser's error message
           // would quote payload bytes into the close reason and the logs.
-          checked(frame.seq, frame.payload, () => stamper.scan(frame.payload));
+          checked(frame.seq, frame.payload, stamper.scan);
           const stamp = stampFor(frame);
           const start = offset;
           const end = stamper.write(frame.payload, stamp.json, target, start + JSON_HEADER_BYTES);
@@ -159,8 +159,7 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
   function checkOnly(window: Window) {
     for (const raw of window.frames) {
       for (const frame of raw.frames) {
-        if (frame.type === 'json')
-          checked(frame.seq, frame.payload, () => checkJsonObject(frame.payload));
+        if (frame.type === 'json') checked(frame.seq, frame.payload, checkJsonObject);
         if (policy && (frame.type === 'json' || frame.type === 'data')) {
           stampFor(frame);
         }

@@ -4,10 +4,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   checkJsonObject,
-  createMemberList,
+  createObjectRuns,
   JsonScanError,
-  releaseMemberList,
-  scanJsonObject,
+  releaseObjectRuns,
+  scanJsonObjectRuns,
   skipValue,
 } from './json-scan.ts';
 
@@ -31,7 +31,7 @@ function scans(bytes: Buffer): boolean {
     checked = error;
   }
   try {
-    scanJsonObject(bytes, createMemberList());
+    scanJsonObjectRuns(bytes, NAME, createObjectRuns());
     // The check alone and the scan for members accept and refuse the same bytes.
     assert.equal(checked, true);
     return true;
@@ -42,6 +42,9 @@ function scans(bytes: Buffer): boolean {
     return false;
   }
 }
+
+/** The key the run scan looks for; its copies are what the stamper removes. */
+const NAME = Buffer.from('k');
 
 function agree(bytes: Buffer) {
   assert.equal(
@@ -207,39 +210,38 @@ describe('json scan', () => {
     assert.equal(skipValue(Buffer.from('[[1],{"a":[]}] tail'), 0), 14);
   });
 
-  it('reads members as offsets, and lets go of a list a huge event grew', () => {
-    const list = createMemberList();
-    const text = '{ "a" : 1, "b":[2], "a":{} }';
-    scanJsonObject(Buffer.from(text), list);
-    assert.equal(list.count, 3);
-    const member = (m: number) => [...list.offsets.subarray(m * 4, m * 4 + 4)];
-    assert.deepEqual(member(0), [2, 5, 8, 9]);
-    assert.equal(text.slice(member(1)[2], member(1)[3]), '[2]');
-    assert.equal(text.slice(member(2)[0], member(2)[3]), '"a":{}');
-    const many = `{${Array.from({ length: 70_000 }, (_, i) => `"${i}":0`).join(',')}}`;
-    scanJsonObject(Buffer.from(many), list);
-    assert.equal(list.count, 70_000);
-    releaseMemberList(list);
-    assert.ok(list.offsets.length <= 1024, `kept ${list.offsets.length} offsets`);
-    scanJsonObject(Buffer.from(text), list);
-    assert.equal(list.count, 3);
+  it('reads the runs to keep and the last object value of the name, and lets go of grown arrays', () => {
+    const runs = createObjectRuns();
+    const text = '{ "a" : 1, "k":{"x":1}, "b":[2], "\\u006b":"s", "c":{} }';
+    scanJsonObjectRuns(Buffer.from(text), NAME, runs);
+    const run = (r: number) => text.slice(runs.offsets[r * 2], runs.offsets[r * 2 + 1]);
+    assert.deepEqual([run(0), run(1), run(2)], ['"a" : 1', '"b":[2]', '"c":{}']);
+    assert.equal(runs.count, 3);
+    // The escaped copy is a string, so the object value kept is the first copy's.
+    assert.equal(text.slice(runs.parentValue, runs.parentValue + 7), '{"x":1}');
+    const many = `{${Array.from({ length: 70_000 }, (_, i) => `"${i}":0,"k":0`).join(',')}}`;
+    scanJsonObjectRuns(Buffer.from(many), NAME, runs);
+    assert.equal(runs.count, 70_000);
+    assert.equal(runs.parentValue, -1);
+    releaseObjectRuns(runs);
+    assert.ok(runs.offsets.length <= 1024, `kept ${runs.offsets.length} offsets`);
   });
 
   it('names where the bytes stop being JSON', () => {
-    assert.throws(() => scanJsonObject(Buffer.from('{"a":1,}'), createMemberList()), {
+    assert.throws(() => scanJsonObjectRuns(Buffer.from('{"a":1,}'), NAME, createObjectRuns()), {
       name: 'JsonScanError',
       message: 'expected a key at byte 7',
     });
     assert.throws(
-      () => scanJsonObject(Buffer.from('{"a":"b\nc"}'), createMemberList()),
+      () => scanJsonObjectRuns(Buffer.from('{"a":"b\nc"}'), NAME, createObjectRuns()),
       /escaped control character in a string at byte 7/,
     );
     assert.throws(
-      () => scanJsonObject(Buffer.from('[1]'), createMemberList()),
+      () => scanJsonObjectRuns(Buffer.from('[1]'), NAME, createObjectRuns()),
       /expected a JSON object at byte 0/,
     );
     assert.throws(
-      () => scanJsonObject(Buffer.from('{} x'), createMemberList()),
+      () => scanJsonObjectRuns(Buffer.from('{} x'), NAME, createObjectRuns()),
       /expected the end of the event at byte 3/,
     );
   });

@@ -42,47 +42,61 @@ export class JsonScanError extends SyntaxError {
 }
 
 /**
- * The members of one object as offsets, four per member: the key's opening quote, the end of the
- * key, the value's start and its end. A flat array reused from event to event: an object per
- * member would cost an event made of tiny members (`"":0,` repeated) many times its size.
+ * What the stamper needs of one object, read in the same pass that validates it: the runs of
+ * members to keep (each a start and end offset, covering consecutive members without the name,
+ * commas and spacing between them included) and where the value of the last member with the
+ * name starts when that value is an object (-1 otherwise). Usually one run: a few numbers per
+ * event whatever its size. Reused from event to event.
  */
-export interface MemberList {
+export interface ObjectRuns {
   count: number;
   offsets: Int32Array;
+  parentValue: number;
 }
 
-const INITIAL_MEMBERS = 64;
-/** Lists and stacks grown past this (hostile nesting or member counts) are let go after use. */
+/** Run arrays grown past this (a hostile event splitting runs) are let go after use. */
 const KEEP_LIMIT = 1 << 16;
 
-export function createMemberList(): MemberList {
-  return { count: 0, offsets: new Int32Array(INITIAL_MEMBERS * 4) };
+export function createObjectRuns(): ObjectRuns {
+  return { count: 0, offsets: new Int32Array(16), parentValue: -1 };
 }
 
-function pushMember(
-  list: MemberList,
-  start: number,
-  keyEnd: number,
-  valueStart: number,
-  end: number,
-) {
-  let at = list.count * 4;
-  if (at === list.offsets.length) {
+function pushRun(runs: ObjectRuns, start: number, end: number): void {
+  const at = runs.count * 2;
+  if (at === runs.offsets.length) {
     const grown = new Int32Array(at * 2);
-    grown.set(list.offsets);
-    list.offsets = grown;
+    grown.set(runs.offsets);
+    runs.offsets = grown;
   }
-  const offsets = list.offsets;
-  offsets[at++] = start;
-  offsets[at++] = keyEnd;
-  offsets[at++] = valueStart;
-  offsets[at] = end;
-  list.count++;
+  runs.offsets[at] = start;
+  runs.offsets[at + 1] = end;
+  runs.count++;
 }
 
-/** Drops what a hostile event made a list or the shared stack grow to. */
-export function releaseMemberList(list: MemberList): void {
-  if (list.offsets.length > KEEP_LIMIT * 4) list.offsets = new Int32Array(INITIAL_MEMBERS * 4);
+/** Drops what a hostile event made the run array grow to. */
+export function releaseObjectRuns(runs: ObjectRuns): void {
+  if (runs.offsets.length > KEEP_LIMIT * 2) runs.offsets = new Int32Array(16);
+}
+
+/**
+ * Whether the key whose quotes are at keyStart and keyEnd - 1 is `name`: compared on the bytes,
+ * without allocating; only an escaped spelling ("\u0040metadata") needs JSON.parse, and the key
+ * was validated already, so that cannot throw.
+ */
+export function keyEquals(bytes: Buffer, keyStart: number, keyEnd: number, name: Buffer): boolean {
+  const start = keyStart + 1;
+  const length = keyEnd - 1 - start;
+  if (length === name.length) {
+    let i = 0;
+    while (i < length && bytes[start + i] === name[i]) i++;
+    if (i === length) return true;
+  }
+  // An escape spells one character with two or more bytes: only a longer key can spell the name.
+  if (length <= name.length) return false;
+  let escaped = false;
+  for (let k = start; k < keyEnd - 1 && !escaped; k++) escaped = bytes[k] === BACKSLASH;
+  if (!escaped) return false;
+  return JSON.parse(bytes.toString('utf8', keyStart, keyEnd)) === name.toString('utf8');
 }
 
 function isSpace(byte: number | undefined): boolean {
@@ -246,11 +260,14 @@ export function skipValue(bytes: Buffer, at: number): number {
 }
 
 /**
- * Reads the members of the object starting at `at` (an opening brace) into `list`, each value
- * validated; returns the offset after the closing brace.
+ * Validates the object starting at `at` (an opening brace) and reads its runs for the stamper
+ * (see ObjectRuns) into `runs`; returns the offset after the closing brace.
  */
-export function scanMembers(bytes: Buffer, at: number, list: MemberList): number {
-  list.count = 0;
+export function scanObjectRuns(bytes: Buffer, at: number, name: Buffer, runs: ObjectRuns): number {
+  runs.count = 0;
+  runs.parentValue = -1;
+  let runStart = -1;
+  let runEnd = -1;
   let i = skipSpace(bytes, at + 1);
   if (bytes[i] === CLOSE_OBJECT) return i + 1;
   for (;;) {
@@ -261,13 +278,24 @@ export function scanMembers(bytes: Buffer, at: number, list: MemberList): number
     if (bytes[i] !== COLON) throw new JsonScanError(i, 'expected a colon');
     const valueStart = skipSpace(bytes, i + 1);
     const end = skipValue(bytes, valueStart);
-    pushMember(list, start, keyEnd, valueStart, end);
+    if (keyEquals(bytes, start, keyEnd, name)) {
+      if (runStart >= 0) pushRun(runs, runStart, runEnd);
+      runStart = -1;
+      // The last copy that is an object is the one whose content is kept.
+      if (bytes[valueStart] === OPEN_OBJECT) runs.parentValue = valueStart;
+    } else {
+      if (runStart < 0) runStart = start;
+      runEnd = end;
+    }
     i = skipSpace(bytes, end);
     if (bytes[i] === COMMA) {
       i = skipSpace(bytes, i + 1);
       continue;
     }
-    if (bytes[i] === CLOSE_OBJECT) return i + 1;
+    if (bytes[i] === CLOSE_OBJECT) {
+      if (runStart >= 0) pushRun(runs, runStart, runEnd);
+      return i + 1;
+    }
     throw new JsonScanError(i, 'expected , or }');
   }
 }
@@ -302,10 +330,10 @@ export function checkJsonObject(payload: Buffer): void {
   }
 }
 
-/** checkJsonObject, also reading the object's members into `list` (for the stamper). */
-export function scanJsonObject(payload: Buffer, list: MemberList): void {
+/** checkJsonObject, also reading the event's runs for the stamper (see scanObjectRuns). */
+export function scanJsonObjectRuns(payload: Buffer, name: Buffer, runs: ObjectRuns): void {
   try {
-    checkEnd(payload, scanMembers(payload, objectStart(payload), list));
+    checkEnd(payload, scanObjectRuns(payload, objectStart(payload), name, runs));
   } finally {
     releaseStack();
   }

@@ -7,121 +7,19 @@
  * path, escaped spellings included, so no parser (first-wins or last-wins) can see a device's copy.
  */
 import {
-  createMemberList,
-  releaseMemberList,
-  scanJsonObject,
-  scanMembers,
-  type MemberList,
+  createObjectRuns,
+  releaseObjectRuns,
+  scanJsonObjectRuns,
+  scanObjectRuns,
+  type ObjectRuns,
 } from './json-scan.ts';
 
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const COMMA = 0x2c;
 
-/**
- * Copies source[start, end) to target at `offset`; returns the offset after it. An event is
- * written as a handful of short ranges (keys, the stamp, runs of members), where Buffer#copy's
- * argument checks and view cost more than the bytes: short ranges are copied by hand.
- */
+/** Copies source[start, end) to target at `offset` (Buffer#copy is a fast native call). */
 function put(source: Buffer, start: number, end: number, target: Buffer, offset: number): number {
-  const length = end - start;
-  if (length < 64) {
-    for (let i = 0; i < length; i++) target[offset + i] = source[start + i]!;
-  } else {
-    target.set(new Uint8Array(source.buffer, source.byteOffset + start, length), offset);
-  }
-  return offset + length;
-}
-
-/** Whether member `m` of `list` has the key `name` (compared on the bytes, without allocating). */
-function keyIs(bytes: Buffer, list: MemberList, m: number, name: Buffer): boolean {
-  const keyStart = list.offsets[m * 4]!;
-  const keyEnd = list.offsets[m * 4 + 1]!;
-  const start = keyStart + 1;
-  const end = keyEnd - 1;
-  let escaped = false;
-  if (end - start === name.length) {
-    let i = 0;
-    while (i < name.length && bytes[start + i] === name[i]) i++;
-    if (i === name.length) return true;
-  }
-  for (let i = start; i < end; i++) {
-    if (bytes[i] === BACKSLASH) {
-      escaped = true;
-      break;
-    }
-  }
-  // Escaped spellings ("\u0040metadata") name the same key; only they need JSON.parse.
-  if (!escaped) return false;
-  return JSON.parse(bytes.toString('utf8', keyStart, keyEnd)) === name.toString('utf8');
-}
-
-interface StampPlan {
-  /** `"name":` for each level of the path. */
-  readonly keys: readonly Buffer[];
-  readonly names: readonly Buffer[];
-  /** Members of the object at each level (level 0: the event, read by the scan). */
-  readonly lists: readonly MemberList[];
-}
-
-/**
- * Writes the object whose members are lists[depth] (none: an object of its own) with
- * path[depth…] set to `value` into `target` at `offset`; returns the offset after it. Copies
- * ranges of the original straight into the target: no pieces, no intermediate buffers.
- */
-function stampObject(
-  bytes: Buffer,
-  plan: StampPlan,
-  depth: number,
-  hasMembers: boolean,
-  value: Buffer,
-  target: Buffer,
-  offset: number,
-): number {
-  const { keys, names } = plan;
-  const list = plan.lists[depth]!;
-  const count = hasMembers ? list.count : 0;
-  const offsets = list.offsets;
-  const name = names[depth]!;
-  let o = offset;
-  target[o++] = OPEN_OBJECT;
-  o = put(keys[depth]!, 0, keys[depth]!.length, target, o);
-  if (depth === keys.length - 1) {
-    o = put(value, 0, value.length, target, o);
-  } else {
-    // Keep what the Beat put under the parent (Filebeat's [@metadata][beat] names the index);
-    // the last copy is the one JSON parsers keep.
-    let parent = -1;
-    for (let m = 0; m < count; m++) {
-      if (bytes[offsets[m * 4 + 2]!] === OPEN_OBJECT && keyIs(bytes, list, m, name)) parent = m;
-    }
-    // Already validated by the scan of the event: this only finds the parent's members.
-    if (parent >= 0) scanMembers(bytes, offsets[parent * 4 + 2]!, plan.lists[depth + 1]!);
-    o = stampObject(bytes, plan, depth + 1, parent >= 0, value, target, o);
-  }
-  // Kept members go out as runs of the original bytes (commas and spacing included): usually
-  // the whole object after its opening brace is one range.
-  let runStart = -1;
-  let runEnd = -1;
-  for (let m = 0; m < count; m++) {
-    if (keyIs(bytes, list, m, name)) {
-      if (runStart >= 0) {
-        target[o++] = COMMA;
-        o = put(bytes, runStart, runEnd, target, o);
-      }
-      runStart = -1;
-      continue;
-    }
-    if (runStart < 0) runStart = offsets[m * 4]!;
-    runEnd = offsets[m * 4 + 3]!;
-  }
-  if (runStart >= 0) {
-    target[o++] = COMMA;
-    o = put(bytes, runStart, runEnd, target, o);
-  }
-  target[o++] = CLOSE_OBJECT;
-  return o;
+  return offset + source.copy(target, offset, start, end);
 }
 
 export interface JsonStamper {
@@ -136,29 +34,68 @@ export interface JsonStamper {
    * it: `scan` checks it (throws JsonScanError) and remembers its members; `write` stamps the
    * event scanned last.
    */
-  scan(payload: Buffer): void;
+  readonly scan: (payload: Buffer) => void;
   write(payload: Buffer, value: Buffer, target: Buffer, offset: number): number;
 }
 
+/**
+ * The stamped event is `{"a":{"b":VALUE` (the prefix, one copy), then from the innermost level
+ * out: the kept runs of that level's object, each after a comma, and its closing brace. A level
+ * whose parent object the event lacks (or has as a non-object) has no runs of its own.
+ */
 export function createJsonStamper(path: readonly string[]): JsonStamper {
   if (path.length === 0) throw new RangeError('the stamped field path is empty');
-  const plan: StampPlan = {
-    keys: path.map((name) => Buffer.from(`${JSON.stringify(name)}:`)),
-    names: path.map((name) => Buffer.from(name, 'utf8')),
-    lists: path.map(() => createMemberList()),
-  };
-  // Per level at most: a brace pair, a comma and the key.
-  const growth = plan.keys.reduce((sum, key) => sum + key.length + 3, 0);
-  function scan(payload: Buffer): void {
-    scanJsonObject(payload, plan.lists[0]!);
+  const keys = path.map((name) => `${JSON.stringify(name)}:`);
+  const names = path.map((name) => Buffer.from(name, 'utf8'));
+  /** Runs of the object at each level; level 0 is the event, read by the scan. */
+  const levels: ObjectRuns[] = path.map(() => createObjectRuns());
+  const present: boolean[] = path.map(() => false);
+  const opening = Buffer.from(keys.map((key) => `{${key}`).join(''));
+  // Built once per stamp value (the encoder keeps a handful per tunnel).
+  const prefixes = new WeakMap<Buffer, Buffer>();
+  // The prefix adds a brace and a key per level, and each level at most a comma and a brace.
+  const growth = opening.length + 2 * path.length;
+
+  function prefixFor(value: Buffer): Buffer {
+    let prefix = prefixes.get(value);
+    if (!prefix) {
+      prefix = Buffer.concat([opening, value]);
+      prefixes.set(value, prefix);
+    }
+    return prefix;
   }
+
+  function scan(payload: Buffer): void {
+    scanJsonObjectRuns(payload, names[0]!, levels[0]!);
+  }
+
   function write(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
     try {
-      return stampObject(payload, plan, 0, true, value, target, offset);
+      present[0] = true;
+      for (let depth = 1; depth < path.length; depth++) {
+        const parent = present[depth - 1]! ? levels[depth - 1]!.parentValue : -1;
+        present[depth] = parent >= 0;
+        // Validated by the scan of the event already: this only reads the parent's runs.
+        if (parent >= 0) scanObjectRuns(payload, parent, names[depth]!, levels[depth]!);
+      }
+      const prefix = prefixFor(value);
+      let o = put(prefix, 0, prefix.length, target, offset);
+      for (let depth = path.length - 1; depth >= 0; depth--) {
+        if (present[depth]) {
+          const runs = levels[depth]!;
+          for (let r = 0; r < runs.count; r++) {
+            target[o++] = COMMA;
+            o = put(payload, runs.offsets[r * 2]!, runs.offsets[r * 2 + 1]!, target, o);
+          }
+        }
+        target[o++] = CLOSE_OBJECT;
+      }
+      return o;
     } finally {
-      for (const list of plan.lists) releaseMemberList(list);
+      for (const runs of levels) releaseObjectRuns(runs);
     }
   }
+
   function stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
     scan(payload);
     return write(payload, value, target, offset);
