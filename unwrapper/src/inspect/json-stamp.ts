@@ -31,8 +31,8 @@ export interface JsonStamper {
   stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number;
   /**
    * stampTo in two steps, so a caller can validate the event before it reads anything else of
-   * it: `scan` checks it (throws JsonScanError) and remembers its members; `write` stamps the
-   * event scanned last.
+   * it: `scan` checks it (throws JsonScanError) and remembers where its kept members and the
+   * stamped name's parent are; `write` stamps the event scanned last.
    */
   readonly scan: (payload: Buffer) => void;
   write(payload: Buffer, value: Buffer, target: Buffer, offset: number): number;
