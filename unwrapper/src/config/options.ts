@@ -64,7 +64,11 @@ const DAY_MS = 24 * 3600 * 1000;
 
 export const OPTIONS: readonly OptionSpec[] = [
   option('listen', 'hostport', 'public listener (WebSocket tunnels), host:port'),
-  option('adminListen', 'hostport', 'admin listener (/healthz, /readyz, /metrics), host:port'),
+  option(
+    'adminListen',
+    'hostport',
+    'admin listener (/healthz, /readyz, /metrics, POST /tunnels/close), host:port',
+  ),
   option(
     'adminToken',
     'secret',
