@@ -38,7 +38,8 @@ const SIZES: Record<BenchResults['mode'], BenchSizes> = {
     scaleTunnels: 20,
     edgeRequestsPerArm: 10,
     edgeUpgrades: 10,
-    peerEvents: 5000,
+    // Enough for each bridge to use several 10 ms CPU ticks: capacity is wire MB per CPU second.
+    peerEvents: 100_000,
     peerRepeats: 1,
     inspectEvents: 5000,
     inspectRepeats: 1,

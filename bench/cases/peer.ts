@@ -111,7 +111,10 @@ export async function measurePeer(
           if (i === 0) continue; // warm-up
           const wire = after.bytesInClosed - before.bytesInClosed;
           const eps = (outcome.acked / outcome.durationMs) * 1000;
-          samples[name].push([eps, wire / 1e6 / cpu, (cpu / events) * 1e6]);
+          // /proc counts CPU in clock ticks (10 ms): a run too short to register one gives no
+          // capacity figure rather than an infinite one.
+          const mbPerCpu = cpu > 0 ? wire / 1e6 / cpu : Number.NaN;
+          samples[name].push([eps, mbPerCpu, (cpu / events) * 1e6]);
           options.log(`  peer ${config.name} ${name} #${i}: ${Math.round(eps)} events/s`);
         }
       }
