@@ -5,21 +5,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   checkDelivery,
   createDecoder,
-  createMemorySink,
-  createReceiver,
   createSender,
   encodeJson,
   encodeWindow,
   generateEvents,
-  type Receiver,
 } from '@beats-gate/lumberjack';
 import { openIdentityTunnel, startIdentityBridge } from './helpers/identity-bridge.ts';
 import { closed, readBytes, startUnwrapper, waitFor, type Harness } from './helpers/harness.ts';
-import { useFixtures } from './helpers/fixtures.ts';
+import { useFixtures, type LogstashFixture } from './helpers/fixtures.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const vectors = resolve(repoRoot, '../shared/vectors');
@@ -34,30 +31,24 @@ function decodeEvents(bytes: Buffer): Record<string, unknown>[] {
 
 describe('stamp mode against the lumberjack receiver', () => {
   const fixtures = useFixtures();
-  const memory = createMemorySink();
-  let receiver: Receiver;
-  let receiverPort: number;
+  let logstash: LogstashFixture;
   let harness: Harness;
 
   before(async () => {
-    receiver = createReceiver({ port: 0, sink: memory.sink });
-    const { port } = await receiver.listen();
-    receiverPort = port;
+    logstash = await fixtures.logstash();
     harness = await fixtures.unwrapper({
-      upstreams: [{ host: '127.0.0.1', port }],
+      upstreams: [{ host: '127.0.0.1', port: logstash.port }],
       maxTunnelsPerSubject: 100,
       inspect: 'stamp',
       inspectClaims: ['tenant'],
     });
   });
-  // Registered after useFixtures(): the unwrapper closes before the receiver it dials.
-  after(() => receiver.close());
 
   for (const name of ['v2-uncompressed-2x500', 'v2-zlib3-3x2048']) {
     it(`${name}: acks exactly as recorded, identity in every event, the rest unchanged`, async () => {
       const upload = read(`${name}.beat-to-logstash.bin`);
       const acks = read(`${name}.logstash-to-beat.bin`);
-      const first = memory.events.length;
+      const first = logstash.memory.events.length;
       const ws = await openIdentityTunnel(harness.url, {
         subject: `dev-${name}`,
         // The device writes its own identity, which must not survive.
@@ -73,7 +64,7 @@ describe('stamp mode against the lumberjack receiver', () => {
       ws.close();
       const opened = harness.logs.findLast((l) => l.event === 'tunnel_opened');
       const expected = decodeEvents(upload);
-      const got = memory.events.slice(first);
+      const got = logstash.memory.events.slice(first);
       assert.equal(got.length, expected.length);
       got.forEach((event, i) => {
         const { '@metadata': meta, ...rest } = event as { '@metadata': Record<string, unknown> };
@@ -90,7 +81,7 @@ describe('stamp mode against the lumberjack receiver', () => {
   }
 
   it('a spoofed field is overwritten; the device cannot choose its subject', async () => {
-    const first = memory.events.length;
+    const first = logstash.memory.events.length;
     const ws = await openIdentityTunnel(harness.url, { subject: 'real' });
     const ack = new Promise<Buffer>((resolve) => ws.once('message', resolve));
     ws.send(
@@ -103,7 +94,9 @@ describe('stamp mode against the lumberjack receiver', () => {
       ]),
     );
     assert.deepEqual(await ack, Buffer.from('324100000001', 'hex'));
-    const event = memory.events[first] as { '@metadata': Record<string, Record<string, unknown>> };
+    const event = logstash.memory.events[first] as {
+      '@metadata': Record<string, Record<string, unknown>>;
+    };
     assert.equal(event['@metadata'].beats_gate!.subject, 'real');
     assert.equal(event['@metadata'].beat, 'filebeat');
     ws.close();
@@ -111,7 +104,7 @@ describe('stamp mode against the lumberjack receiver', () => {
 
   it('a Filebeat-like sender delivers every event through stamp mode, tagged on mismatch', async () => {
     const local = await startUnwrapper({
-      upstreams: [{ host: '127.0.0.1', port: receiverPort }],
+      upstreams: [{ host: '127.0.0.1', port: logstash.port }],
       inspect: 'stamp',
       inspectClaimPolicy: 'tag',
       inspectHostNameClaim: 'host',
@@ -122,7 +115,7 @@ describe('stamp mode against the lumberjack receiver', () => {
     );
     const runId = 'stamped-run';
     const count = 20_000;
-    const first = memory.events.length;
+    const first = logstash.memory.events.length;
     const sender = createSender({ host: '127.0.0.1', port: bridge.port });
     const line = () =>
       (local.logs.find((l) => l.event === 'tunnel_closed') ?? {}) as {
@@ -133,11 +126,11 @@ describe('stamp mode against the lumberjack receiver', () => {
       assert.equal(result.acked, count);
       sender.close();
       await waitFor(() => line().inspect !== undefined, 'the tunnel to close');
-      const report = checkDelivery({ runId, count }, memory.events.slice(first));
+      const report = checkDelivery({ runId, count }, logstash.memory.events.slice(first));
       assert.deepEqual(report.missing, []);
       assert.equal(report.duplicates, 0);
       const meta = (
-        memory.events[first] as { '@metadata': Record<string, Record<string, unknown>> }
+        logstash.memory.events[first] as { '@metadata': Record<string, Record<string, unknown>> }
       )['@metadata'];
       assert.deepEqual(meta.beats_gate!.mismatch, ['host.name']);
       assert.equal(

@@ -4,38 +4,26 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import {
-  checkDelivery,
-  createMemorySink,
-  createReceiver,
-  createSender,
-  generateEvents,
-  type Receiver,
-} from '@beats-gate/lumberjack';
+import { before, describe, it } from 'node:test';
+import { checkDelivery, createSender, generateEvents } from '@beats-gate/lumberjack';
 import { startBridge, startKillingRelay } from './helpers/bridge.ts';
 import { openTunnel, startUnwrapper, waitFor, type Harness } from './helpers/harness.ts';
-import { useFixtures } from './helpers/fixtures.ts';
+import { useFixtures, type LogstashFixture } from './helpers/fixtures.ts';
 
 const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
 
 describe('lumberjack through the unwrapper', () => {
   const fixtures = useFixtures();
-  const memory = createMemorySink();
-  let receiver: Receiver;
-  let receiverPort: number;
+  let logstash: LogstashFixture;
   let harness: Harness;
 
   before(async () => {
-    receiver = createReceiver({ port: 0, sink: memory.sink });
-    receiverPort = (await receiver.listen()).port;
+    logstash = await fixtures.logstash();
     harness = await fixtures.unwrapper({
-      upstreams: [{ host: '127.0.0.1', port: receiverPort }],
+      upstreams: [{ host: '127.0.0.1', port: logstash.port }],
       maxTunnelsPerSubject: 100,
     });
   });
-  // Registered after useFixtures(): the unwrapper closes before the receiver it dials.
-  after(() => receiver.close());
 
   for (const name of ['v2-uncompressed-2x500', 'v2-zlib3-3x2048']) {
     it(`${name}: the receiver's acks come back exactly as recorded`, async () => {
@@ -61,7 +49,7 @@ describe('lumberjack through the unwrapper', () => {
     try {
       const result = await sender.send(generateEvents(count, { runId }));
       assert.equal(result.acked, count);
-      const report = checkDelivery({ runId, count }, memory.events);
+      const report = checkDelivery({ runId, count }, logstash.memory.events);
       assert.deepEqual(report.missing, []);
       assert.equal(report.delivered, count);
     } finally {
@@ -71,7 +59,7 @@ describe('lumberjack through the unwrapper', () => {
   });
 
   it('Logstash dying mid-batch closes the tunnel at once and the sender resends: 0 lost', async () => {
-    const relay = await startKillingRelay(receiverPort, 200_000);
+    const relay = await startKillingRelay(logstash.port, 200_000);
     const local = await startUnwrapper({ upstreams: [{ host: '127.0.0.1', port: relay.port }] });
     const bridge = await startBridge(local.url, 'killed');
     const runId = 'killed';
@@ -88,7 +76,7 @@ describe('lumberjack through the unwrapper', () => {
       const result = await sender.send(generateEvents(count, { runId }));
       assert.equal(relay.kills, 1);
       assert.ok(result.connections >= 2, 'the sender had to reconnect');
-      const report = checkDelivery({ runId, count }, memory.events);
+      const report = checkDelivery({ runId, count }, logstash.memory.events);
       assert.deepEqual(report.missing, []);
       assert.equal(report.delivered, count);
       const killed = local.logs.find((l) => l.event === 'tunnel_closed');

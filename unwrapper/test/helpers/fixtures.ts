@@ -3,8 +3,15 @@
  * closed once per describe().
  */
 import { after } from 'node:test';
+import { createMemorySink, createReceiver } from '@beats-gate/lumberjack';
 import type { UnwrapperOptions } from '../../src/index.ts';
 import { startRawUpstream, startUnwrapper, type Harness, type RawUpstream } from './harness.ts';
+
+/** The lumberjack receiver standing in for Logstash, and what it acknowledged. */
+export interface LogstashFixture {
+  port: number;
+  memory: ReturnType<typeof createMemorySink>;
+}
 
 export interface TunnelFixture {
   upstream: RawUpstream;
@@ -59,6 +66,14 @@ export function useFixtures() {
       const harness = await startUnwrapper(options);
       closers.push(() => harness.unwrapper.close());
       return harness;
+    },
+    /** The lumberjack package's Logstash-compatible receiver, keeping what it acks in memory. */
+    async logstash(): Promise<LogstashFixture> {
+      const memory = createMemorySink();
+      const receiver = createReceiver({ port: 0, sink: memory.sink });
+      const { port } = await receiver.listen();
+      closers.push(() => receiver.close());
+      return { port, memory };
     },
     /** A raw upstream alone. */
     async upstream(): Promise<RawUpstream> {
