@@ -4,16 +4,8 @@
  * process's CPU seconds, so the sender's cost is reported like every other part's.
  */
 import { createSender, generateEvents, SenderError, type SendResult } from '@beats-gate/lumberjack';
-
-interface SenderJob {
-  host: string;
-  port: number;
-  count: number;
-  batch: number;
-  compression: number;
-  pipelining: number;
-  runId: string;
-}
+// A type only: erased when the process starts, so the launcher's module is not loaded here.
+import type { SenderJob } from '../lib/children.ts';
 
 const job = JSON.parse(process.argv[2] ?? '{}') as SenderJob;
 const sender = createSender({
