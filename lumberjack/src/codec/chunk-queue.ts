@@ -1,11 +1,33 @@
 /**
  * The bytes received but not yet decoded, kept as the list of chunks they arrived in (like ws's
- * receiver): pushing never copies, and reading copies only the bytes of a field that straddles
- * chunks, so the total work is linear in the bytes received whatever the chunking.
+ * receiver): reading copies only the bytes of a field that straddles chunks, so the total work is
+ * linear in the bytes received whatever the chunking.
+ *
+ * What a chunk costs is more than its bytes: each entry is a Buffer object (about 100-200 bytes of
+ * heap) that also pins the memory it views. A peer that sends one byte per message would make the
+ * bookkeeping outweigh the data a hundred times over, so small chunks are copied into a shared
+ * slab and extend the entry before them instead of adding one: every entry then carries at least
+ * COALESCE_BELOW bytes, or is the one slab being filled, and the overhead stays a few percent of
+ * the bytes held whatever the chunking.
  */
+
+/** Chunks smaller than this are copied into a slab rather than kept as entries of their own. */
+export const COALESCE_BELOW = 4096;
+const SLAB_BYTES = 64 * 1024;
 
 export class ChunkQueue {
   #chunks: Buffer[] = [];
+  /** The slab small chunks are copied into, and how much of it is written. */
+  #slab: Buffer | undefined;
+  #slabUsed = 0;
+  /** True when the last entry views #slab and ends at #slabUsed, so it can grow in place. */
+  #tailInSlab = false;
+  /**
+   * While capturing, the views of every byte consumed since capture() (one per chunk touched),
+   * and where in the current head chunk the capture resumes.
+   */
+  #captured: Buffer[] | undefined;
+  #captureFrom = 0;
   /** Index of the first live chunk; consumed chunks are dropped in batches, not one shift each. */
   #head = 0;
   /** Read position inside the first live chunk. */
@@ -19,8 +41,50 @@ export class ChunkQueue {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
     this.#length += chunk.length;
+    if (chunk.length >= COALESCE_BELOW) {
+      this.#chunks.push(chunk);
+      this.#tailInSlab = false;
+      return;
+    }
+    let slab = this.#slab;
+    if (slab === undefined || slab.length - this.#slabUsed < chunk.length) {
+      slab = this.#slab = Buffer.allocUnsafe(SLAB_BYTES);
+      this.#slabUsed = 0;
+      this.#tailInSlab = false;
+    }
+    const start = this.#slabUsed;
+    this.#slabUsed += chunk.copy(slab, start);
+    const last = this.#chunks.length - 1;
+    if (this.#tailInSlab) {
+      // Grow the tail entry: a new view replaces the old one (which becomes garbage), so the
+      // entry count does not grow. A head entry keeps its start, so #offset stays valid.
+      const tail = this.#chunks[last]!;
+      this.#chunks[last] = slab.subarray(tail.byteOffset - slab.byteOffset, this.#slabUsed);
+    } else {
+      this.#chunks.push(slab.subarray(start, this.#slabUsed));
+      this.#tailInSlab = true;
+    }
+  }
+
+  /**
+   * Starts recording the bytes consumed from here on; take() returns them. The views share the
+   * queue's memory (copies only where a small chunk was coalesced), one per chunk they span.
+   */
+  capture(): void {
+    this.#captured = [];
+    this.#captureFrom = this.#offset;
+  }
+
+  /** The bytes consumed since capture(), in order; stops capturing. */
+  take(): Buffer[] {
+    const captured = this.#captured;
+    if (captured === undefined) return [];
+    if (this.#offset > this.#captureFrom) {
+      captured.push(this.#chunks[this.#head]!.subarray(this.#captureFrom, this.#offset));
+    }
+    this.#captured = undefined;
+    return captured;
   }
 
   /** The byte at `index` from the read position, without consuming it. Needs length > index. */
@@ -93,11 +157,16 @@ export class ChunkQueue {
       this.#offset = newOffset;
       return;
     }
+    if (this.#captured !== undefined) {
+      this.#captured.push(chunk.subarray(this.#captureFrom));
+      this.#captureFrom = 0;
+    }
     this.#offset = 0;
     this.#head++;
     if (this.#length === 0) {
       this.#chunks = [];
       this.#head = 0;
+      this.#tailInSlab = false;
     } else if (this.#head >= 1024 && this.#head * 2 >= this.#chunks.length) {
       // Compacting only once half the array is dead keeps this amortised O(1) per chunk.
       this.#chunks = this.#chunks.slice(this.#head);

@@ -8,7 +8,15 @@ import { ChunkQueue } from './chunk-queue.ts';
 import { DataFrameBuilder } from './data-frame.ts';
 import { LumberjackError } from './errors.ts';
 import { checkFrameType, describeFrameType, parseVersion } from './frame-header.ts';
-import { TYPE_ACK, TYPE_DATA, TYPE_JSON, TYPE_WINDOW, type Frame, type Version } from './frames.ts';
+import {
+  TYPE_ACK,
+  TYPE_DATA,
+  TYPE_JSON,
+  TYPE_WINDOW,
+  type Frame,
+  type RawFrame,
+  type Version,
+} from './frames.ts';
 import { inflateCompressed } from './inflate.ts';
 import { LazyJsonFrame, parseJsonEvent } from './json-event.ts';
 import { resolveLimits, type DecoderLimits, type DecoderOptions } from './limits.ts';
@@ -27,6 +35,33 @@ export interface Decoder {
   end(): void;
 }
 
+/**
+ * Cuts a stream into its top-level frames, each with the exact bytes it came in, for a proxy that
+ * must forward or rewrite frames without re-encoding what it does not change. Same validation and
+ * limits as the decoder, in time linear in the bytes whatever the chunking; C frames are yielded
+ * whole and not inflated (see inflateFrames), and J payloads are not parsed.
+ */
+export interface FrameReader {
+  /**
+   * Queues bytes, in any chunking. Nothing is decoded until next() asks, so a caller that stops
+   * asking (a pause, a drain) holds only bytes, never a list of frames one message could make
+   * millions of.
+   */
+  push(chunk: Uint8Array): void;
+  /** The next complete top-level frame, or undefined until more bytes arrive. Throws LumberjackError. */
+  next(): RawFrame | undefined;
+  /** Bytes pushed and not yet returned as frames. */
+  readonly bufferedBytes: number;
+  /** Throws ERR_LJ_TRUNCATED when the stream stops inside a frame. */
+  end(): void;
+}
+
+/** How a decoder treats what it reads: a whole stream, a C frame's content, or raw frames. */
+const STREAM = 0;
+const INNER = 1;
+const RAW = 2;
+type Mode = typeof STREAM | typeof INNER | typeof RAW;
+
 // States; each names what the decoder waits for next.
 const HEADER = 0;
 const WINDOW_COUNT = 1;
@@ -44,6 +79,8 @@ class FrameDecoder implements Decoder {
   readonly #queue = new ChunkQueue();
   /** True inside a C frame: the bytes are ours (views are safe) and another C is an error. */
   readonly #inner: boolean;
+  /** True for a frame reader: frames come out with their bytes, and C frames whole. */
+  readonly #raw: boolean;
   /** Set by the first failure; a decoder that threw once has lost its place in the stream. */
   #error: Error | undefined;
   #state = HEADER;
@@ -56,9 +93,10 @@ class FrameDecoder implements Decoder {
   #consumed = 0;
   #data: DataFrameBuilder | undefined;
 
-  constructor(limits: DecoderLimits, inner: boolean) {
+  constructor(limits: DecoderLimits, mode: Mode) {
     this.#limits = limits;
-    this.#inner = inner;
+    this.#inner = mode === INNER;
+    this.#raw = mode === RAW;
   }
 
   get bufferedBytes(): number {
@@ -66,6 +104,11 @@ class FrameDecoder implements Decoder {
   }
 
   push(chunk: Uint8Array): Frame[] {
+    return this.#push(chunk) as Frame[];
+  }
+
+  /** For the frame reader: queue bytes without decoding. */
+  enqueue(chunk: Uint8Array): void {
     if (this.#error !== undefined) throw this.#error;
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError(`push() takes a Uint8Array, got ${typeof chunk}`);
@@ -73,7 +116,21 @@ class FrameDecoder implements Decoder {
     this.#queue.push(
       Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
     );
-    const out: Frame[] = [];
+  }
+
+  /** For the frame reader: decode up to one frame (raw mode returns after each frame). */
+  nextRaw(): RawFrame | undefined {
+    return this.#decode()[0] as RawFrame | undefined;
+  }
+
+  #push(chunk: Uint8Array): (Frame | RawFrame)[] {
+    this.enqueue(chunk);
+    return this.#decode();
+  }
+
+  #decode(): (Frame | RawFrame)[] {
+    if (this.#error !== undefined) throw this.#error;
+    const out: (Frame | RawFrame)[] = [];
     try {
       this.#run(out);
     } catch (error) {
@@ -99,15 +156,18 @@ class FrameDecoder implements Decoder {
     return this.#state === HEADER ? 'a frame header' : describeFrameType(this.#type);
   }
 
-  #run(out: Frame[]): void {
+  #run(out: (Frame | RawFrame)[]): void {
     const queue = this.#queue;
     const limits = this.#limits;
     for (;;) {
+      // A frame reader returns one frame per call (see FrameReader.push).
+      if (this.#raw && out.length > 0) return;
       switch (this.#state) {
         case HEADER: {
           if (queue.length === 0) return;
           const version = parseVersion(queue.peekByte(0));
           if (queue.length < 2) return;
+          if (this.#raw) queue.capture();
           queue.readByte();
           this.#version = version;
           this.#type = queue.readByte();
@@ -124,14 +184,14 @@ class FrameDecoder implements Decoder {
               `window size ${size} is over maxWindowSize (${limits.maxWindowSize})`,
             );
           }
-          out.push(this.#mark({ type: 'window', version: this.#version, size }));
+          out.push(this.#emit({ type: 'window', version: this.#version, size }));
           this.#reset();
           break;
         }
         case ACK_SEQ: {
           if (queue.length < 4) return;
           const seq = queue.readUInt32();
-          out.push(this.#mark({ type: 'ack', version: this.#version, seq }));
+          out.push(this.#emit({ type: 'ack', version: this.#version, seq }));
           this.#reset();
           break;
         }
@@ -145,7 +205,10 @@ class FrameDecoder implements Decoder {
         }
         case JSON_BODY: {
           if (queue.length < this.#length) return;
-          out.push(this.#jsonFrame(queue.read(this.#length, !this.#inner)));
+          // Stream payloads are copied (the caller may reuse what it pushed); a C frame's content
+          // and a frame reader's frames are views, which their callers keep as they are.
+          const owned = !this.#inner && !this.#raw;
+          out.push(this.#emit(this.#jsonFrame(queue.read(this.#length, owned))));
           this.#reset();
           break;
         }
@@ -158,11 +221,17 @@ class FrameDecoder implements Decoder {
         }
         case COMPRESSED_BODY: {
           if (queue.length < this.#length) return;
+          if (this.#raw) {
+            const payload = queue.read(this.#length, false);
+            out.push(this.#emit({ type: 'compressed', version: this.#version, payload }));
+            this.#reset();
+            break;
+          }
           const content = inflateCompressed(
             queue.read(this.#length, false),
             limits.maxDecompressedBytes,
           );
-          const inner = new FrameDecoder(limits, true);
+          const inner = new FrameDecoder(limits, INNER);
           for (const frame of inner.push(content)) out.push(frame);
           if (inner.bufferedBytes > 0) {
             throw new LumberjackError(
@@ -184,7 +253,7 @@ class FrameDecoder implements Decoder {
         case DATA_LENGTH: {
           const data = this.#data!;
           if (data.done) {
-            out.push(this.#mark({ type: 'data', version: 1, seq: data.seq, event: data.event }));
+            out.push(this.#emit({ type: 'data', version: 1, seq: data.seq, event: data.event }));
             this.#reset();
             break;
           }
@@ -237,14 +306,16 @@ class FrameDecoder implements Decoder {
     const seq = this.#seq;
     if (this.#limits.parseJson) {
       const event = parseJsonEvent(payload, seq);
-      return this.#mark({ type: 'json', version: 2, seq, payload, event });
+      return { type: 'json', version: 2, seq, payload, event };
     }
     return new LazyJsonFrame(seq, payload, this.#inner);
   }
 
-  #mark(frame: Frame): Frame {
-    if (this.#inner) frame.compressed = true;
-    return frame;
+  /** The frame reader wants one frame per call; the decoders want all the chunk completes. */
+  #emit(frame: Frame | RawFrame['frame']): Frame | RawFrame {
+    if (this.#raw) return { frame: frame, raw: this.#queue.take() };
+    if (this.#inner) (frame as Frame).compressed = true;
+    return frame as Frame;
   }
 
   #reset(): void {
@@ -255,5 +326,22 @@ class FrameDecoder implements Decoder {
 }
 
 export function createDecoder(options?: DecoderOptions): Decoder {
-  return new FrameDecoder(resolveLimits(options), false);
+  return new FrameDecoder(resolveLimits(options), STREAM);
+}
+
+/** A decoder for the content of a C frame: no C frames inside, frames marked `compressed`. */
+export function createCompressedContentDecoder(options?: DecoderOptions): Decoder {
+  return new FrameDecoder(resolveLimits(options), INNER);
+}
+
+export function createFrameReader(options?: Omit<DecoderOptions, 'parseJson'>): FrameReader {
+  const decoder = new FrameDecoder(resolveLimits({ ...options, parseJson: false }), RAW);
+  return {
+    push: (chunk) => decoder.enqueue(chunk),
+    next: () => decoder.nextRaw(),
+    get bufferedBytes() {
+      return decoder.bufferedBytes;
+    },
+    end: () => decoder.end(),
+  };
 }

@@ -27,6 +27,22 @@ export type Frame =
   | { type: 'ack'; version: Version; seq: number; compressed?: true };
 
 export type FrameType = Frame['type'];
+
+/** A C frame as the frame reader yields it: its zlib payload, not inflated. */
+export interface CompressedFrame {
+  type: 'compressed';
+  version: Version;
+  payload: Buffer;
+}
+
+/**
+ * A top-level frame with the exact bytes it arrived in (views, in order; their total is the
+ * frame's length). J frames are not parsed (`event` parses on first read).
+ */
+export interface RawFrame {
+  frame: Exclude<Frame, { compressed: true }> | CompressedFrame;
+  raw: Buffer[];
+}
 export type WindowFrame = Extract<Frame, { type: 'window' }>;
 export type JsonFrame = Extract<Frame, { type: 'json' }>;
 export type DataFrame = Extract<Frame, { type: 'data' }>;

@@ -1,12 +1,26 @@
 // The codec's public surface; the package index re-exports this.
 export type {
   AckFrame,
+  CompressedFrame,
+  RawFrame,
   DataFrame,
   Frame,
   FrameType,
   JsonFrame,
   Version,
   WindowFrame,
+} from './frames.ts';
+export {
+  COMPRESSED_HEADER_BYTES,
+  DATA_HEADER_BYTES,
+  JSON_HEADER_BYTES,
+  TYPE_COMPRESSED,
+  TYPE_DATA,
+  TYPE_JSON,
+  TYPE_WINDOW,
+  VERSION_1,
+  VERSION_2,
+  WINDOW_FRAME_BYTES,
 } from './frames.ts';
 export {
   DEFAULT_COMPRESSION_LEVEL,
@@ -18,7 +32,14 @@ export {
   encodeJson,
   encodeWindow,
 } from './encode.ts';
-export { createDecoder, type Decoder } from './decode.ts';
+export {
+  createCompressedContentDecoder,
+  createDecoder,
+  createFrameReader,
+  type Decoder,
+  type FrameReader,
+} from './decode.ts';
+export { inflateFrames } from './inflate-frames.ts';
 export {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   DEFAULT_MAX_FRAME_BYTES,
