@@ -72,9 +72,13 @@ export function createWindowEncoder(options: WindowEncoderOptions) {
   /** The longest stamp value an event can get (with every checked field listed as mismatched). */
   const longest = Buffer.from(JSON.stringify({ ...identity, mismatch: ['host.name', 'agent.id'] }));
 
-  /** The stamp for an event; its `event` is read (so parsed) only when a claims policy is set. */
-  function stampFor(frame: { readonly event: Record<string, unknown>; readonly seq: number }) {
-    const fields = policy ? policy.check(frame.event) : NO_FIELDS;
+  /** The stamp for an event, after the claims policy (if set) read its bytes or pairs. */
+  function stampFor(frame: Extract<Frame, { type: 'json' | 'data' }>) {
+    let fields = NO_FIELDS;
+    if (policy) {
+      fields =
+        frame.type === 'json' ? policy.checkJson(frame.payload) : policy.checkData(frame.event);
+    }
     const seq = frame.seq;
     if (fields.length === 0) return { json: plain, flat: plainFlat };
     if (policyMode === 'reject') {

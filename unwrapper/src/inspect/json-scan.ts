@@ -313,8 +313,11 @@ function checkEnd(payload: Buffer, end: number): void {
   if (after !== payload.length) throw new JsonScanError(after, 'expected the end of the event');
 }
 
-/** Lets go of a container stack that deep nesting grew, whether the scan passed or threw. */
-function releaseStack(): void {
+/**
+ * Lets go of a container stack that deep nesting grew, whether the scan passed or threw; for
+ * readers that call skipValue themselves, once they are done with an event.
+ */
+export function releaseStack(): void {
   if (containers.length > KEEP_LIMIT) containers = new Uint8Array(64);
 }
 
