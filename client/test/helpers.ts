@@ -20,7 +20,7 @@ import type { ClientConfig, ListenerConfig, TokenSource } from '../src/index.ts'
 
 export const fixtures = resolve(import.meta.dirname, 'fixtures');
 export const repoRoot = resolve(import.meta.dirname, '../..');
-export const vectorsDir = resolve(repoRoot, '../shared/vectors');
+export const vectorsDir = resolve(repoRoot, 'lumberjack/test/vectors');
 
 export interface EdgeRequest {
   readonly authorization: string | undefined;

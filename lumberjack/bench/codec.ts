@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createDecoder, encodeCompressed, encodeJson, encodeWindow } from '../src/index.ts';
 
-const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
+const vectors = resolve(import.meta.dirname, '../test/vectors');
 const target = Number(process.argv[2] ?? 1_000_000);
 
 interface Case {

@@ -1,4 +1,4 @@
-// Conformance: the real Filebeat (go-lumber) captures in shared/vectors decode exactly, in any
+// Conformance: the real Filebeat (go-lumber) captures in test/vectors/ decode exactly, in any
 // chunking, and the uncompressed one re-encodes to the very same bytes.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,8 +8,7 @@ import { inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { createDecoder, encodeJson, encodeWindow, type Frame } from '../src/index.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
-const vectors = resolve(repoRoot, '../shared/vectors');
+const vectors = resolve(import.meta.dirname, 'vectors');
 const read = (name: string) => readFileSync(resolve(vectors, name));
 
 const uncompressed = read('v2-uncompressed-2x500.beat-to-logstash.bin');
@@ -53,7 +52,7 @@ function assertCapture(frames: Frame[], windows: number, size: number, isCompres
 
 const fixedSizes = [[1], [2], [3], [7], [1460], [65536], [1, 9, 100, 4096], [Infinity]];
 
-describe('shared/vectors', () => {
+describe('test/vectors', () => {
   it('decodes 2 uncompressed windows of 500 in any chunk sizes', () => {
     for (const sizes of fixedSizes)
       assertCapture(decodeInChunks(uncompressed, sizes), 2, 500, false);

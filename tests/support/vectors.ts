@@ -1,9 +1,9 @@
-/** The real Filebeat captures in ../shared/vectors, with their decoded events. */
+/** The real Filebeat captures in lumberjack/test/vectors, with their decoded events. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createDecoder } from '@beats-gate/lumberjack';
 
-export const VECTORS_DIR = resolve(import.meta.dirname, '../../../shared/vectors');
+export const VECTORS_DIR = resolve(import.meta.dirname, '../../lumberjack/test/vectors');
 
 export interface Vector {
   name: string;

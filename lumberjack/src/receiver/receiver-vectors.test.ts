@@ -6,8 +6,7 @@ import { createMemorySink } from './memory-sink.ts';
 import { createReceiver } from './receiver.ts';
 import { chunksOf, connectRaw } from './test-support.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../../..');
-const vectors = resolve(repoRoot, '../shared/vectors');
+const vectors = resolve(import.meta.dirname, '../../test/vectors');
 
 const cases = [
   { name: 'v2-uncompressed-2x500', events: 1000 },
