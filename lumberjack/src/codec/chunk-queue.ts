@@ -81,7 +81,7 @@ export class ChunkQueue {
     const captured = this.#captured;
     if (captured === undefined) return [];
     if (this.#offset > this.#captureFrom) {
-      captured.push(this.#chunks[this.#head]!.subarray(this.#captureFrom, this.#offset));
+      appendView(captured, this.#chunks[this.#head]!.subarray(this.#captureFrom, this.#offset));
     }
     this.#captured = undefined;
     return captured;
@@ -158,7 +158,7 @@ export class ChunkQueue {
       return;
     }
     if (this.#captured !== undefined) {
-      this.#captured.push(chunk.subarray(this.#captureFrom));
+      appendView(this.#captured, chunk.subarray(this.#captureFrom));
       this.#captureFrom = 0;
     }
     this.#offset = 0;
@@ -173,4 +173,22 @@ export class ChunkQueue {
       this.#head = 0;
     }
   }
+}
+
+/**
+ * Adds a view to a capture, merged with the last one when it continues it in the same memory: a
+ * frame read field by field from one slab is then one view, not one per field (a D frame of
+ * many pairs fed in small pieces would otherwise cost a view per key and value).
+ */
+function appendView(views: Buffer[], view: Buffer): void {
+  const last = views[views.length - 1];
+  if (
+    last !== undefined &&
+    last.buffer === view.buffer &&
+    last.byteOffset + last.length === view.byteOffset
+  ) {
+    views[views.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + view.length);
+    return;
+  }
+  views.push(view);
 }

@@ -5,7 +5,7 @@
  * allocate more than the limits allow.
  */
 import { ChunkQueue } from './chunk-queue.ts';
-import { DataFrameBuilder } from './data-frame.ts';
+import { DataFrameBuilder, LazyDataFrame } from './data-frame.ts';
 import { LumberjackError } from './errors.ts';
 import { checkFrameType, describeFrameType, parseVersion } from './frame-header.ts';
 import {
@@ -60,7 +60,8 @@ export interface FrameReader {
 const STREAM = 0;
 const INNER = 1;
 const RAW = 2;
-type Mode = typeof STREAM | typeof INNER | typeof RAW;
+/** Flags: INNER for a C frame's content, RAW for frames with their bytes; both for inflateFrames. */
+type Mode = number;
 
 // States; each names what the decoder waits for next.
 const HEADER = 0;
@@ -95,8 +96,8 @@ class FrameDecoder implements Decoder {
 
   constructor(limits: DecoderLimits, mode: Mode) {
     this.#limits = limits;
-    this.#inner = mode === INNER;
-    this.#raw = mode === RAW;
+    this.#inner = (mode & INNER) !== 0;
+    this.#raw = (mode & RAW) !== 0;
   }
 
   get bufferedBytes(): number {
@@ -245,7 +246,8 @@ class FrameDecoder implements Decoder {
         case DATA_HEAD: {
           if (queue.length < 8) return;
           const seq = queue.readUInt32();
-          this.#data = new DataFrameBuilder(seq, queue.readUInt32(), limits.maxFrameBytes);
+          const pairs = queue.readUInt32();
+          this.#data = new DataFrameBuilder(seq, pairs, limits.maxFrameBytes, !this.#raw);
           this.#consumed += 8;
           this.#state = DATA_LENGTH;
           break;
@@ -253,7 +255,12 @@ class FrameDecoder implements Decoder {
         case DATA_LENGTH: {
           const data = this.#data!;
           if (data.done) {
-            out.push(this.#emit({ type: 'data', version: 1, seq: data.seq, event: data.event }));
+            if (this.#raw) {
+              const raw = this.#queue.take();
+              out.push({ frame: new LazyDataFrame(data.seq, raw, this.#inner), raw });
+            } else {
+              out.push(this.#emit({ type: 'data', version: 1, seq: data.seq, event: data.event }));
+            }
             this.#reset();
             break;
           }
@@ -313,8 +320,8 @@ class FrameDecoder implements Decoder {
 
   /** The frame reader wants one frame per call; the decoders want all the chunk completes. */
   #emit(frame: Frame | RawFrame['frame']): Frame | RawFrame {
-    if (this.#raw) return { frame: frame, raw: this.#queue.take() };
     if (this.#inner) (frame as Frame).compressed = true;
+    if (this.#raw) return { frame: frame as RawFrame['frame'], raw: this.#queue.take() };
     return frame as Frame;
   }
 
@@ -329,13 +336,20 @@ export function createDecoder(options?: DecoderOptions): Decoder {
   return new FrameDecoder(resolveLimits(options), STREAM);
 }
 
-/** A decoder for the content of a C frame: no C frames inside, frames marked `compressed`. */
-export function createCompressedContentDecoder(options?: DecoderOptions): Decoder {
-  return new FrameDecoder(resolveLimits(options), INNER);
+export function createFrameReader(options?: Omit<DecoderOptions, 'parseJson'>): FrameReader {
+  return rawReader(options, RAW);
 }
 
-export function createFrameReader(options?: Omit<DecoderOptions, 'parseJson'>): FrameReader {
-  const decoder = new FrameDecoder(resolveLimits({ ...options, parseJson: false }), RAW);
+/** A frame reader over a C frame's content (inflateFrames): no C frames inside. */
+export function createContentFrameReader(options?: Omit<DecoderOptions, 'parseJson'>) {
+  return rawReader(options, RAW | INNER);
+}
+
+function rawReader(
+  options: Omit<DecoderOptions, 'parseJson'> | undefined,
+  mode: Mode,
+): FrameReader {
+  const decoder = new FrameDecoder(resolveLimits({ ...options, parseJson: false }), mode);
   return {
     push: (chunk) => decoder.enqueue(chunk),
     next: () => decoder.nextRaw(),

@@ -3,6 +3,8 @@
  * unsigned 32-bit big-endian number; every frame starts with a version byte and a type byte.
  */
 
+import type { LazyDataFrame } from './data-frame.ts';
+
 export type Version = 1 | 2;
 
 /**
@@ -40,9 +42,13 @@ export interface CompressedFrame {
  * frame's length). J frames are not parsed (`event` parses on first read).
  */
 export interface RawFrame {
-  frame: Exclude<Frame, { compressed: true }> | CompressedFrame;
+  /** D frames come as LazyDataFrame: their bytes, and their event only when read. */
+  frame: Exclude<Frame, { type: 'data' }> | LazyDataFrame | CompressedFrame;
   raw: Buffer[];
 }
+
+/** What a C frame's content holds: any frame but another C frame. */
+export type ContentFrame = RawFrame & { frame: Exclude<RawFrame['frame'], CompressedFrame> };
 export type WindowFrame = Extract<Frame, { type: 'window' }>;
 export type JsonFrame = Extract<Frame, { type: 'json' }>;
 export type DataFrame = Extract<Frame, { type: 'data' }>;

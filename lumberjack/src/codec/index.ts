@@ -2,6 +2,7 @@
 export type {
   AckFrame,
   CompressedFrame,
+  ContentFrame,
   RawFrame,
   DataFrame,
   Frame,
@@ -32,13 +33,8 @@ export {
   encodeJson,
   encodeWindow,
 } from './encode.ts';
-export {
-  createCompressedContentDecoder,
-  createDecoder,
-  createFrameReader,
-  type Decoder,
-  type FrameReader,
-} from './decode.ts';
+export { forEachDataPair, LazyDataFrame } from './data-frame.ts';
+export { createDecoder, createFrameReader, type Decoder, type FrameReader } from './decode.ts';
 export { inflateFrames } from './inflate-frames.ts';
 export {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
