@@ -7,10 +7,12 @@ import { resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { checkDelivery, createSender, generateEvents } from '@beats-gate/lumberjack';
 import { startBridge, startKillingRelay } from './helpers/bridge.ts';
-import { openTunnel, startUnwrapper, waitFor, type Harness } from './helpers/harness.ts';
+import { openTunnel, startUnwrapper, waitFor, within, type Harness } from './helpers/harness.ts';
 import { useFixtures, type LogstashFixture } from './helpers/fixtures.ts';
 
-const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
+const vectors = resolve(import.meta.dirname, '../../lumberjack/test/vectors');
+/** A few seconds on loopback; a tunnel that loses a window makes the sender retry forever. */
+const SEND_LIMIT_MS = 30_000;
 
 describe('lumberjack through the unwrapper', () => {
   const fixtures = useFixtures();
@@ -47,7 +49,11 @@ describe('lumberjack through the unwrapper', () => {
     const count = 20_000;
     const sender = createSender({ host: '127.0.0.1', port: bridge.port, batchSize: 1000 });
     try {
-      const result = await sender.send(generateEvents(count, { runId }));
+      const result = await within(
+        sender.send(generateEvents(count, { runId })),
+        'every event acknowledged',
+        SEND_LIMIT_MS,
+      );
       assert.equal(result.acked, count);
       const report = checkDelivery({ runId, count }, logstash.memory.events);
       assert.deepEqual(report.missing, []);
@@ -73,7 +79,11 @@ describe('lumberjack through the unwrapper', () => {
       backoffMaxMs: 50,
     });
     try {
-      const result = await sender.send(generateEvents(count, { runId }));
+      const result = await within(
+        sender.send(generateEvents(count, { runId })),
+        'every event acknowledged',
+        SEND_LIMIT_MS,
+      );
       assert.equal(relay.kills, 1);
       assert.ok(result.connections >= 2, 'the sender had to reconnect');
       const report = checkDelivery({ runId, count }, logstash.memory.events);

@@ -14,7 +14,7 @@ import {
 } from './helpers/harness.ts';
 import { useFixtures } from './helpers/fixtures.ts';
 
-const vectors = resolve(import.meta.dirname, '../../../shared/vectors');
+const vectors = resolve(import.meta.dirname, '../../lumberjack/test/vectors');
 const CASES = ['v2-uncompressed-2x500', 'v2-zlib3-3x2048'].map((name) => ({
   name,
   upload: readFileSync(resolve(vectors, `${name}.beat-to-logstash.bin`)),

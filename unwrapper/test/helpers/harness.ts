@@ -1,6 +1,8 @@
 /**
  * Test harness: an in-process unwrapper on loopback with captured logs, raw TCP upstreams, and
- * WebSocket clients that sign edge assertions the way the edge worker does.
+ * WebSocket clients that sign edge assertions the way the edge worker does. Every wait here is
+ * bounded and fails naming what it waited for: a tunnel that loses a message must fail a test,
+ * not hang it.
  */
 import { once } from 'node:events';
 import { request } from 'node:http';
@@ -23,6 +25,43 @@ export const [OLD_KEY] = parseAssertionKeys(generateAssertionKey('previous')) as
 export const [STRANGER_KEY] = parseAssertionKeys(generateAssertionKey('current')) as [AssertionKey];
 
 export type LogLine = Record<string, unknown> & { event?: string };
+
+/** How long a helper waits for something a loopback peer should do at once. */
+export const WAIT_LIMIT_MS = 10_000;
+
+/** `promise`, or a rejection naming `what` (read when the time is up) once `limitMs` has passed. */
+export async function within<T>(
+  promise: Promise<T>,
+  what: string | (() => string),
+  limitMs = WAIT_LIMIT_MS,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const named = typeof what === 'function' ? what() : what;
+      reject(new Error(`timed out after ${limitMs} ms waiting for ${named}`));
+    }, limitMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves when a socket has closed (at once if it already has). */
+export function socketClosed(
+  socket: Socket,
+  what = 'the socket to close',
+  limitMs = WAIT_LIMIT_MS,
+): Promise<void> {
+  if (socket.closed) return Promise.resolve();
+  return within(
+    new Promise<void>((resolve) => socket.once('close', () => resolve())),
+    what,
+    limitMs,
+  );
+}
 
 export interface Harness {
   unwrapper: Unwrapper;
@@ -77,8 +116,8 @@ export interface RawUpstream {
   server: Server;
   port: number;
   sockets: Socket[];
-  /** Resolves with each accepted socket, in order. */
-  nextSocket(): Promise<Socket>;
+  /** Resolves with each accepted socket, in order; rejects if none comes within `limitMs`. */
+  nextSocket(limitMs?: number): Promise<Socket>;
   close(): Promise<void>;
 }
 
@@ -98,10 +137,14 @@ export async function startRawUpstream(onSocket?: (socket: Socket) => void): Pro
     server,
     port: (server.address() as AddressInfo).port,
     sockets,
-    nextSocket() {
+    nextSocket(limitMs = WAIT_LIMIT_MS) {
       const index = taken++;
       if (sockets[index]) return Promise.resolve(sockets[index]);
-      return new Promise((resolve) => waiting.push(resolve));
+      return within(
+        new Promise((resolve) => waiting.push(resolve)),
+        `upstream connection #${index + 1}`,
+        limitMs,
+      );
     },
     async close() {
       for (const socket of sockets) socket.destroy();
@@ -154,6 +197,8 @@ export function openTunnel(url: string, options: TunnelClientOptions = {}): Prom
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
+      // A handshake nobody answers fails the test instead of hanging it.
+      handshakeTimeout: WAIT_LIMIT_MS,
       autoPong: options.autoPong ?? true,
       maxPayload: options.maxPayload ?? 256 * 1024 * 1024,
       headers: options.headers ?? {},
@@ -236,6 +281,9 @@ export function rawUpgrade(
       );
     });
     req.on('error', reject);
+    req.setTimeout(WAIT_LIMIT_MS, () =>
+      req.destroy(new Error(`no answer to the upgrade within ${WAIT_LIMIT_MS} ms`)),
+    );
     req.end();
   });
 }
@@ -244,7 +292,7 @@ export function rawUpgrade(
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   what: string,
-  limitMs = 10_000,
+  limitMs = WAIT_LIMIT_MS,
 ) {
   const deadline = Date.now() + limitMs;
   while (!(await condition())) {
@@ -258,25 +306,35 @@ export interface CloseEvent {
   reason: string;
 }
 
-export function closed(ws: WebSocket): Promise<CloseEvent> {
+/** The close the WebSocket sees; rejects if it does not come within `limitMs`. */
+export function closed(ws: WebSocket, limitMs = WAIT_LIMIT_MS): Promise<CloseEvent> {
   if (ws.readyState === ws.CLOSED) return Promise.resolve({ code: 1006, reason: 'already closed' });
-  return new Promise((resolve) => {
-    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-  });
+  return within(
+    new Promise((resolve) => {
+      ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    }),
+    'the WebSocket to close',
+    limitMs,
+  );
 }
 
-/** Collects what a socket sends until it has `length` bytes. */
+/** Collects what a socket sends until it has `length` bytes; rejects with what came if short. */
 export function readBytes(
   stream: { on(event: 'data', fn: (chunk: Buffer) => void): unknown },
   length: number,
+  limitMs = WAIT_LIMIT_MS,
 ) {
-  return new Promise<Buffer>((resolve) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    stream.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      total += chunk.length;
-      if (total >= length) resolve(Buffer.concat(chunks));
-    });
-  });
+  let total = 0;
+  return within(
+    new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        total += chunk.length;
+        if (total >= length) resolve(Buffer.concat(chunks));
+      });
+    }),
+    () => `${length} bytes (${total} came)`,
+    limitMs,
+  );
 }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { generateAssertionKey, parseAssertionKeys, TUNNEL_PATH } from '@beats-gate/protocol';
-import { waitFor } from './harness.ts';
+import { waitFor, within } from './harness.ts';
 
 const BIN = new URL('../../bin/beats-gate-unwrapper.ts', import.meta.url).pathname;
 
@@ -29,14 +29,22 @@ export async function startBinary(env: Record<string, string>) {
       // not a log line
     }
   });
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  await waitFor(() => lines.some((l) => l.event === 'listening'), 'the binary to listen', 20_000);
+  const exit = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  try {
+    await waitFor(() => lines.some((l) => l.event === 'listening'), 'the binary to listen', 20_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   const listening = lines.find((l) => l.event === 'listening') as { public: { port: number } };
   return {
     child,
     key,
     lines,
-    exited,
+    /** The exit code and signal; the wait starts when read, and fails after 20 s. */
+    get exited() {
+      return within(exit, 'the unwrapper binary to exit', 20_000);
+    },
     url: `ws://127.0.0.1:${listening.public.port}${TUNNEL_PATH}`,
   };
 }
