@@ -18,7 +18,7 @@ import { createUpgradeHandler, type AcceptedUpgrade } from './upgrade/handle-upg
 import { UpgradeRefusal, writeRefusal } from './upgrade/refusal.ts';
 import { createTunnelLimits } from './upgrade/tunnel-limits.ts';
 import { resolveInspect } from './config/inspect-config.ts';
-import { createInspectFactory } from './inspect/inspect-factory.ts';
+import { createGateFactory } from './inspect/gate-observer.ts';
 import { createUpstreamRouter } from './upstream/upstream-router.ts';
 import { TUNNEL_PATH } from '@beats-gate/protocol';
 
@@ -58,7 +58,7 @@ export function createUnwrapper(options: UnwrapperOptions) {
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const pool = createUpstreamRouter(config, { metrics, logger, now });
   // Lumberjack-aware mode, checked here so a bad setting fails at startup; undefined = byte tunnel.
-  const inspectFor = createInspectFactory({
+  const gateFor = createGateFactory({
     settings: resolveInspect(config),
     metrics,
     logger,
@@ -77,6 +77,8 @@ export function createUnwrapper(options: UnwrapperOptions) {
     clientTracking: false,
     // Lumberjack windows are zlib-compressed already; deflating again costs CPU for nothing.
     perMessageDeflate: false,
+    // The tunnel answers pings itself, so unread pongs count against its buffer (tunnel.ts).
+    autoPong: false,
     maxPayload: config.maxPayloadBytes,
   });
 
@@ -132,9 +134,9 @@ export function createUnwrapper(options: UnwrapperOptions) {
       },
       'tunnel opened',
     );
-    const inspect = inspectFor(identity, connectionId);
+    const gate = gateFor(identity, connectionId);
     const tunnel: Tunnel = createTunnel({
-      ...(inspect ? { inspect } : {}),
+      ...(gate ? { gate } : {}),
       ws,
       upstream: lease.socket,
       stats,

@@ -5,7 +5,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { closed, openTunnel, waitFor } from './helpers/harness.ts';
+import { ASSERTION_HEADER, createAssertionSigner } from '@beats-gate/protocol';
+import { closed, KEY, openTunnel, rawUpgrade, waitFor } from './helpers/harness.ts';
 import { useFixtures } from './helpers/fixtures.ts';
 
 type HttpError = Error & {
@@ -56,6 +57,29 @@ describe('admission', () => {
     );
     a2.close();
   });
+
+  for (const [what, headers] of [
+    ['Sec-WebSocket-Version 8', { 'sec-websocket-version': '8' }],
+    ['a malformed subprotocol', { 'sec-websocket-protocol': 'a,,b' }],
+    ['a subprotocol', { 'sec-websocket-protocol': 'lumberjack' }],
+  ] as const) {
+    it(`refuses ${what} with a valid assertion (400) before dialling Logstash`, async () => {
+      const { upstream, harness } = await fixtures.tunnel({});
+      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+      const assertion = await createAssertionSigner({ key: KEY })({
+        subject: 'device-1',
+        webSocketKey: key,
+      });
+      const refusal = await rawUpgrade(harness.url, {
+        'sec-websocket-key': key,
+        [ASSERTION_HEADER]: assertion,
+        ...headers,
+      });
+      assert.equal(refusal.status, 400);
+      assert.equal(refusal.body.error, 'ERR_UNWRAPPER_BAD_HANDSHAKE');
+      assert.equal(upstream.sockets.length, 0, 'Logstash was dialled for a doomed handshake');
+    });
+  }
 
   it('re-verifies the forwarded JWT when configured', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');

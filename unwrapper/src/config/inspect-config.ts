@@ -3,10 +3,9 @@
  * is built (and by loadConfig, which reports the problems with every other one), so a bad field
  * path or an impossible combination fails at startup, never on the first connection.
  */
-import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '@beats-gate/lumberjack';
 import type { ClaimCheck } from '../inspect/claims-policy.ts';
 import { FieldPathError, parseFieldPath } from '../inspect/field-path.ts';
-import type { InspectSettings } from '../inspect/tunnel-inspection.ts';
+import type { GateSettings } from '../inspect/lumberjack-gate.ts';
 import type { UnwrapperConfig } from './types.ts';
 
 type InspectConfig = Pick<
@@ -15,7 +14,8 @@ type InspectConfig = Pick<
   | 'inspectField'
   | 'inspectClaims'
   | 'inspectCompressionLevel'
-  | 'inspectMaxWindowBytes'
+  | 'inspectMaxFrameBytes'
+  | 'inspectMaxInflatedBytes'
   | 'inspectMaxWindowSize'
   | 'inspectClaimPolicy'
   | 'inspectHostNameClaim'
@@ -37,7 +37,7 @@ export class InspectConfigError extends Error {
 }
 
 /** undefined when nothing needs the stream decoded: the byte tunnel, unchanged. */
-export function resolveInspect(config: InspectConfig): InspectSettings | undefined {
+export function resolveInspect(config: InspectConfig): GateSettings | undefined {
   const problems: { key: string; problem: string }[] = [];
   const checks: ClaimCheck[] = [];
   if (config.inspectHostNameClaim) {
@@ -74,7 +74,6 @@ export function resolveInspect(config: InspectConfig): InspectSettings | undefin
     config.drainAtWindowBoundary ||
     config.drainOnTokenExpiry;
   if (!decodes) return undefined;
-  const maxWindowBytes = config.inspectMaxWindowBytes;
   return {
     mode: config.inspect === 'stamp' ? 'stamp' : 'validate',
     field,
@@ -83,10 +82,9 @@ export function resolveInspect(config: InspectConfig): InspectSettings | undefin
       ? { compressionLevel: config.inspectCompressionLevel }
       : {}),
     limits: {
-      maxFrameBytes: maxWindowBytes,
+      maxFrameBytes: config.inspectMaxFrameBytes,
       maxWindowSize: config.inspectMaxWindowSize,
-      maxDecompressedBytes: Math.min(maxWindowBytes, DEFAULT_MAX_DECOMPRESSED_BYTES * 8),
-      maxWindowBytes,
+      maxInflatedBytes: config.inspectMaxInflatedBytes,
     },
     policyMode,
     checks,

@@ -187,7 +187,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   option(
     'inspect',
     'choice',
-    'Lumberjack-aware mode: off (byte tunnel), validate (forward only complete valid windows) or stamp (also write the identity into every event)',
+    'Lumberjack-aware mode: off (byte tunnel), validate (forward only valid events) or stamp (also write the identity into every event)',
     { choices: ['off', 'validate', 'stamp'] },
   ),
   option(
@@ -203,10 +203,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     { min: 0, max: 9 },
   ),
   option(
-    'inspectMaxWindowBytes',
+    'inspectMaxFrameBytes',
     'int',
-    'largest window (wire bytes plus inflated JSON) held for checking; larger closes 1009',
+    'largest J or D frame, or C frame as compressed, one tunnel holds while checking; larger closes 1009',
     { min: 1024, max: 1024 * 1024 * 1024 },
+  ),
+  option(
+    'inspectMaxInflatedBytes',
+    'int',
+    'largest inflated content of one C frame (streamed: caps the CPU a zip bomb costs); larger closes 1009',
+    { min: 1024 * 1024, max: 64 * 1024 * 1024 * 1024 },
   ),
   option('inspectMaxWindowSize', 'int', 'largest W count accepted; larger closes 1009', {
     min: 1,

@@ -88,7 +88,10 @@ export interface UnwrapperConfig {
   readonly inspectClaims: readonly string[];
   /** Level for re-compressed C frames; from each frame's zlib header when absent. */
   readonly inspectCompressionLevel?: number;
-  readonly inspectMaxWindowBytes: number;
+  /** Largest J or D frame, and largest C frame (compressed), one tunnel may hold. */
+  readonly inspectMaxFrameBytes: number;
+  /** Largest inflated content of one C frame (streamed: a bound on CPU, not memory). */
+  readonly inspectMaxInflatedBytes: number;
   readonly inspectMaxWindowSize: number;
   readonly inspectClaimPolicy: ClaimPolicyOption;
   /** Claim that host.name must equal, and the one agent.id must equal. */
@@ -134,7 +137,8 @@ export const DEFAULTS: Defaulted = {
   inspect: 'off',
   inspectField: '[@metadata][beats_gate]',
   inspectClaims: [],
-  inspectMaxWindowBytes: 64 * 1024 * 1024,
+  inspectMaxFrameBytes: 64 * 1024 * 1024,
+  inspectMaxInflatedBytes: 1024 * 1024 * 1024,
   inspectMaxWindowSize: 65536,
   inspectClaimPolicy: 'off',
   drainAtWindowBoundary: false,

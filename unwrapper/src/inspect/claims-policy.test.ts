@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { encodeData } from '@beats-gate/lumberjack';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createClaimsPolicy, type ClaimCheck } from './claims-policy.ts';
@@ -177,20 +178,38 @@ describe('claims policy on J events', () => {
 
 describe('claims policy on D events', () => {
   const policy = createClaimsPolicy([HOST, AGENT], CLAIMS);
+  /** A D frame of these pairs, in order (duplicates allowed). */
+  const d = (...pairs: [string, string][]) => {
+    const parts = pairs.map(([k, v]) => encodeData(1, { [k]: v }).subarray(10));
+    const frame = Buffer.concat([encodeData(1, {}), ...parts]);
+    frame.writeUInt32BE(pairs.length, 6);
+    return frame;
+  };
+  const checkData = (event: Record<string, string>) =>
+    policy.checkData(d(...Object.entries(event)));
 
   it('compares the exact dotted key', () => {
-    assert.deepEqual(policy.checkData({ 'host.name': 'good', 'agent.id': 'a-1' }), []);
-    assert.deepEqual(policy.checkData({ 'host.name': 'evil', 'agent.id': 'a-1' }), ['host.name']);
-    assert.deepEqual(policy.checkData({ 'host.name': 'evil', 'agent.id': 'x' }), [
+    assert.deepEqual(checkData({ 'host.name': 'good', 'agent.id': 'a-1' }), []);
+    assert.deepEqual(checkData({ 'host.name': 'evil', 'agent.id': 'a-1' }), ['host.name']);
+    assert.deepEqual(checkData({ 'host.name': 'evil', 'agent.id': 'x' }), [
       'host.name',
       'agent.id',
     ]);
   });
 
   it('checks neither a field the event lacks nor a claim the token lacks', () => {
-    assert.deepEqual(policy.checkData({ host: 'evil', message: 'x' }), []);
+    assert.deepEqual(checkData({ host: 'evil', message: 'x' }), []);
     const hostOnly = createClaimsPolicy([HOST, AGENT], { host: 'good' });
-    assert.deepEqual(hostOnly.checkData({ 'host.name': 'good', 'agent.id': 'x' }), []);
+    assert.deepEqual(hostOnly.checkData(d(['host.name', 'good'], ['agent.id', 'x'])), []);
+  });
+
+  it('sees every copy of a duplicated key, first or last', () => {
+    assert.deepEqual(policy.checkData(d(['host.name', 'evil'], ['host.name', 'good'])), [
+      'host.name',
+    ]);
+    assert.deepEqual(policy.checkData(d(['host.name', 'good'], ['host.name', 'evil'])), [
+      'host.name',
+    ]);
   });
 });
 

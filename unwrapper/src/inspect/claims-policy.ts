@@ -13,6 +13,7 @@
  * objects on the way (Elasticsearch indexes `{"host":[{"name":…}]}` as host.name), keys spelled
  * with escapes, and every copy of a duplicated key, on the event's bytes in one pass.
  */
+import { forEachDataPair } from '@beats-gate/lumberjack';
 import { forEachElement, forEachMember, createKeySet, type KeySet } from './json-members.ts';
 import { keyEquals, releaseStack, skipSpace, skipString, skipValue } from './json-scan.ts';
 import { MAX_FIELD_DEPTH } from './field-path.ts';
@@ -29,8 +30,11 @@ export interface ClaimCheck {
 export interface ClaimsPolicy {
   /** Fields of this J event (raw JSON bytes, already validated as one JSON object) that disagree with their claim; empty when all agree. */
   checkJson(payload: Buffer): string[];
-  /** Same for a v1 D event (flat string keys, no nesting: only the exact dotted key is a representation). */
-  checkData(event: Readonly<Record<string, string>>): string[];
+  /**
+   * Same for a v1 D frame (its whole bytes): keys are flat strings, so only the exact dotted key is
+   * a representation, and every copy of it counts.
+   */
+  checkData(frame: Buffer): string[];
 }
 
 const QUOTE = 0x22;
@@ -172,6 +176,11 @@ export function createClaimsPolicy(
     })),
   );
 
+  const dataKeys = active.map((check) => ({
+    key: Buffer.from(check.field),
+    expected: Buffer.from(check.expected),
+  }));
+
   function mismatchedFields(): string[] {
     const fields: string[] = [];
     for (let index = 0; index < active.length; index++) {
@@ -191,12 +200,19 @@ export function createClaimsPolicy(
       }
       return mismatchedFields();
     },
-    checkData(event) {
-      const fields: string[] = [];
-      for (const { field, expected } of active) {
-        if (Object.hasOwn(event, field) && event[field] !== expected) fields.push(field);
-      }
-      return fields;
+    checkData(frame) {
+      if (active.length === 0) return [];
+      mismatched.fill(0);
+      // On the bytes, every pair in wire order: a duplicated key cannot hide a value, and a
+      // frame of many pairs never becomes an object.
+      forEachDataPair(frame, (k0, k1, v0, v1) => {
+        for (let index = 0; index < dataKeys.length; index++) {
+          const { key, expected } = dataKeys[index]!;
+          if (k1 - k0 !== key.length || frame.compare(key, 0, key.length, k0, k1) !== 0) continue;
+          if (frame.compare(expected, 0, expected.length, v0, v1) !== 0) mismatched[index] = 1;
+        }
+      });
+      return mismatchedFields();
     },
   };
 }

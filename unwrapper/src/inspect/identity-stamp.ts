@@ -41,26 +41,3 @@ export function flattenIdentity(prefix: string, stamp: StampIdentity): Record<st
   if (stamp.mismatch) flat[`${prefix}.mismatch`] = stamp.mismatch.join(',');
   return flat;
 }
-
-/**
- * A v1 D event with the identity set: every key equal to the prefix or under it is removed first
- * (the device's own copy), then the flattened identity is added.
- */
-export function stampDataEvent(
-  event: Record<string, string>,
-  prefix: string,
-  flat: Record<string, string>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  const under = `${prefix}.`;
-  for (const [key, value] of Object.entries(event)) {
-    if (key === prefix || key.startsWith(under)) continue;
-    Object.defineProperty(out, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return Object.assign(out, flat);
-}

@@ -17,8 +17,6 @@ export type InspectErrorCode =
   | 'ERR_INSPECT_UNEXPECTED_ACK'
   /** A compressed frame holds the end of one window and frames after it. */
   | 'ERR_INSPECT_FRAME_SPANS_WINDOWS'
-  /** A window's raw plus inflated bytes passed inspectMaxWindowBytes. */
-  | 'ERR_INSPECT_WINDOW_BYTES'
   /** The claims policy is 'reject' and an event disagrees with a claim. */
   | 'ERR_INSPECT_CLAIM_MISMATCH'
   /** Re-encoding failed (a bug or zlib failing): closed as an internal error. */
@@ -30,7 +28,6 @@ const CLOSE_CODES: Record<InspectErrorCode, number> = {
   ERR_LJ_FRAME_TOO_LARGE: CloseCode.MESSAGE_TOO_BIG,
   ERR_LJ_WINDOW_TOO_LARGE: CloseCode.MESSAGE_TOO_BIG,
   ERR_LJ_DECOMPRESSED_TOO_LARGE: CloseCode.MESSAGE_TOO_BIG,
-  ERR_INSPECT_WINDOW_BYTES: CloseCode.MESSAGE_TOO_BIG,
   ERR_LJ_NESTED_COMPRESSION: CloseCode.PROTOCOL_ERROR,
   ERR_LJ_BAD_COMPRESSION: CloseCode.PROTOCOL_ERROR,
   ERR_LJ_INVALID_JSON: CloseCode.PROTOCOL_ERROR,

@@ -1,11 +1,11 @@
-// Every invalid kind closes with its code and reason, nothing of a bad window is written, and
-// fuzzed garbage never crashes the inspector nor makes it hold more than its limits.
+// Every invalid kind closes with its code and reason, a bad window never reaches Logstash whole,
+// and fuzzed garbage never crashes the gate nor makes it hold more than its limits.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { encodeAck, encodeCompressed, encodeJson, encodeWindow } from '@beats-gate/lumberjack';
-import { feed, inspectorFor, type RunOptions } from './test-support.ts';
+import { completeWindows, feed, gateFor, type RunOptions } from './test-support.ts';
 
 const good = Buffer.concat([encodeWindow(1), encodeJson(1, { a: 1 })]);
 
@@ -36,23 +36,27 @@ const CASES: [string, Buffer, string, number, RegExp, RunOptions?][] = [
   ],
   [
     'zip bomb',
-    Buffer.concat([encodeWindow(1), cFrame(deflateSync(Buffer.alloc(8 << 20)))]),
+    // Valid content all the way (one event of 8 MiB of spaces), so only the cap can stop it.
+    Buffer.concat([
+      encodeWindow(1),
+      cFrame(deflateSync(encodeJson(1, `{${' '.repeat(8 << 20)}}`))),
+    ]),
     'ERR_LJ_DECOMPRESSED_TOO_LARGE',
     1009,
     /inflates past/,
-    { limits: { maxDecompressedBytes: 1 << 20 } },
+    { limits: { maxInflatedBytes: 1 << 20 } },
   ],
   [
-    'window bytes over the limit',
+    'invalid JSON after valid events of its window',
     Buffer.concat([
       encodeWindow(3),
-      encodeJson(1, { p: 'x'.repeat(600) }),
-      encodeJson(2, { p: 'y'.repeat(600) }),
+      encodeJson(1, { a: 1 }),
+      encodeJson(2, { b: 2 }),
+      encodeJson(3, '{"a":'),
     ]),
-    'ERR_INSPECT_WINDOW_BYTES',
-    1009,
-    /inspectMaxWindowBytes \(1000\)/,
-    { limits: { maxWindowBytes: 1000 } },
+    'ERR_LJ_INVALID_JSON',
+    1002,
+    /seq 3: .*not valid JSON/,
   ],
   [
     'invalid JSON',
@@ -103,17 +107,19 @@ const CASES: [string, Buffer, string, number, RegExp, RunOptions?][] = [
 describe('invalid streams', () => {
   for (const [what, bad, code, closeCode, reason, options] of CASES) {
     for (const mode of ['validate', 'stamp'] as const) {
-      it(`${what} (${mode}): ${code}, close ${closeCode}, no byte of it written`, async () => {
-        const { inspector, written, errors } = inspectorFor({ mode, ...options });
-        await feed(inspector, good, [3]);
-        await feed(inspector, Buffer.concat([bad, good]), [3, 50, 1 << 20]);
+      it(`${what} (${mode}): ${code}, close ${closeCode}, its window never whole at Logstash`, async () => {
+        const { gate, written, windows, errors, closes } = gateFor({ mode, ...options });
+        await feed(gate, good, [3]);
+        await feed(gate, Buffer.concat([bad, good]), [3, 50, 1 << 20]);
         assert.equal(errors.length, 1, 'one error');
         assert.equal(errors[0]!.code, code);
         assert.equal(errors[0]!.closeCode, closeCode);
         assert.match(errors[0]!.message, reason);
-        // Only the good window before it went through.
-        assert.equal(written.length, 1);
-        assert.equal(inspector.failed, true);
+        assert.deepEqual(closes, [{ code: closeCode, reason: errors[0]!.message }]);
+        // Only the good window before it is whole in what was written, and only it was reported.
+        assert.deepEqual(windows, [1]);
+        assert.equal(completeWindows(Buffer.concat(written)), 1);
+        assert.equal(gate.push(good), false, 'a closed gate takes nothing');
       });
     }
   }
@@ -127,12 +133,12 @@ describe('invalid streams', () => {
     for (const mode of ['validate', 'stamp'] as const) {
       for (const policyMode of ['off', 'tag', 'reject'] as const) {
         if (mode === 'validate' && policyMode === 'tag') continue;
-        const { inspector, errors } = inspectorFor({
+        const { gate, errors } = gateFor({
           mode,
           policyMode,
           checks: [{ field: 'host.name', claim: 'host' }],
         });
-        await feed(inspector, bad);
+        await feed(gate, bad);
         assert.equal(errors[0]?.code, 'ERR_LJ_INVALID_JSON', `${mode}/${policyMode}`);
         assert.doesNotMatch(errors[0].message, /hunter2|tru\}/, `${mode}/${policyMode}`);
         assert.match(errors[0].message, /expected true at byte \d+/);
@@ -141,7 +147,7 @@ describe('invalid streams', () => {
   });
 
   it('tags instead of rejecting with policy tag', async () => {
-    const { inspector, written, errors } = inspectorFor({
+    const { gate, written, errors } = gateFor({
       policyMode: 'tag',
       checks: [
         { field: 'host.name', claim: 'host' },
@@ -154,10 +160,10 @@ describe('invalid streams', () => {
       encodeJson(2, { 'host.name': 'h1' }),
       encodeJson(3, { agent: { id: 'x' } }),
     ]);
-    await feed(inspector, input);
+    await feed(gate, input);
     assert.deepEqual(errors, []);
-    assert.equal(inspector.stats.mismatches, 1);
-    const text = written[0]!.bytes.toString('latin1');
+    assert.equal(gate.stats.claimMismatches, 1);
+    const text = Buffer.concat(written).toString('latin1');
     assert.equal(text.match(/"mismatch":\["host.name"\]/g)?.length, 1);
   });
 });
@@ -180,21 +186,18 @@ describe('fuzz', () => {
         fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
         fc.constantFrom('validate' as const, 'stamp' as const),
         async (pieces, sizes, mode) => {
-          const limits = {
-            maxFrameBytes: 4096,
-            maxWindowBytes: 8192,
-            maxDecompressedBytes: 1 << 16,
-          };
-          const { inspector, errors } = inspectorFor({ mode, limits });
+          const limits = { maxFrameBytes: 4096, maxInflatedBytes: 1 << 20 };
+          const { gate, errors } = gateFor({ mode, limits });
           const bytes = Buffer.concat(pieces);
           let offset = 0;
           for (let i = 0; offset < bytes.length; i++) {
             const size = sizes[i % sizes.length]!;
-            inspector.push(bytes.subarray(offset, offset + size));
+            gate.push(bytes.subarray(offset, offset + size));
             offset += size;
-            assert.ok(inspector.pendingBytes <= 8192 + 4096 + 10, `held ${inspector.pendingBytes}`);
+            // A frame being read, plus what one push may add before the gate says no more.
+            assert.ok(gate.heldBytes <= 4096 + 10 + 64, `held ${gate.heldBytes}`);
           }
-          await feed(inspector, Buffer.alloc(0));
+          await feed(gate, Buffer.alloc(0));
           assert.ok(errors.length <= 1);
           for (const error of errors)
             assert.ok([1002, 1003, 1008, 1009].includes(error.closeCode), error.message);

@@ -2,12 +2,14 @@
  * One tunnel: a WebSocket from the edge and one upstream socket to Logstash, joined
  * byte-transparently. Each direction has a bounded buffer and pauses its reader past the
  * high-water mark, independently, so Logstash's 6-byte keep-alive acks never queue behind a
- * congested upload. Any failure on either side closes both, within closeTimeoutMs (DESIGN.md §2).
+ * congested upload. Pongs count towards the client's buffer too: a peer that pings and never reads
+ * is read no further. Any failure on either side closes both, within closeTimeoutMs
+ * (docs/design.md).
  */
 import type { Socket } from 'node:net';
 import { CloseCode } from '@beats-gate/protocol';
 import type { WebSocket } from 'ws';
-import type { InspectionHooks, TunnelInspection } from '../inspect/tunnel-inspection.ts';
+import type { GateHooks, LumberjackGate } from '../inspect/lumberjack-gate.ts';
 import { createHeartbeat } from './heartbeat.ts';
 
 export type ClosedBy = 'client' | 'upstream' | 'unwrapper';
@@ -50,7 +52,7 @@ export interface TunnelOptions {
   onData?: (direction: 'client_to_upstream' | 'upstream_to_client', bytes: number) => void;
   onClose: (result: TunnelResult) => void;
   /** Lumberjack-aware mode (inspect/): absent for the byte tunnel. */
-  inspect?: (hooks: InspectionHooks) => TunnelInspection;
+  gate?: (hooks: GateHooks) => LumberjackGate;
 }
 
 /** ws reports protocol violations as errors with these codes, then closes by itself. */
@@ -85,7 +87,7 @@ export function createTunnel(options: TunnelOptions) {
     if (closing) return;
     closing = { closedBy, code, reason };
     heartbeat.stop();
-    inspection?.stop();
+    gate?.stop();
     if (ws.readyState === ws.OPEN) ws.close(code, reason.slice(0, 120));
     if (closedBy === 'upstream') upstream.destroy();
     // Let bytes already accepted from the client reach Logstash, but never wait on it forever.
@@ -139,42 +141,69 @@ export function createTunnel(options: TunnelOptions) {
           : Buffer.from(data);
       stats.bytesFromClient += chunk.length;
       options.onData?.('client_to_upstream', chunk.length);
-      if (inspection) inspection.push(chunk);
-      else writeUpstream(chunk);
+      if (!gate) writeUpstream([chunk]);
+      else if (!gate.push(chunk)) pauseClient();
+      else if (heldTowardsUpstream() >= hwm) pauseClient();
     }),
   );
 
-  function writeUpstream(chunk: Buffer) {
-    upstream.write(chunk);
-    stats.peakUpstreamBuffered = Math.max(stats.peakUpstreamBuffered, upstream.writableLength);
-    if (upstream.writableLength + (inspection?.queuedBytes ?? 0) >= hwm && !ws.isPaused) {
-      ws.pause();
-      stats.clientPauses++;
+  /** What is held on the way to Logstash: the one figure that pauses and resumes the client. */
+  function heldTowardsUpstream() {
+    return upstream.writableLength + (gate?.bufferedBytes ?? 0);
+  }
+  function pauseClient() {
+    if (ws.isPaused) return;
+    ws.pause();
+    stats.clientPauses++;
+  }
+  function writeUpstream(chunks: Buffer[]) {
+    if (chunks.length === 1) upstream.write(chunks[0]!);
+    else {
+      // One writev for a run of frames rather than a syscall each.
+      upstream.cork();
+      for (const chunk of chunks) upstream.write(chunk);
+      upstream.uncork();
     }
+    stats.peakUpstreamBuffered = Math.max(stats.peakUpstreamBuffered, upstream.writableLength);
+    if (heldTowardsUpstream() >= hwm) pauseClient();
   }
   function resumeClient() {
-    if (!ws.isPaused || closing || inspection?.draining) return;
-    if (upstream.writableLength + (inspection?.queuedBytes ?? 0) < hwm) ws.resume();
+    if (!ws.isPaused || closing || pongsQueued()) return;
+    if (heldTowardsUpstream() < hwm && !gate?.blocked) ws.resume();
   }
   upstream.on('drain', resumeClient);
 
-  // Windows reach writeUpstream only once complete and checked (and stamped); see inspect/.
-  const inspection = options.inspect?.({
-    write(bytes) {
-      // A window whose encoding finished after the close is never sent: the Beat resends it.
-      if (!closing) writeUpstream(bytes);
+  // Frames reach writeUpstream only once checked (and stamped); see inspect/lumberjack-gate.ts.
+  const gate = options.gate?.({
+    write(chunks) {
+      // Bytes whose encoding finished after the close are never sent: the Beat resends them.
+      if (!closing) writeUpstream(chunks);
     },
     close: (code, reason) => close('unwrapper', code, reason),
-    pauseClient() {
-      if (!ws.isPaused) ws.pause();
-    },
+    pauseClient,
     resumeClient,
   });
+
+  // Pings are answered here rather than by ws (autoPong is off), so that an unread pong counts
+  // like unread data: past the high-water mark the client is read no further until they drain.
+  function pongsQueued() {
+    return ws.bufferedAmount >= hwm;
+  }
+  ws.on('ping', function wsOnPing(data: Buffer) {
+    heartbeat.alive();
+    if (closing) return;
+    ws.pong(data, undefined, onPongSent);
+    if (pongsQueued()) pauseClient();
+  });
+  function onPongSent() {
+    resumeClient();
+  }
 
   // Logstash → client.
   function onSent(error?: Error) {
     if (error || closing) return;
     if (upstream.isPaused() && ws.bufferedAmount < hwm / 2) upstream.resume();
+    resumeClient();
   }
   upstream.on(
     'data',
@@ -184,7 +213,7 @@ export function createTunnel(options: TunnelOptions) {
       options.onData?.('upstream_to_client', chunk.length);
       ws.send(chunk, { binary: true }, onSent);
       // After the send: an ack that ends a drain must reach the Beat before the close frame.
-      inspection?.observe(chunk);
+      gate?.observe(chunk);
       stats.peakClientBuffered = Math.max(stats.peakClientBuffered, ws.bufferedAmount);
       if (ws.bufferedAmount >= hwm && !upstream.isPaused()) {
         upstream.pause();
@@ -235,13 +264,13 @@ export function createTunnel(options: TunnelOptions) {
      * nothing more. False for a byte tunnel, which cannot see window boundaries.
      */
     drainAtWindowBoundary(): boolean {
-      if (!inspection || closing) return false;
-      inspection.drain();
+      if (!gate || closing) return false;
+      gate.drain();
       return true;
     },
     /** Windows, events and acks of a Lumberjack-aware tunnel. */
     get inspection() {
-      return inspection?.stats;
+      return gate?.stats;
     },
     get bufferedTowardsUpstream() {
       return upstream.writableLength;

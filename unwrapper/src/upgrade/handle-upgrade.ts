@@ -66,6 +66,11 @@ function checkHandshake(request: IncomingMessage) {
   if (request.headers['sec-websocket-version'] !== '13') {
     throw new UpgradeRefusal('bad_handshake', 'Sec-WebSocket-Version must be 13');
   }
+  // Everything ws.handleUpgrade could still refuse is refused here, before Logstash is dialled:
+  // it also parses Sec-WebSocket-Protocol, and beats-gate defines no subprotocol.
+  if (request.headers['sec-websocket-protocol'] !== undefined) {
+    throw new UpgradeRefusal('bad_handshake', 'Sec-WebSocket-Protocol is not used; send none');
+  }
 }
 
 export function createUpgradeHandler(deps: UpgradeHandlerDeps) {

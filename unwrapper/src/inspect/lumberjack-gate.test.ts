@@ -11,9 +11,9 @@ import {
   encodeWindow,
   type Frame,
 } from '@beats-gate/lumberjack';
-import { decodeAll, feed, inspectorFor } from './test-support.ts';
+import { decodeAll, feed, gateFor, settle } from './test-support.ts';
 
-const vectors = resolve(import.meta.dirname, '../../../../shared/vectors');
+const vectors = resolve(import.meta.dirname, '../../../lumberjack/test/vectors');
 const VECTORS = ['v2-uncompressed-2x500', 'v2-zlib3-3x2048'];
 const upload = (name: string) => readFileSync(resolve(vectors, `${name}.beat-to-logstash.bin`));
 const STAMP = { subject: 'device-7', tunnel_id: 'tunnel-1', claims: { tenant: 'acme', x: 1 } };
@@ -35,25 +35,25 @@ function shape(frames: Frame[]) {
   });
 }
 
-describe('client inspector on the recorded vectors', () => {
+describe('gate on the recorded vectors', () => {
   for (const name of VECTORS) {
-    it(`${name}: validate mode forwards the exact bytes, window by window`, async () => {
+    it(`${name}: validate mode forwards the exact bytes and reports each window`, async () => {
       const bytes = upload(name);
-      const { inspector, written, errors } = inspectorFor({ mode: 'validate' });
-      await feed(inspector, bytes, [1, 7, 4096, 333, 65536]);
+      const { gate, written, windows, errors } = gateFor({ mode: 'validate' });
+      await feed(gate, bytes, [1, 7, 4096, 333, 65536]);
       assert.deepEqual(errors, []);
-      assert.equal(written.length, name.includes('2x500') ? 2 : 3);
-      assert.deepEqual(Buffer.concat(written.map((w) => w.bytes)), bytes);
-      assert.equal(inspector.pendingBytes, 0);
+      assert.deepEqual(windows, name.includes('2x500') ? [500, 500] : [2048, 2048, 2048]);
+      assert.deepEqual(Buffer.concat(written), bytes);
+      assert.equal(gate.heldBytes, 0);
     });
 
     it(`${name}: stamp mode overwrites the field, keeps every other field, window and seq`, async () => {
       const bytes = upload(name);
-      const { inspector, written, errors } = inspectorFor();
-      await feed(inspector, bytes, [1000, 17, 70000]);
+      const { gate, written, errors } = gateFor();
+      await feed(gate, bytes, [1000, 17, 70000]);
       assert.deepEqual(errors, []);
       const before = shape(decodeAll(bytes));
-      const after = shape(decodeAll(Buffer.concat(written.map((w) => w.bytes))));
+      const after = shape(decodeAll(Buffer.concat(written)));
       const strip = (frames: ReturnType<typeof shape>) =>
         frames.map((f) => ({ ...f, stamp: undefined }));
       assert.deepEqual(strip(after), strip(before));
@@ -68,18 +68,20 @@ describe('client inspector on the recorded vectors', () => {
   it('re-compresses at the level of the zlib header, or the configured level', async () => {
     const bytes = upload('v2-zlib3-3x2048');
     const levelOf = (frames: Buffer) => frames[6 + 6 + 1]! >> 6;
-    const auto = inspectorFor();
-    await feed(auto.inspector, bytes);
+    const auto = gateFor();
+    await feed(auto.gate, bytes);
     // Window 1 bytes: W (6) then C: header (6) then zlib CMF, FLG.
-    assert.equal(levelOf(auto.written[0]!.bytes), levelOf(bytes));
-    const fixed = inspectorFor({ compressionLevel: 9 });
-    await feed(fixed.inspector, bytes);
-    assert.equal(levelOf(fixed.written[0]!.bytes), 3);
-    assert.ok(inflateSync(fixed.written[0]!.bytes.subarray(12)).length > 0);
+    const first = (run: ReturnType<typeof gateFor>) => Buffer.concat(run.written);
+    assert.equal(levelOf(first(auto)), levelOf(bytes));
+    const fixed = gateFor({ compressionLevel: 9 });
+    await feed(fixed.gate, bytes);
+    assert.equal(levelOf(first(fixed)), 3);
+    const length = first(fixed).readUInt32BE(8);
+    assert.ok(inflateSync(first(fixed).subarray(12, 12 + length)).length > 0);
   });
 });
 
-describe('client inspector on random windows', () => {
+describe('gate on random windows', () => {
   const event = fc.record({
     message: fc.string(),
     n: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })),
@@ -103,11 +105,14 @@ describe('client inspector on random windows', () => {
             ]);
           });
           const input = Buffer.concat(frames);
-          const { inspector, written, errors } = inspectorFor();
-          await feed(inspector, input, sizes);
-          assert.deepEqual(errors, []);
-          assert.equal(written.length, windows.length);
-          const out = decodeAll(Buffer.concat(written.map((w) => w.bytes)));
+          const run = gateFor();
+          await feed(run.gate, input, sizes);
+          assert.deepEqual(run.errors, []);
+          assert.deepEqual(
+            run.windows,
+            windows.map((w) => w.length),
+          );
+          const out = decodeAll(Buffer.concat(run.written));
           const events = out.filter((f) => f.type === 'json');
           const expected = windows.flat();
           assert.equal(events.length, expected.length);
@@ -132,10 +137,10 @@ describe('client inspector on random windows', () => {
       encodeData(1, { line: 'a', '@metadata.beats_gate.subject': 'evil', host: 'x' }),
       encodeCompressed([encodeData(2, { line: 'b' })]),
     ]);
-    const { inspector, written, errors } = inspectorFor();
-    await feed(inspector, input);
+    const { gate, written, errors } = gateFor();
+    await feed(gate, input);
     assert.deepEqual(errors, []);
-    const data = decodeAll(written[0]!.bytes).filter((f) => f.type === 'data');
+    const data = decodeAll(Buffer.concat(written)).filter((f) => f.type === 'data');
     assert.deepEqual(data[0]!.event, {
       line: 'a',
       host: 'x',
@@ -146,5 +151,69 @@ describe('client inspector on random windows', () => {
     });
     assert.equal(data[1]!.compressed, true);
     assert.equal(data[1]!.event.line, 'b');
+  });
+});
+
+describe('gate streaming', () => {
+  /** A window of `count` events of about `size` bytes each, compressed (one C frame) or not. */
+  function windowOf(count: number, size: number, compressed: boolean) {
+    const js = Array.from({ length: count }, (_, i) =>
+      encodeJson(i + 1, { seq: i, message: `${i}:`.padEnd(size, 'abcdefghij'.repeat(4) + i) }),
+    );
+    return Buffer.concat([encodeWindow(count), ...(compressed ? [encodeCompressed(js, 3)] : js)]);
+  }
+
+  for (const mode of ['validate', 'stamp'] as const) {
+    it(`${mode}: a window larger than maxFrameBytes passes when each frame fits`, async () => {
+      // 64 events of 4 KiB: 256 KiB of window, uncompressed, with frames under 8 KiB.
+      const input = windowOf(64, 4096, false);
+      const run = gateFor({ mode, limits: { maxFrameBytes: 8192 } });
+      await feed(run.gate, input, [1500]);
+      assert.deepEqual(run.errors, []);
+      assert.deepEqual(run.windows, [64]);
+    });
+
+    it(`${mode}: a C frame inflating far past what is held passes, streamed`, async () => {
+      // 2048 events of 8 KiB: 16 MiB of content in one small C frame.
+      const input = windowOf(2048, 8192, true);
+      const run = gateFor({ mode });
+      await feed(run.gate, input, [65536]);
+      assert.deepEqual(run.errors, []);
+      assert.deepEqual(run.windows, [2048]);
+      const events = decodeAll(Buffer.concat(run.written)).filter((f) => f.type === 'json');
+      assert.equal(events.length, 2048);
+      assert.deepEqual(
+        events.map((f) => f.seq),
+        Array.from({ length: 2048 }, (_, i) => i + 1),
+      );
+      if (mode === 'stamp') {
+        // Re-compressed in runs: more than one C frame, still one window.
+        const frames = decodeAll(Buffer.concat(run.written));
+        assert.equal(frames.filter((f) => f.type === 'window').length, 1);
+      }
+    });
+  }
+
+  it('takes no bytes while a C frame inflates, and says so', async () => {
+    const run = gateFor();
+    const input = Buffer.concat([windowOf(10, 100, true), windowOf(2, 10, false)]);
+    assert.equal(run.gate.push(input), false, 'blocked while the C frame inflates');
+    assert.equal(run.gate.blocked, true);
+    await settle(run.gate);
+    assert.equal(run.gate.blocked, false);
+    assert.deepEqual(run.windows, [10, 2]);
+  });
+
+  it('stamp: never writes the last event of a C frame before its checksum passed', async () => {
+    const good = windowOf(400, 4096, true);
+    // Corrupt the Adler-32 trailer: every event inflates, the stream fails at its very end.
+    const bad = Buffer.from(good);
+    bad[bad.length - 1]! ^= 0xff;
+    const run = gateFor();
+    await feed(run.gate, bad);
+    assert.equal(run.errors[0]?.code, 'ERR_LJ_BAD_COMPRESSION');
+    assert.deepEqual(run.windows, []);
+    const written = decodeAll(Buffer.concat(run.written)).filter((f) => f.type === 'json');
+    assert.ok(written.length < 400, `${written.length} events written of 400`);
   });
 });

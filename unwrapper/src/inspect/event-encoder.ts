@@ -1,0 +1,183 @@
+/**
+ * What happens to each event on its way through the gate. Validate mode checks it (a J payload
+ * must be one JSON object; the claims policy may refuse it) and it travels as the Beat wrote it.
+ * Stamp mode also writes the verified identity into it, keeping its sequence number, and writes
+ * the re-encoded frame into an OutputBuffer: a J frame is its header plus the event spliced in
+ * place, one copy.
+ */
+import {
+  DATA_HEADER_BYTES,
+  encodeData,
+  encodeWindow,
+  forEachDataPair,
+  JSON_HEADER_BYTES,
+  TYPE_JSON,
+  VERSION_2,
+  type LazyDataFrame,
+  type RawFrame,
+} from '@beats-gate/lumberjack';
+import type { ClaimPolicyMode, ClaimsPolicy } from './claims-policy.ts';
+import { flattenIdentity, type StampIdentity } from './identity-stamp.ts';
+import { InspectError } from './inspect-error.ts';
+import { checkJsonObject, JsonScanError } from './json-scan.ts';
+import type { JsonStamper } from './json-stamp.ts';
+import type { OutputBuffer } from './output-buffer.ts';
+
+export interface EventEncoderOptions {
+  identity: StampIdentity;
+  /** Segments of the stamped field. */
+  field: readonly string[];
+  stamper: JsonStamper;
+  policy?: ClaimsPolicy;
+  policyMode: ClaimPolicyMode;
+  /** An event disagreed with a claim and was tagged. */
+  onMismatch?: () => void;
+}
+
+/** A frame the encoder takes: anything a frame reader yields but a whole C frame. */
+export type EventFrame = Exclude<RawFrame['frame'], { type: 'compressed' }>;
+
+interface Stamp {
+  json: Buffer;
+  /** The identity as D pairs (flattened keys), encoded once, and how many. */
+  pairs: Buffer;
+  pairCount: number;
+}
+
+const DOT = 0x2e;
+
+function stampOf(identity: StampIdentity, prefix: string): Stamp {
+  const flat = flattenIdentity(prefix, identity);
+  return {
+    json: Buffer.from(JSON.stringify(identity)),
+    pairs: encodeData(0, flat).subarray(DATA_HEADER_BYTES),
+    pairCount: Object.keys(flat).length,
+  };
+}
+
+const NO_FIELDS: readonly string[] = [];
+
+/** Runs a JSON check, turning a syntax error into the codec's ERR_LJ_INVALID_JSON. */
+function checked(seq: number, payload: Buffer, scan: (payload: Buffer) => void): void {
+  try {
+    scan(payload);
+  } catch (error) {
+    if (!(error instanceof JsonScanError)) throw error;
+    throw new InspectError(
+      'ERR_LJ_INVALID_JSON',
+      `JSON frame seq ${seq}: payload of ${payload.length} bytes is not valid JSON: ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
+export function createEventEncoder(options: EventEncoderOptions) {
+  const { identity, stamper, policy, policyMode } = options;
+  const prefix = options.field.join('.');
+  const prefixBytes = Buffer.from(prefix);
+  const plain = stampOf(identity, prefix);
+  // One stamp per distinct set of disagreeing fields, built when first needed.
+  const tagged = new Map<string, Stamp>();
+  /** The longest stamp value an event can get (every checked field listed as mismatched). */
+  const longest = Buffer.from(JSON.stringify({ ...identity, mismatch: ['host.name', 'agent.id'] }));
+
+  /** The stamp for an event whose disagreeing fields are `fields`; throws under 'reject'. */
+  function stampFor(seq: number, fields: readonly string[]): Stamp {
+    if (fields.length === 0) return plain;
+    if (policyMode === 'reject') {
+      throw new InspectError(
+        'ERR_INSPECT_CLAIM_MISMATCH',
+        `event seq ${seq}: ${fields.join(', ')} disagrees with the token's claim`,
+      );
+    }
+    options.onMismatch?.();
+    const key = fields.join(',');
+    let stamp = tagged.get(key);
+    if (!stamp) {
+      stamp = stampOf({ ...identity, mismatch: [...fields] }, prefix);
+      tagged.set(key, stamp);
+    }
+    return stamp;
+  }
+
+  function disagreeing(frame: EventFrame): readonly string[] {
+    if (!policy) return NO_FIELDS;
+    if (frame.type === 'json') return policy.checkJson(frame.payload);
+    if (frame.type === 'data') return policy.checkData(frame.bytes);
+    return NO_FIELDS;
+  }
+
+  /** The device's own copy: the prefix itself or a key under it (`prefix.…`). */
+  function isStampKey(bytes: Buffer, start: number, end: number): boolean {
+    const length = prefixBytes.length;
+    if (end - start < length) return false;
+    if (bytes.compare(prefixBytes, 0, length, start, start + length) !== 0) return false;
+    return end - start === length || bytes[start + length] === DOT;
+  }
+
+  /**
+   * A D frame stamped on its bytes: its pairs in wire order, runs of them copied at once, the
+   * device's copies of the stamped keys left out, the identity's pairs added at the end. No
+   * object of the pairs is built: a frame of 300k pairs costs copies, not 300k properties.
+   */
+  function stampData(frame: LazyDataFrame, stamp: Stamp, out: OutputBuffer): void {
+    const bytes = frame.bytes;
+    const { buffer, offset } = out.reserve(bytes.length + stamp.pairs.length);
+    let o = offset + bytes.copy(buffer, offset, 0, DATA_HEADER_BYTES);
+    let kept = 0;
+    let runStart = DATA_HEADER_BYTES;
+    let runEnd = DATA_HEADER_BYTES;
+    forEachDataPair(bytes, (k0, k1, _v0, v1) => {
+      if (!isStampKey(bytes, k0, k1)) {
+        kept++;
+        runEnd = v1;
+        return;
+      }
+      o += bytes.copy(buffer, o, runStart, runEnd);
+      runStart = runEnd = v1;
+    });
+    o += bytes.copy(buffer, o, runStart, runEnd);
+    o += stamp.pairs.copy(buffer, o);
+    buffer.writeUInt32BE(kept + stamp.pairCount, offset + 6);
+    out.commit(o);
+  }
+
+  return {
+    /** Validate mode: checks an event (throws InspectError); its bytes travel unchanged. */
+    check(frame: EventFrame): void {
+      if (frame.type === 'json') checked(frame.seq, frame.payload, checkJsonObject);
+      if (frame.type === 'json' || frame.type === 'data') stampFor(frame.seq, disagreeing(frame));
+    },
+
+    /** Stamp mode: checks a frame and writes it re-encoded (identity set) into `out`. */
+    stamp(frame: EventFrame, out: OutputBuffer): void {
+      switch (frame.type) {
+        case 'window':
+          out.append(encodeWindow(frame.size, frame.version));
+          return;
+        case 'json': {
+          // Validate first: the policy reads the event, and only a valid one is read further.
+          checked(frame.seq, frame.payload, stamper.scan);
+          const stamp = stampFor(frame.seq, disagreeing(frame));
+          const room = JSON_HEADER_BYTES + stamper.maxLength(frame.payload, longest);
+          const { buffer, offset } = out.reserve(room);
+          const end = stamper.write(frame.payload, stamp.json, buffer, offset + JSON_HEADER_BYTES);
+          buffer[offset] = VERSION_2;
+          buffer[offset + 1] = TYPE_JSON;
+          buffer.writeUInt32BE(frame.seq, offset + 2);
+          buffer.writeUInt32BE(end - offset - JSON_HEADER_BYTES, offset + 6);
+          out.commit(end);
+          return;
+        }
+        case 'data':
+          stampData(frame, stampFor(frame.seq, disagreeing(frame)), out);
+          return;
+        case 'ack':
+          // The window tracker refuses acks from the Beat before they get here.
+          throw new InspectError('ERR_INSPECT_INTERNAL', 'an ack frame inside a window');
+      }
+    },
+  };
+}
+
+export type EventEncoder = ReturnType<typeof createEventEncoder>;

@@ -1,0 +1,66 @@
+/**
+ * Where the unwrapper's metrics and logs see the Lumberjack-aware mode, in one place: windows,
+ * events and ack latency in the registry (labels bounded: mode, error code, drain reason), and a
+ * log line naming the reason whenever a stream is refused or drained.
+ */
+import type { EdgeIdentity } from '@beats-gate/protocol';
+import type { Logger } from 'pino';
+import type { Metrics } from '../admin/metrics.ts';
+import {
+  createLumberjackGate,
+  type GateHooks,
+  type GateSettings,
+  type LumberjackGate,
+} from './lumberjack-gate.ts';
+
+export interface GateFactoryDeps {
+  settings: GateSettings | undefined;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+}
+
+/** Per tunnel: a function that builds its gate, or undefined for the byte tunnel. */
+export function createGateFactory(deps: GateFactoryDeps) {
+  const { settings, metrics, logger, now } = deps;
+  return function gateFor(
+    identity: EdgeIdentity,
+    connectionId: string,
+  ): ((hooks: GateHooks) => LumberjackGate) | undefined {
+    if (!settings) return undefined;
+    return (hooks) =>
+      createLumberjackGate(settings, { identity, tunnelId: connectionId, now }, hooks, {
+        window(events, mode) {
+          metrics.windows.inc({ mode });
+          metrics.events.inc({ mode }, events);
+        },
+        mismatch() {
+          metrics.claimMismatches.inc();
+        },
+        ack(latencyMs) {
+          metrics.ackLatency.observe(latencyMs / 1000);
+        },
+        reject(error) {
+          metrics.streamRejections.inc({ code: error.code });
+          logger.warn(
+            {
+              event: 'stream_rejected',
+              connectionId,
+              subject: identity.subject,
+              code: error.code,
+              closeCode: error.closeCode,
+              reason: error.message,
+            },
+            'stream rejected',
+          );
+        },
+        drain(reason, windowsInFlight) {
+          metrics.windowDrains.inc({ reason });
+          logger.info(
+            { event: 'window_drain', connectionId, reason, windowsInFlight },
+            'draining at a window boundary',
+          );
+        },
+      });
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The bytes a Lumberjack-aware tunnel sends to Logstash, in stream order. Some are ready at once
+ * (validated frames, stamped frames), some come later (stamped C frames, deflated on libuv's
+ * thread pool); each is written only when everything before it was, and the windows it completes
+ * are reported when their last byte is written, which is when Logstash can first ack them.
+ */
+import type { CompletedWindow } from './window-tracker.ts';
+
+interface Entry {
+  chunks: Buffer[] | undefined;
+  readonly bytes: number;
+  readonly completes: readonly CompletedWindow[];
+}
+
+export interface OrderedOutputOptions {
+  write(chunks: Buffer[]): void;
+  /** An entry was written; `windows` are those whose last byte it held (often none). */
+  onWritten(windows: readonly CompletedWindow[]): void;
+  /** A deferred entry failed (zlib); nothing after it is written. */
+  onError(error: unknown): void;
+}
+
+export function createOrderedOutput(options: OrderedOutputOptions) {
+  const queue: Entry[] = [];
+  let pendingBytes = 0;
+  let stopped = false;
+  let waiters: (() => void)[] = [];
+
+  function flush() {
+    while (!stopped && queue.length > 0 && queue[0]!.chunks !== undefined) {
+      const entry = queue.shift()!;
+      pendingBytes -= entry.bytes;
+      if (entry.chunks!.length > 0) options.write(entry.chunks!);
+      options.onWritten(entry.completes);
+    }
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake();
+  }
+
+  return {
+    /**
+     * Queues bytes (or bytes to come) and the windows they complete. `bytes` is what the entry
+     * holds in memory until written: its length, or for deferred bytes the input being deflated.
+     */
+    add(chunks: Buffer[] | Promise<Buffer>, bytes: number, completes: readonly CompletedWindow[]) {
+      if (stopped) return;
+      const entry: Entry = { chunks: undefined, bytes, completes };
+      queue.push(entry);
+      pendingBytes += bytes;
+      if (Array.isArray(chunks)) {
+        entry.chunks = chunks;
+        flush();
+        return;
+      }
+      chunks.then(
+        (ready) => {
+          entry.chunks = [ready];
+          flush();
+        },
+        (error: unknown) => {
+          if (stopped) return;
+          stopped = true;
+          options.onError(error);
+        },
+      );
+    },
+    /** Bytes queued and not written. */
+    get pendingBytes() {
+      return pendingBytes;
+    },
+    get idle() {
+      return queue.length === 0;
+    },
+    /** Resolves at the next write (or at once when stopped): a producer's back-off point. */
+    progress(): Promise<void> {
+      if (stopped || queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    /** The tunnel closed: write nothing more (the Beat resends what was not acknowledged). */
+    stop() {
+      stopped = true;
+      queue.length = 0;
+      pendingBytes = 0;
+      flush();
+    },
+  };
+}
+
+export type OrderedOutput = ReturnType<typeof createOrderedOutput>;
