@@ -56,6 +56,7 @@ export const ERROR_SPECS = {
   ERR_EDGE_RATE_LIMITED: { status: 429 },
   ERR_EDGE_HANDSHAKE_INVALID: { status: 400 },
   ERR_EDGE_UPGRADE_REQUIRED: { status: 426 },
+  ERR_EDGE_WEBSOCKET_VERSION: { status: 426 },
   ERR_EDGE_METHOD_NOT_ALLOWED: { status: 405 },
   ERR_EDGE_NOT_FOUND: { status: 404 },
   ERR_EDGE_KEYS_UNAVAILABLE: { status: 503 },

@@ -20,6 +20,8 @@ export function errorResponse(error: EdgeError, options: RespondOptions = {}): R
   if (spec.status === 426) {
     headers.set('upgrade', 'websocket');
     headers.set('connection', 'Upgrade');
+    // RFC 6455 §4.4: the versions this server speaks.
+    headers.set('sec-websocket-version', '13');
   }
   if (spec.status === 405) headers.set('allow', 'GET');
   return new Response(JSON.stringify({ error: error.code, message: error.message }), {

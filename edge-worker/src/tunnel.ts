@@ -129,6 +129,21 @@ function checkHandshake(request: Request): string {
   if (!key || !/^[A-Za-z0-9+/]{22}==$/.test(key)) {
     throw new EdgeError('ERR_EDGE_HANDSHAKE_INVALID', 'Sec-WebSocket-Key is missing or invalid');
   }
+  // Checked here, not left to origin: the edge opens its own WebSocket to origin (version 13),
+  // so origin would accept, dial Logstash and answer 101 for a handshake the device cannot use.
+  if (request.headers.get('sec-websocket-version') !== '13') {
+    throw new EdgeError(
+      'ERR_EDGE_WEBSOCKET_VERSION',
+      'Sec-WebSocket-Version must be 13 (RFC 6455)',
+    );
+  }
+  // beats-gate defines no subprotocol; one requested cannot be agreed to.
+  if (request.headers.has('sec-websocket-protocol')) {
+    throw new EdgeError(
+      'ERR_EDGE_HANDSHAKE_INVALID',
+      'Sec-WebSocket-Protocol is not used by beats-gate; send none',
+    );
+  }
   return key;
 }
 

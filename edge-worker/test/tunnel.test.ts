@@ -87,6 +87,27 @@ describe('edge tunnel: accepted upgrades', () => {
     assert.ok(!harness.rawLogs.some((line) => line.includes(token)), 'the token was logged');
   });
 
+  for (const [what, headers, code] of [
+    ['Sec-WebSocket-Version 8', { 'sec-websocket-version': '8' }, 'ERR_EDGE_WEBSOCKET_VERSION'],
+    ['no Sec-WebSocket-Version', { 'sec-websocket-version': '' }, 'ERR_EDGE_WEBSOCKET_VERSION'],
+    ['a subprotocol', { 'sec-websocket-protocol': 'lumberjack' }, 'ERR_EDGE_HANDSHAKE_INVALID'],
+  ] as const) {
+    it(`refuses ${what} with a valid token before origin is contacted`, async () => {
+      const before = harness.origin.upgrades.length;
+      const token = await mintToken(es256);
+      const key = randomBytes(16).toString('base64');
+      const status = await rawUpgrade(tunnelUrl(harness.edge.url), key, {
+        authorization: `Bearer ${token}`,
+        ...headers,
+      });
+      assert.equal(status, code === 'ERR_EDGE_WEBSOCKET_VERSION' ? 426 : 400);
+      const log = await waitForLog(harness, (line) => line.code === code);
+      assert.equal(log.result, 'refused');
+      // The unwrapper dials Logstash for every upgrade that reaches it: none may.
+      assert.equal(harness.origin.upgrades.length, before, 'origin saw the upgrade');
+    });
+  }
+
   it('binds the assertion to the handshake key the edge received', async () => {
     const before = harness.origin.upgrades.length;
     const key = Buffer.from('beats-gate-test!').toString('base64');
