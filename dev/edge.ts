@@ -31,6 +31,11 @@ async function main(): Promise<void> {
       JWT_ALGORITHMS: 'ES256,EdDSA',
       // Read at start: rotating the dev key means restarting the stack.
       JWKS: await readFile(keys.jwksPath, 'utf8'),
+      // Unset keeps the worker's default (30 s); the token-rotation test sets 0, so that a token
+      // used past its exp is refused at once instead of half a minute later.
+      ...(process.env.JWT_CLOCK_TOLERANCE_SECONDS !== undefined
+        ? { JWT_CLOCK_TOLERANCE_SECONDS: process.env.JWT_CLOCK_TOLERANCE_SECONDS }
+        : {}),
     },
     secrets: { ASSERTION_KEYS: keys.assertionKeys },
     // Bound as in production, with limits a developer's tests will not hit.

@@ -7,6 +7,8 @@
  * (Lumberjack bytes); the receiver runs in-process so it can be held, killed and restarted.
  */
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlledReceiver, type ControlledReceiver } from './support/controlled-receiver.ts';
@@ -14,7 +16,24 @@ import { assertDelivered, runDelivery, until, type RunOptions } from './support/
 import { createFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
 import { freePorts, startTestStack, type StackFixture } from './support/stack-fixture.ts';
 
+// Short-lived tokens the client must renew by itself during the whole matrix. The edge allows no
+// clock tolerance, so a token used past its exp is refused at once; the client renews 2 s early.
 const TOKEN_TTL_SECONDS = 4;
+const TOKEN_REFRESH_SKEW_MS = 2000;
+
+/**
+ * The size of every read on the connections the in-process receiver accepts from now on, seen
+ * through node's net.server.socket diagnostics channel (the receiver keeps its sockets private).
+ */
+function recordReads(port: number) {
+  const sizes: number[] = [];
+  const onSocket = (message: unknown) => {
+    const { socket } = message as { socket: Socket };
+    if (socket.localPort === port) socket.on('data', (chunk: Buffer) => sizes.push(chunk.length));
+  };
+  subscribe('net.server.socket', onSocket);
+  return { sizes, stop: () => unsubscribe('net.server.socket', onSocket) };
+}
 
 describe('fault matrix: 0 lost, duplicates bounded by the windows in flight', () => {
   let receiver: ControlledReceiver;
@@ -31,9 +50,11 @@ describe('fault matrix: 0 lost, duplicates bounded by the windows in flight', ()
       ports,
       logstashHosts: `127.0.0.1:${upstream.port}`,
       clientTargetUrl: `ws://127.0.0.1:${edgeLink.port}/v1/tunnel`,
-      // Short-lived tokens: the client must renew them by itself during the whole matrix.
       tokenTtlSeconds: TOKEN_TTL_SECONDS,
-      env: { client: { BEATS_GATE_TOKEN_REFRESH_SKEW_MS: '1000' } },
+      env: {
+        client: { BEATS_GATE_TOKEN_REFRESH_SKEW_MS: String(TOKEN_REFRESH_SKEW_MS) },
+        edge: { JWT_CLOCK_TOLERANCE_SECONDS: '0' },
+      },
     });
   });
   after(async () => {
@@ -134,12 +155,18 @@ describe('fault matrix: 0 lost, duplicates bounded by the windows in flight', ()
   it('every write cut into 1-byte pieces in both directions, on both links', async (t) => {
     edgeLink.mode = 'chop';
     upstream.mode = 'chop';
+    const reads = recordReads(receiver.port);
     try {
       await run({ count: 6_000, timeoutMs: 20_000 }, t);
     } finally {
+      reads.stop();
       edgeLink.mode = 'pass';
       upstream.mode = 'pass';
     }
+    // The receiver runs in this process, so its reads can be seen: every one was a single byte.
+    t.diagnostic(`${reads.sizes.length} reads at the receiver`);
+    assert.ok(reads.sizes.length > 1000, `only ${reads.sizes.length} reads at the receiver`);
+    assert.equal(Math.max(...reads.sizes), 1, 'the receiver read more than one byte at once');
   });
 
   it('receiver stalled longer than the sender timeout', async (t) => {
@@ -189,7 +216,9 @@ describe('fault matrix: 0 lost, duplicates bounded by the windows in flight', ()
         count,
         fault: async (runId) => {
           await midRun(runId, count);
-          // Outlive the token the running tunnel was opened with, then force new handshakes.
+          // Outlive the token the running tunnel was opened with, then force new handshakes: a
+          // client that does not renew presents it again, and the edge (no clock tolerance)
+          // refuses it as expired.
           receiver.hold();
           await sleep((TOKEN_TTL_SECONDS + 1) * 1000);
           receiver.release();

@@ -1,9 +1,14 @@
 /**
- * A TCP proxy that injects network faults between two hops of the chain: cutting every write into
+ * A TCP proxy that injects network faults between two hops of the chain: cutting the stream into
  * 1-byte pieces, resetting live connections, refusing new ones, or stalling (reading stops, so TCP
- * flow control holds the data back). It forwards bytes
- * otherwise unchanged, so whatever sits on either side (WebSocket, Lumberjack) sees a real, if
- * hostile, network.
+ * flow control holds the data back). It forwards bytes otherwise unchanged, so whatever sits on
+ * either side (WebSocket, Lumberjack) sees a real, if hostile, network.
+ *
+ * Chopping writes one byte per turn of the event loop, each once the previous write completed
+ * (Nagle off), so every byte leaves in its own TCP segment and a peer in this process reads each
+ * byte before the next is sent; a peer in another process reads one byte per read as long as it
+ * keeps up. Writing all the pieces at once would not do that: Node merges queued writes into one,
+ * and the peer reads them in large chunks.
  */
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 
@@ -29,10 +34,81 @@ export interface FaultProxyOptions {
   transformUp?: () => (chunk: Buffer) => Buffer | null;
 }
 
-function writeChopped(to: Socket, chunk: Buffer): boolean {
-  let ok = true;
-  for (let i = 0; i < chunk.length; i++) ok = to.write(chunk.subarray(i, i + 1));
-  return ok;
+/** Bytes a direction may hold for chopping before it stops reading its source. */
+const CHOP_QUEUE_LIMIT = 64 * 1024;
+
+/**
+ * One direction of a connection pair. Bytes leave in the order they came whatever the mode: what
+ * waits to be chopped leaves before anything read later.
+ */
+function forward(
+  from: Socket,
+  to: Socket,
+  state: { mode: FaultMode },
+  map?: (chunk: Buffer) => Buffer | null,
+): void {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let chopping = false;
+  let ending = false;
+  let heldBack = false;
+
+  /** Sends the next byte on the next turn of the event loop, the one after on the turn after. */
+  function writeOneByte(): void {
+    chopping = true;
+    setImmediate(() => {
+      // A mode change meanwhile: pump() sends what is left the new way.
+      if (queue.length === 0 || state.mode !== 'chop' || to.destroyed) {
+        chopping = false;
+        return pump();
+      }
+      const head = queue[0]!;
+      if (head.length === 1) queue.shift();
+      else queue[0] = head.subarray(1);
+      queued--;
+      to.write(head.subarray(0, 1), (error) => {
+        if (error) return;
+        chopping = false;
+        pump();
+      });
+    });
+  }
+
+  function pump(): void {
+    if (chopping || to.destroyed) return;
+    if (queue.length > 0 && state.mode === 'chop') return writeOneByte();
+    for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
+      queued -= chunk.length;
+      if (!to.write(chunk)) {
+        from.pause();
+        to.once('drain', () => {
+          if (state.mode !== 'stall') from.resume();
+        });
+      }
+    }
+    if (ending) to.end();
+    else if (heldBack && state.mode !== 'stall') {
+      heldBack = false;
+      from.resume();
+    }
+  }
+
+  to.setNoDelay(true);
+  from.on('data', (data: Buffer) => {
+    const chunk = map ? map(data) : data;
+    if (!chunk || chunk.length === 0) return;
+    queue.push(chunk);
+    queued += chunk.length;
+    if (state.mode === 'chop' && queued > CHOP_QUEUE_LIMIT && !heldBack) {
+      heldBack = true;
+      from.pause();
+    }
+    pump();
+  });
+  from.on('end', () => {
+    ending = true;
+    pump();
+  });
 }
 
 export async function createFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -58,23 +134,8 @@ export async function createFaultProxy(options: FaultProxyOptions): Promise<Faul
     const up = connect(options.target);
     const pair: [Socket, Socket] = [down, up];
     pairs.add(pair);
-    const transform = options.transformUp?.();
-    const forward = (from: Socket, to: Socket, map?: (chunk: Buffer) => Buffer | null) => {
-      from.on('data', (data: Buffer) => {
-        const chunk = map ? map(data) : data;
-        if (!chunk || chunk.length === 0) return;
-        const ok = state.mode === 'chop' ? writeChopped(to, chunk) : to.write(chunk);
-        if (!ok) {
-          from.pause();
-          to.once('drain', () => {
-            if (state.mode !== 'stall') from.resume();
-          });
-        }
-      });
-      from.on('end', () => to.end());
-    };
-    forward(down, up, transform);
-    forward(up, down);
+    forward(down, up, state, options.transformUp?.());
+    forward(up, down, state);
     const teardown = () => {
       pairs.delete(pair);
       down.destroy();
