@@ -10,9 +10,16 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
-import { encodeJson, encodeWindow } from '@beats-gate/lumberjack';
+import { encodeAck, encodeJson, encodeWindow } from '@beats-gate/lumberjack';
 import { useFixtures } from './helpers/fixtures.ts';
-import { openTunnel, readBytes, startRawUpstream, waitFor } from './helpers/harness.ts';
+import {
+  closed,
+  openTunnel,
+  readBytes,
+  startRawUpstream,
+  waitFor,
+  within,
+} from './helpers/harness.ts';
 import { startBinary } from './helpers/unwrapper-process.ts';
 
 /** Masked client frames (RFC 6455 §5.2) of one opcode, each carrying `payload`. */
@@ -161,5 +168,52 @@ describe('Lumberjack-aware mode against one valid token', () => {
     assert.ok(queued < 2 * hwm + 64 * 1024, `${queued} bytes of pongs queued (high-water ${hwm})`);
     assert.equal(tunnel().readingClientPaused, true);
     ws.terminate();
+  });
+
+  describe('a host claimed flat and contradicted nested', () => {
+    // The event Logstash and Elasticsearch may read either way: the flat key agrees with the
+    // token, the nested object does not. Checking the first spelling alone let it through.
+    const spoof = {
+      'host.name': 'good-host',
+      host: { name: 'evil-host' },
+      message: 'hello',
+    };
+    const window = Buffer.concat([encodeWindow(1), encodeJson(1, spoof)]);
+
+    async function start(policy: 'tag' | 'reject') {
+      const logstash = await fixtures.logstash();
+      const harness = await fixtures.unwrapper({
+        upstreams: [{ host: '127.0.0.1', port: logstash.port }],
+        inspect: 'stamp',
+        inspectClaimPolicy: policy,
+        inspectHostNameClaim: 'host',
+      });
+      const ws = await openTunnel(harness.url, { claims: { host: 'good-host' } });
+      return { logstash, ws };
+    }
+
+    it('is tagged under tag, and Logstash acks the event with the mismatch listed', async () => {
+      const { logstash, ws } = await start('tag');
+      const ack = within(
+        new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data))),
+        "Logstash's ack",
+      );
+      ws.send(window);
+      assert.deepEqual(await ack, encodeAck(1));
+      const [event] = logstash.memory.events;
+      const identity = (event!['@metadata'] as Record<string, Record<string, unknown>>).beats_gate!;
+      assert.deepEqual(identity.mismatch, ['host.name']);
+      ws.close();
+    });
+
+    it('is refused under reject (1008), and nothing of it is acknowledged', async () => {
+      const { logstash, ws } = await start('reject');
+      const closing = closed(ws);
+      ws.send(window);
+      const close = await closing;
+      assert.equal(close.code, 1008);
+      assert.match(close.reason, /host\.name disagrees/);
+      assert.equal(logstash.memory.events.length, 0);
+    });
   });
 });
