@@ -10,6 +10,11 @@ import { startControlledReceiver, type ControlledReceiver } from './support/cont
 import { runDelivery, until } from './support/delivery-run.ts';
 import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
 
+// The drain gets far longer than it needs, and must finish well within it: a drain that closes
+// only when the grace period runs out would pass a looser check.
+const SHUTDOWN_GRACE_MS = 10_000;
+const DRAIN_LIMIT_MS = 3_000;
+
 describe('Lumberjack-aware unwrapper in the whole chain', () => {
   let receiver: ControlledReceiver;
   let fixture: StackFixture;
@@ -22,8 +27,7 @@ describe('Lumberjack-aware unwrapper in the whole chain', () => {
         unwrapper: {
           UNWRAPPER_INSPECT: 'stamp',
           UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: 'true',
-          // Time enough for the windows in flight to be acknowledged before the drain closes.
-          UNWRAPPER_SHUTDOWN_GRACE_MS: '3000',
+          UNWRAPPER_SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
         },
       },
     });
@@ -63,6 +67,7 @@ describe('Lumberjack-aware unwrapper in the whole chain', () => {
 
   it('drains at a window boundary on SIGTERM: a restart mid-run loses nothing and duplicates nothing', async () => {
     const count = 60_000;
+    let drainMs = Number.NaN;
     const outcome = await runDelivery({
       clientPort: fixture.stack.ports.client,
       receiver,
@@ -70,12 +75,33 @@ describe('Lumberjack-aware unwrapper in the whole chain', () => {
       timeoutMs: 10_000,
       fault: async (runId) => {
         await until(() => receiver.countRun(runId) >= count / 3, 60_000, 'a third of the run');
-        await fixture.stack.stop('unwrapper', 8000);
+        // Logstash holds a window unacknowledged while the drain starts: it is surely in flight,
+        // so a drain that closes without waiting for its ack makes the Beat send it twice.
+        receiver.hold();
+        await until(() => receiver.heldBatches > 0, 10_000, 'a window held at the receiver');
+        const drainsBefore = drainStarts();
+        const stopping = fixture.stack.stop('unwrapper', SHUTDOWN_GRACE_MS + 5000);
+        await until(() => drainStarts() > drainsBefore, 10_000, 'the unwrapper to start draining');
+        receiver.release();
+        const released = Date.now();
+        await stopping;
+        drainMs = Date.now() - released;
         await fixture.stack.start('unwrapper');
       },
     });
     assert.deepEqual(outcome.missing, []);
     assert.ok(outcome.result.connections > 1, 'the restart did not interrupt the run');
     assert.equal(outcome.duplicates, 0, 'the drain let a window be delivered twice');
+    assert.ok(
+      drainMs < DRAIN_LIMIT_MS,
+      `the unwrapper took ${drainMs} ms to finish draining once the acks could flow`,
+    );
   });
+
+  /** drain_started lines the unwrapper logged so far. */
+  function drainStarts(): number {
+    return fixture.logs.filter(
+      (line) => line.startsWith('[unwrapper]') && line.includes('"event":"drain_started"'),
+    ).length;
+  }
 });

@@ -17,6 +17,8 @@ export interface ControlledReceiver {
   /** Holds every batch in the sink until `release()`; acks wait, keep-alives flow. */
   hold(): void;
   release(): void;
+  /** Batches waiting in the sink for `release()`: windows surely sent and not acknowledged. */
+  readonly heldBatches: number;
   /** Destroys the listener and every connection at once, like a crashed Logstash. */
   kill(): Promise<void>;
   /** Listens again on the same port. */
@@ -33,8 +35,12 @@ export async function startControlledReceiver(
   const events: Record<string, unknown>[] = [];
   const perRun = new Map<unknown, number>();
   let held: { promise: Promise<void>; release: () => void } | undefined;
+  let heldBatches = 0;
   const sink = async (batch: Batch) => {
-    if (held) await held.promise;
+    if (held) {
+      heldBatches++;
+      await held.promise.finally(() => heldBatches--);
+    }
     for (const event of batch.events) {
       events.push(event);
       perRun.set(event.run, (perRun.get(event.run) ?? 0) + 1);
@@ -60,6 +66,9 @@ export async function startControlledReceiver(
       return port;
     },
     events,
+    get heldBatches() {
+      return heldBatches;
+    },
     hold() {
       let release!: () => void;
       const promise = new Promise<void>((resolve) => (release = resolve));
