@@ -181,12 +181,12 @@ export class ChunkQueue {
  * many pairs fed in small pieces would otherwise cost a view per key and value).
  */
 function appendView(views: Buffer[], view: Buffer): void {
-  const last = views[views.length - 1];
-  if (
-    last !== undefined &&
-    last.buffer === view.buffer &&
-    last.byteOffset + last.length === view.byteOffset
-  ) {
+  if (views.length === 0) {
+    views.push(view);
+    return;
+  }
+  const last = views[views.length - 1]!;
+  if (last.buffer === view.buffer && last.byteOffset + last.length === view.byteOffset) {
     views[views.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + view.length);
     return;
   }

@@ -1,16 +1,48 @@
 /**
  * Inflates the payload of a C frame as a stream and decodes its content as it comes out, so what
- * a C frame costs in memory is one output chunk and the inner frame being assembled, whatever it
- * inflates to. Its inflated size is still capped (maxDecompressedBytes), but as a bound on the CPU
+ * a C frame costs in memory is its first MiB of content or one output chunk, and the inner frame
+ * being assembled, whatever it inflates to. Its inflated size is still capped (maxDecompressedBytes), but as a bound on the CPU
  * time a zip bomb costs, not on memory. Inflating runs on libuv's thread pool.
  */
-import { createInflate } from 'node:zlib';
+import { createInflate, inflateSync } from 'node:zlib';
 import { createContentFrameReader } from './decode.ts';
 import { LumberjackError } from './errors.ts';
 import type { ContentFrame } from './frames.ts';
 import { resolveLimits, type DecoderOptions } from './limits.ts';
 
 const OUTPUT_CHUNK_BYTES = 64 * 1024;
+/**
+ * Content up to this size is inflated in one synchronous call: most C frames (Filebeat's default
+ * windows inflate to a few hundred KiB) then cost no thread-pool round trips. A frame that
+ * inflates past it is inflated again as a stream; what that wastes is bounded by this size.
+ */
+const AT_ONCE_BYTES = 1024 * 1024;
+
+/** The whole content, when it inflates to AT_ONCE_BYTES or less; undefined when larger. */
+function inflateAtOnce(payload: Buffer, cap: number): Buffer | undefined {
+  let result: { buffer: Buffer; engine: { bytesWritten: number } };
+  try {
+    result = inflateSync(payload, {
+      maxOutputLength: Math.min(AT_ONCE_BYTES, cap),
+      info: true,
+    }) as unknown as typeof result;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw new LumberjackError(
+      'ERR_LJ_BAD_COMPRESSION',
+      `compressed frame of ${payload.length} bytes is not a valid zlib stream: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const trailing = payload.length - result.engine.bytesWritten;
+  if (trailing > 0) {
+    throw new LumberjackError(
+      'ERR_LJ_BAD_COMPRESSION',
+      `compressed frame has ${trailing} bytes after the end of its zlib stream`,
+    );
+  }
+  return result.buffer;
+}
 
 /**
  * Yields the frames inside a C frame's payload with their bytes (as a frame reader does), a batch
@@ -24,6 +56,29 @@ export async function* inflateFrames(
 ): AsyncGenerator<ContentFrame[], void, undefined> {
   const limits = resolveLimits(options);
   const reader = createContentFrameReader(options);
+  /** The frames the bytes pushed so far complete. */
+  const take = () => {
+    const frames: ContentFrame[] = [];
+    // The content reader refuses C frames (ERR_LJ_NESTED_COMPRESSION), hence ContentFrame.
+    for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+      frames.push(frame as ContentFrame);
+    }
+    return frames;
+  };
+  const whole = inflateAtOnce(payload, limits.maxDecompressedBytes);
+  if (whole !== undefined) {
+    // In slices, so that one batch never holds more frames than a streamed chunk would.
+    for (let at = 0; at < whole.length; at += OUTPUT_CHUNK_BYTES) {
+      reader.push(whole.subarray(at, at + OUTPUT_CHUNK_BYTES));
+      const frames = take();
+      if (frames.length > 0) yield frames;
+    }
+    if (reader.bufferedBytes > 0) throw endsInsideFrame(whole.length);
+    return;
+  }
+  if (limits.maxDecompressedBytes <= AT_ONCE_BYTES) {
+    throw tooLarge(payload.length, limits.maxDecompressedBytes);
+  }
   const inflater = createInflate({ chunkSize: OUTPUT_CHUNK_BYTES });
   inflater.end(payload);
   let inflated = 0;
@@ -31,17 +86,10 @@ export async function* inflateFrames(
     for await (const chunk of inflater as AsyncIterable<Buffer>) {
       inflated += chunk.length;
       if (inflated > limits.maxDecompressedBytes) {
-        throw new LumberjackError(
-          'ERR_LJ_DECOMPRESSED_TOO_LARGE',
-          `compressed frame of ${payload.length} bytes inflates past maxDecompressedBytes (${limits.maxDecompressedBytes})`,
-        );
+        throw tooLarge(payload.length, limits.maxDecompressedBytes);
       }
       reader.push(chunk);
-      const frames: ContentFrame[] = [];
-      // The content reader refuses C frames (ERR_LJ_NESTED_COMPRESSION), hence ContentFrame.
-      for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
-        frames.push(frame as ContentFrame);
-      }
+      const frames = take();
       if (frames.length > 0) yield frames;
     }
   } catch (error) {
@@ -60,10 +108,19 @@ export async function* inflateFrames(
       `compressed frame has ${payload.length - inflater.bytesWritten} bytes after the end of its zlib stream`,
     );
   }
-  if (reader.bufferedBytes > 0) {
-    throw new LumberjackError(
-      'ERR_LJ_BAD_COMPRESSION',
-      `content of a compressed frame (${inflated} bytes) ends inside a frame`,
-    );
-  }
+  if (reader.bufferedBytes > 0) throw endsInsideFrame(inflated);
+}
+
+function tooLarge(payloadBytes: number, cap: number): LumberjackError {
+  return new LumberjackError(
+    'ERR_LJ_DECOMPRESSED_TOO_LARGE',
+    `compressed frame of ${payloadBytes} bytes inflates past maxDecompressedBytes (${cap})`,
+  );
+}
+
+function endsInsideFrame(contentBytes: number): LumberjackError {
+  return new LumberjackError(
+    'ERR_LJ_BAD_COMPRESSION',
+    `content of a compressed frame (${contentBytes} bytes) ends inside a frame`,
+  );
 }
