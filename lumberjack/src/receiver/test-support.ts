@@ -1,8 +1,33 @@
 // Helpers for the receiver's tests: a raw Lumberjack client over a real socket, a gate to hold
-// a sink, and a logger that keeps its lines. Not exported from the package.
+// a sink, and a logger that keeps its lines. Not exported from the package. Every wait is
+// bounded and fails naming what it waited for: a receiver that never answers fails a test
+// instead of hanging it.
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Batch, BatchSink, Logger } from './types.ts';
+
+/** How long a helper waits for something a loopback peer should do at once. */
+export const WAIT_LIMIT_MS = 10_000;
+
+/** `promise`, or a rejection naming `what` (read when the time is up) once `limitMs` passed. */
+export async function within<T>(
+  promise: Promise<T>,
+  what: string | (() => string),
+  limitMs = WAIT_LIMIT_MS,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const named = typeof what === 'function' ? what() : what;
+      reject(new Error(`timed out after ${limitMs} ms waiting for ${named}`));
+    }, limitMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface RawClient {
   readonly socket: Socket;
@@ -10,7 +35,12 @@ export interface RawClient {
   received(): Buffer;
   /** Resolves once at least `count` bytes arrived. */
   waitForBytes(count: number): Promise<Buffer>;
-  /** Resolves when the receiver closed the connection (with everything it sent). */
+  /** Resolves once what arrived satisfies `done`. */
+  waitUntil(done: (received: Buffer) => boolean, what: string): Promise<Buffer>;
+  /**
+   * Resolves when the receiver closed the connection (with everything it sent); the wait starts
+   * when this is read.
+   */
   readonly closed: Promise<Buffer>;
   write(bytes: Uint8Array): Promise<void>;
 }
@@ -25,15 +55,21 @@ export async function connectRaw(port: number, socket?: Socket): Promise<RawClie
   }
   const chunks: Buffer[] = [];
   let total = 0;
-  const waiters: { count: number; resolve: (b: Buffer) => void }[] = [];
+  const waiters: { done: (received: Buffer) => boolean; resolve: (b: Buffer) => void }[] = [];
   s.on('data', (chunk: Buffer) => {
     chunks.push(chunk);
     total += chunk.length;
-    for (const w of waiters.filter((w) => total >= w.count)) {
+    const received = Buffer.concat(chunks);
+    for (const w of waiters.filter((w) => w.done(received))) {
       waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(Buffer.concat(chunks));
+      w.resolve(received);
     }
   });
+  function waitUntil(done: (received: Buffer) => boolean, what: string | (() => string)) {
+    const received = Buffer.concat(chunks);
+    if (done(received)) return Promise.resolve(received);
+    return within(new Promise<Buffer>((resolve) => waiters.push({ done, resolve })), what);
+  }
   s.on('end', () => s.end()); // the receiver is done: finish our half too, so 'close' comes
   s.on('error', () => {}); // a reset is one of the outcomes under test; `closed` reports it
   const closed = new Promise<Buffer>((resolve) =>
@@ -43,10 +79,15 @@ export async function connectRaw(port: number, socket?: Socket): Promise<RawClie
     socket: s,
     received: () => Buffer.concat(chunks),
     waitForBytes(count) {
-      if (total >= count) return Promise.resolve(Buffer.concat(chunks));
-      return new Promise((resolve) => waiters.push({ count, resolve }));
+      return waitUntil(
+        () => total >= count,
+        () => `${count} bytes from the receiver (${total} came)`,
+      );
     },
-    closed,
+    waitUntil,
+    get closed() {
+      return within(closed, 'the receiver to close the connection');
+    },
     write(bytes) {
       return new Promise((resolve, reject) =>
         s.write(bytes, (err) => (err ? reject(err) : resolve())),
@@ -80,7 +121,10 @@ export function createGatedSink(): {
     },
     waitForBatches(count) {
       if (batches.length >= count) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ count, resolve }));
+      return within(
+        new Promise((resolve) => waiters.push({ count, resolve })),
+        () => `${count} batches in the sink (${batches.length} came)`,
+      );
     },
     release() {
       open = true;
@@ -113,7 +157,10 @@ export function createListLogger(): Logger & {
     waitFor(match) {
       const found = lines.find(match);
       if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolve) => waiters.push({ match, resolve }));
+      return within(
+        new Promise((resolve) => waiters.push({ match, resolve })),
+        `a log line matching ${match.toString()}`,
+      );
     },
   };
 }
