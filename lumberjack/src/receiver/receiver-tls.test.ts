@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { encodeAck, encodeJson, encodeWindow } from '../codec/index.ts';
 import { createMemorySink } from './memory-sink.ts';
 import { createReceiver } from './receiver.ts';
-import { connectRaw, createListLogger } from './test-support.ts';
+import { connectRaw, createListLogger, within } from './test-support.ts';
 
 const fixture = (name: string): Buffer =>
   readFileSync(resolve(import.meta.dirname, 'test-fixtures', name));
@@ -28,25 +28,45 @@ function tlsConnect(port: number, client?: 'client' | 'rogue'): Promise<TLSSocke
   });
 }
 
-/** Resolves when the server has refused the connection, during or right after the handshake. */
-function refused(port: number, client?: 'rogue'): Promise<string> {
-  return new Promise((resolveCode) => {
-    const socket = connect({
-      host: '127.0.0.1',
-      port,
-      ca,
-      ...(client !== undefined
-        ? { cert: fixture(`${client}.crt`), key: fixture(`${client}.key`) }
-        : {}),
-    });
-    // Listeners go on at once: the refusal can arrive in the same read as the handshake's end.
-    socket.once('error', (err: NodeJS.ErrnoException) => resolveCode(err.code ?? 'error'));
-    socket.once('close', () => resolveCode('closed'));
-    // TLS 1.3: the client may finish its handshake before the server checks the certificate.
-    socket.once('secureConnect', () =>
-      socket.write(Buffer.concat([encodeWindow(1), encodeJson(1, { a: 1 })])),
-    );
-  });
+interface Outcome {
+  /** The client's error code, or 'closed' when the server ended the connection without one. */
+  code: string;
+  /** What the server answered the window with: nothing, when it refused the client. */
+  answered: Buffer;
+}
+
+/**
+ * Connects, sends one window, and reports how the connection ended. A server that accepts the
+ * client answers with an ack, which ends the wait at once; one that neither answers nor closes
+ * fails it after the usual limit.
+ */
+function attempt(port: number, client?: 'rogue'): Promise<Outcome> {
+  return within(
+    new Promise((resolveOutcome) => {
+      const socket = connect({
+        host: '127.0.0.1',
+        port,
+        ca,
+        ...(client !== undefined
+          ? { cert: fixture(`${client}.crt`), key: fixture(`${client}.key`) }
+          : {}),
+      });
+      const answered: Buffer[] = [];
+      let code = 'closed';
+      // Listeners go on at once: the refusal can arrive in the same read as the handshake's end.
+      socket.on('data', (chunk: Buffer) => {
+        answered.push(chunk);
+        socket.destroy();
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => (code = err.code ?? 'error'));
+      socket.once('close', () => resolveOutcome({ code, answered: Buffer.concat(answered) }));
+      // TLS 1.3: the client may finish its handshake before the server checks the certificate.
+      socket.once('secureConnect', () =>
+        socket.write(Buffer.concat([encodeWindow(1), encodeJson(1, { a: 1 })])),
+      );
+    }),
+    'the receiver to end the connection',
+  );
 }
 
 describe('receiver over TLS with client certificates', { timeout: 60_000 }, () => {
@@ -73,15 +93,32 @@ describe('receiver over TLS with client certificates', { timeout: 60_000 }, () =
 
   it('refuses a client without a certificate, acking nothing', async () => {
     const before = memory.events.length;
-    await refused(port);
+    const outcome = await attempt(port);
+    assert.equal(outcome.answered.length, 0, 'the receiver answered the window');
+    // The server's alert, or the reset that can overtake it when the window arrives after it.
+    assert.ok(
+      ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ECONNRESET'].includes(outcome.code),
+      `the client saw ${outcome.code}, not the certificate-required refusal`,
+    );
     assert.equal(memory.events.length, before);
-    await logger.waitFor((l) => l.event === 'tls_error');
+    await logger.waitFor(
+      (l) => l.event === 'tls_error' && l.code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE',
+    );
   });
 
   it('refuses a client whose certificate another CA signed', async () => {
     const before = memory.events.length;
-    await refused(port, 'rogue');
+    const tlsErrors = () => logger.lines.filter((l) => l.event === 'tls_error').length;
+    const refusals = tlsErrors();
+    const outcome = await attempt(port, 'rogue');
+    assert.equal(outcome.answered.length, 0, 'the receiver answered the window');
+    // The server ends the handshake it rejected; the client itself had nothing to object to.
+    assert.ok(
+      ['closed', 'ECONNRESET'].includes(outcome.code),
+      `the client saw ${outcome.code}, not the server closing`,
+    );
     assert.equal(memory.events.length, before);
+    await logger.waitFor(() => tlsErrors() > refusals);
   });
 
   it('requires a CA when client verification is on', () => {
