@@ -1,6 +1,6 @@
 /**
  * Negative control for the delivery checker. A test seam between the unwrapper and the receiver
- * silently drops one whole window while keeping the connection open — the failure DESIGN.md §2
+ * silently drops one whole window while keeping the connection open — the failure docs/design.md
  * calls the worst possible bug: Logstash acks the next window, the sender takes that ack for the
  * dropped one, and the events are gone without an error. The checks the fault matrix relies on
  * must see it; if they passed here, they would prove nothing.

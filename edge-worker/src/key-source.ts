@@ -1,7 +1,7 @@
 /**
  * Where the signing keys of device tokens come from: a remote JWKS (the identity provider's
  * endpoint) or an inline one. Remote key sets live at module scope, keyed by URL and options, so
- * every request an isolate serves shares one cache and one cooldown (DESIGN.md §6).
+ * every request an isolate serves shares one cache and one cooldown.
  */
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import type { KeySource } from './config.ts';

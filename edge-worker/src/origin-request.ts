@@ -56,7 +56,7 @@ export async function buildOriginRequest(
   headers.set(ASSERTION_HEADER, assertion);
   if (input.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, input.clientAddress);
 
-  // The upgrade is passed through as is (DESIGN.md §6); redirects from origin go back to the
+  // The upgrade is passed through as is (docs/edge-worker.md); redirects from origin go back to the
   // caller untouched rather than being followed with the assertion attached.
   return new Request(originTarget(options.originUrl), {
     method: 'GET',

@@ -1,5 +1,5 @@
 /**
- * Refusals as the edge sends them (DESIGN.md §4): a JSON body `{ error, message }` with the stable
+ * Refusals as the edge sends them (docs/design.md): a JSON body `{ error, message }` with the stable
  * code, plus the RFC 6750 challenge on 401/403 and Retry-After on 429.
  */
 import { ERROR_SPECS, type EdgeError } from './errors.ts';

@@ -1,5 +1,5 @@
 /**
- * RFC 6455 close codes as beats-gate uses them (DESIGN.md §5). Every hop maps a failure to one of
+ * RFC 6455 close codes as beats-gate uses them (docs/design.md). Every hop maps a failure to one of
  * these, and the client maps each of them to closing the Beats socket.
  */
 export const CloseCode = {

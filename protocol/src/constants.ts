@@ -14,7 +14,7 @@ export const CLIENT_ADDRESS_HEADER = 'x-beats-gate-client-address';
 export const ASSERTION_ISSUER = 'beats-gate-edge';
 export const ASSERTION_AUDIENCE = 'beats-gate-origin';
 
-/** An assertion lives long enough to cross one hop, never longer (DESIGN.md §4). */
+/** An assertion lives long enough to cross one hop, never longer (docs/design.md). */
 export const ASSERTION_MAX_TTL_SECONDS = 60;
 
 /**

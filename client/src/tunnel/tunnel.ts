@@ -44,7 +44,7 @@ const CLOSE_GRACE_MS = 1000;
 /**
  * Pipes one Beats socket and one open WebSocket both ways, byte for byte. Written out instead of
  * stream.pipeline over createWebSocketStream because each direction needs its own bounded
- * backpressure and each end's close must map to a specific close of the other (DESIGN.md §5).
+ * backpressure and each end's close must map to a specific close of the other (docs/design.md).
  * Nothing is ever written to Beats except what the edge sent: the client never acknowledges.
  */
 export function createTunnel(options: TunnelOptions): Tunnel {

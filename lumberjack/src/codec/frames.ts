@@ -1,5 +1,5 @@
 /**
- * Lumberjack frame types and wire constants (DESIGN.md §3). Every integer on the wire is an
+ * Lumberjack frame types and wire constants (docs/design.md). Every integer on the wire is an
  * unsigned 32-bit big-endian number; every frame starts with a version byte and a type byte.
  */
 

@@ -1,11 +1,11 @@
 /**
  * Optional check of what a device says about itself against what its token says: an event whose
  * `host.name` or `agent.id` disagrees with the configured claim is tagged (the stamped identity
- * lists the fields) or makes the whole tunnel close with 1008 before its window is forwarded.
+ * lists the fields) or makes the whole tunnel close with 1008 before the event is forwarded.
  * There is deliberately no 'drop': removing an event changes the window, and the Beat's ack
  * accounting (ack seq = its window's last seq) would then acknowledge an event Logstash never got
  * or wait forever for one; a tombstone or renumbering would hand Logstash data the Beat never
- * sent. Closing is the only refusal that keeps DESIGN.md §2.
+ * sent. Closing is the only refusal that keeps the tunnel's promise (docs/design.md).
  *
  * The policy sees what Logstash and Elasticsearch see, not what JSON.parse keeps: every spelling
  * of a field is compared, and any one that disagrees is a mismatch (docs/unwrapper.md, "Dotted

@@ -6,7 +6,7 @@ export interface HeartbeatOptions {
   intervalMs: number;
   ping: () => void;
   onTimeout: () => void;
-  /** Pongs that may be missed before giving up; 2 per DESIGN.md §5. */
+  /** Pongs that may be missed before giving up; 2, as docs/design.md says. */
   maxMissed?: number;
   /**
    * True while we are not reading the peer (backpressure from Logstash): its pongs wait unread in

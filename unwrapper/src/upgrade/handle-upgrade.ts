@@ -1,5 +1,5 @@
 /**
- * The public listener's 'upgrade' handler. Order matters (DESIGN.md §4-5): check the path and the
+ * The public listener's 'upgrade' handler. Order matters (docs/design.md): check the path and the
  * handshake, authenticate, take a limit slot, dial Logstash, and only then answer 101. Every
  * refusal is a real HTTP status, and nothing reaches an upstream before authentication passed.
  * The socket stays paused throughout, so bytes sent early wait in the kernel rather than vanish.

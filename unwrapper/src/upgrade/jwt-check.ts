@@ -1,6 +1,6 @@
 /**
  * Optional second check of the device's JWT at origin, for operators who do not want to trust the
- * edge alone. Same rules as the edge (DESIGN.md §4): an explicit asymmetric allowlist, required
+ * edge alone. Same rules as the edge (docs/design.md): an explicit asymmetric allowlist, required
  * iss/aud/exp/sub, bounded clock tolerance, no keys named by the token itself. Keys are built once.
  */
 import {
