@@ -4,9 +4,10 @@
  * being assembled, whatever it inflates to. Its inflated size is still capped (maxDecompressedBytes), but as a bound on the CPU
  * time a zip bomb costs, not on memory. Inflating runs on libuv's thread pool.
  */
-import { createInflate, inflateSync } from 'node:zlib';
+import { createInflate } from 'node:zlib';
 import { createContentFrameReader } from './decode.ts';
 import { LumberjackError } from './errors.ts';
+import { inflateCompressed } from './inflate.ts';
 import type { ContentFrame } from './frames.ts';
 import { resolveLimits, type DecoderOptions } from './limits.ts';
 
@@ -20,28 +21,12 @@ const AT_ONCE_BYTES = 1024 * 1024;
 
 /** The whole content, when it inflates to AT_ONCE_BYTES or less; undefined when larger. */
 function inflateAtOnce(payload: Buffer, cap: number): Buffer | undefined {
-  let result: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    result = inflateSync(payload, {
-      maxOutputLength: Math.min(AT_ONCE_BYTES, cap),
-      info: true,
-    }) as unknown as typeof result;
+    return inflateCompressed(payload, Math.min(AT_ONCE_BYTES, cap));
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
-    throw new LumberjackError(
-      'ERR_LJ_BAD_COMPRESSION',
-      `compressed frame of ${payload.length} bytes is not a valid zlib stream: ${(error as Error).message}`,
-      { cause: error },
-    );
+    if ((error as LumberjackError).code === 'ERR_LJ_DECOMPRESSED_TOO_LARGE') return undefined;
+    throw error;
   }
-  const trailing = payload.length - result.engine.bytesWritten;
-  if (trailing > 0) {
-    throw new LumberjackError(
-      'ERR_LJ_BAD_COMPRESSION',
-      `compressed frame has ${trailing} bytes after the end of its zlib stream`,
-    );
-  }
-  return result.buffer;
 }
 
 /**
