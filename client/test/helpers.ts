@@ -1,5 +1,6 @@
 // Shared test fixtures: a stand-in edge (ws server on 127.0.0.1:0), a TCP upstream, a Beats-side
-// socket and a client config builder. Everything binds port 0 on loopback.
+// socket and a client config builder. Everything binds port 0 on loopback. Every wait is bounded
+// and fails naming what it waited for, so a broken tunnel fails a test instead of hanging it.
 import { once } from 'node:events';
 import {
   createServer as createHttpServer,
@@ -21,6 +22,29 @@ import type { ClientConfig, ListenerConfig, TokenSource } from '../src/index.ts'
 export const fixtures = resolve(import.meta.dirname, 'fixtures');
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const vectorsDir = resolve(repoRoot, 'lumberjack/test/vectors');
+
+/** How long a helper waits for something a loopback peer should do at once. */
+export const WAIT_LIMIT_MS = 10_000;
+
+/** `promise`, or a rejection naming `what` once `limitMs` has passed. */
+export async function within<T>(
+  promise: Promise<T>,
+  what: string,
+  limitMs = WAIT_LIMIT_MS,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${limitMs} ms waiting for ${what}`)),
+      limitMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface EdgeRequest {
   readonly authorization: string | undefined;
@@ -192,26 +216,42 @@ export function captureLogger(): {
 }
 
 /** Connects like a Beat does and collects everything the client sends back. */
-export async function connectBeats(
-  port: number,
-): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void> }> {
+export async function connectBeats(port: number): Promise<{
+  socket: Socket;
+  received: () => Buffer;
+  /** Resolves when the client closed the Beats connection; the wait starts when this is read. */
+  readonly closed: Promise<void>;
+}> {
   const socket = connect(port, '127.0.0.1');
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   socket.on('error', () => {});
   const closed = new Promise<void>((done) => socket.once('close', () => done()));
   // A reset during backoff can reach Node before it reports the connect: either ends the wait.
-  await Promise.race([new Promise((done) => socket.once('connect', done)), closed]);
-  return { socket, received: () => Buffer.concat(chunks), closed };
+  await within(
+    Promise.race([new Promise((done) => socket.once('connect', done)), closed]),
+    'the client to accept the Beats connection',
+  );
+  return {
+    socket,
+    received: () => Buffer.concat(chunks),
+    get closed() {
+      return within(closed, 'the Beats connection to close');
+    },
+  };
 }
 
-/** Polls a condition on the event loop, bounded in tries; for state reached by socket I/O. */
-export async function waitFor(condition: () => boolean, what: string, tries = 1000): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (condition()) return;
+/** Polls a condition on the event loop, bounded in time; for state reached by socket I/O. */
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  limitMs = WAIT_LIMIT_MS,
+): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
     await new Promise((done) => setTimeout(done, 10));
   }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A fake JWT with the given exp (seconds); the client only decodes it, the edge here does not verify. */
