@@ -69,9 +69,9 @@ describe('byte transparency', () => {
     const up = randomBytes(3 * 1024 * 1024 + 17);
     const down = randomBytes(256 * 1024 + 3);
     replies = [down];
+    const index = upstreamSeen.length;
     const beats = await connectBeats(port);
     await writeInRandomCuts(beats.socket, up, 42);
-    const index = upstreamSeen.length - 1;
     await waitFor(
       () => Buffer.concat(upstreamSeen[index] ?? []).length >= up.length,
       'upstream bytes',
@@ -89,9 +89,9 @@ describe('byte transparency', () => {
       const up = readFileSync(resolve(vectorsDir, `${name}.beat-to-logstash.bin`));
       const down = readFileSync(resolve(vectorsDir, `${name}.logstash-to-beat.bin`));
       replies = [down];
+      const index = upstreamSeen.length;
       const beats = await connectBeats(port);
       await writeInRandomCuts(beats.socket, up, name.length);
-      const index = upstreamSeen.length - 1;
       await waitFor(
         () => Buffer.concat(upstreamSeen[index] ?? []).length >= up.length,
         'upstream bytes',
@@ -105,21 +105,36 @@ describe('byte transparency', () => {
   }
 
   it('logs one tunnel_opened and one tunnel_closed line with byte counts and no token', async () => {
+    // Its own tunnel, told apart from the other tests' by its connection id: none of them needs
+    // to run first, or to be finished.
+    const up = randomBytes(10_000 + 1);
+    const down = randomBytes(2_000 + 3);
+    replies = [down];
+    const index = upstreamSeen.length;
+    const firstLine = logs.events.length;
+    const beats = await connectBeats(port);
+    await writeInRandomCuts(beats.socket, up, 9);
     await waitFor(
-      () => logs.events.filter((e) => e.event === 'tunnel_closed').length >= 3,
-      'close logs',
+      () => Buffer.concat(upstreamSeen[index] ?? []).length >= up.length,
+      'upstream bytes',
     );
-    const closed = logs.events.filter((e) => e.event === 'tunnel_closed');
-    const opened = logs.events.filter((e) => e.event === 'tunnel_opened');
-    assert.equal(opened.length, 3);
-    const first = closed[0] ?? {};
-    assert.equal(first.closedBy, 'beats');
-    assert.equal(first.code, 1000);
-    assert.equal(first.listener, 'test');
-    assert.equal(first.bytesUp, 3 * 1024 * 1024 + 17);
-    assert.equal(first.bytesDown, 256 * 1024 + 3);
-    assert.equal(typeof first.durationMs, 'number');
-    assert.equal(first.conn, opened[0]?.conn);
-    assert.ok(!logs.lines.some((line) => line.includes('static-token-1')), 'a token was logged');
+    await waitFor(() => beats.received().length >= down.length, 'downstream bytes');
+    beats.socket.end();
+    await beats.closed;
+    // Earlier tests' close lines may still come in; an open line after ours cannot.
+    const opened = logs.events.slice(firstLine).filter((e) => e.event === 'tunnel_opened');
+    assert.equal(opened.length, 1);
+    const conn = opened[0]?.conn;
+    const closed = () => logs.events.filter((e) => e.event === 'tunnel_closed' && e.conn === conn);
+    await waitFor(() => closed().length > 0, 'the close line');
+    assert.equal(closed().length, 1);
+    const [line = {}] = closed();
+    assert.equal(line.closedBy, 'beats');
+    assert.equal(line.code, 1000);
+    assert.equal(line.listener, 'test');
+    assert.equal(line.bytesUp, up.length);
+    assert.equal(line.bytesDown, down.length);
+    assert.equal(typeof line.durationMs, 'number');
+    assert.ok(!logs.lines.some((l) => l.includes('static-token-1')), 'a token was logged');
   });
 });
