@@ -33,6 +33,16 @@ function figures<T extends object>(name: string, outcome: T | undefined): T {
   return outcome;
 }
 
+/** The case each target's figure comes from (bench/lib/targets.ts), by the target's name. */
+const CASE_OF_TARGET: [RegExp, keyof BenchResults['cases']][] = [
+  [/^tunnel\/direct/, 'throughput'],
+  [/ack latency/, 'latency'],
+  [/memory per idle tunnel/, 'scale'],
+  [/JWT verification/, 'edge'],
+  [/websockify/, 'peer'],
+  [/^stamp mode/, 'inspect'],
+];
+
 describe('npm run bench --smoke', () => {
   let dir: string;
   let results: BenchResults;
@@ -150,7 +160,19 @@ describe('npm run bench --smoke', () => {
   it('checks every target, each with a verdict or a reason it has none', () => {
     assert.equal(results.targets.length, 10);
     for (const target of results.targets) {
-      assert.ok(target.pass === true || target.pass === false || target.value === null);
+      if (target.value !== null) {
+        assertNumbers(target.name, target, ['value']);
+        assert.equal(typeof target.pass, 'boolean', `${target.name} has a figure, no verdict`);
+        continue;
+      }
+      assert.equal(target.pass, null, `${target.name} has a verdict without a figure`);
+      const source = CASE_OF_TARGET.find(([pattern]) => pattern.test(target.name))?.[1];
+      assert.ok(source, `${target.name} comes from no known case`);
+      const outcome = results.cases[source] as object | undefined;
+      assert.ok(
+        outcome !== undefined && ('skipped' in outcome || 'error' in outcome),
+        `${target.name} has no figure, and the ${source} case does not say why`,
+      );
     }
   });
 });

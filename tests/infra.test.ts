@@ -98,7 +98,7 @@ describe('infra/compose.yaml', () => {
   it('references files, volumes and services that exist', () => {
     const volumes = new Set(Object.keys(asRecord(compose.volumes, 'volumes')));
     for (const [name, spec] of Object.entries(services)) {
-      if (spec.build && name !== 'unwrapper') {
+      if (spec.build) {
         const dockerfile = dockerfileOf(spec);
         assert.ok(existsSync(dockerfile), `${name}: ${dockerfile} does not exist`);
       }
@@ -126,15 +126,25 @@ describe('infra/compose.yaml', () => {
     }
   });
 
-  // The unwrapper's container file is written with the unwrapper; until it lands this is a todo.
-  const unwrapperDockerfile = dockerfileOf(service('unwrapper'));
-  it(
-    'builds the unwrapper from its own container file',
-    { todo: !existsSync(unwrapperDockerfile) && `${unwrapperDockerfile} is not written yet` },
-    () => {
-      assert.ok(existsSync(unwrapperDockerfile), `${unwrapperDockerfile} does not exist`);
-    },
-  );
+  // Offline: no engine builds the image here (a later issue runs podman). What can be checked is
+  // that the build compose asks for would find its inputs; unwrapper/test/container.test.ts
+  // checks the rest of the file.
+  it("points the unwrapper's build at its own container file, whose COPY sources are in the context", () => {
+    const build = asRecord(service('unwrapper').build, 'unwrapper.build');
+    const context = resolve(INFRA, String(build.context));
+    const dockerfile = dockerfileOf(service('unwrapper'));
+    assert.equal(dockerfile, repoPath('infra', 'unwrapper.Dockerfile'));
+    const copies = readFileSync(dockerfile, 'utf8')
+      .split('\n')
+      .filter((line) => /^COPY\s/.test(line) && !line.includes('--from'));
+    assert.ok(copies.length > 0, 'no COPY from the build context');
+    for (const line of copies) {
+      const sources = line.trim().split(/\s+/).slice(1, -1);
+      for (const source of sources) {
+        assert.ok(existsSync(resolve(context, source)), `${source} is not in the build context`);
+      }
+    }
+  });
 
   it('gives the unwrapper only UNWRAPPER_* names its loader knows, and they load', () => {
     const env = environmentOf(service('unwrapper'));
