@@ -45,20 +45,25 @@ export class JsonScanError extends SyntaxError {
  * What the stamper needs of one object, read in the same pass that validates it: the runs of
  * members to keep (each a start and end offset, covering consecutive members without the name,
  * commas and spacing between them included) and where the value of the last member with the
- * name starts when that value is an object (-1 otherwise). Usually one run: a few numbers per
- * event whatever its size. Reused from event to event.
+ * name starts when that value is an object (-1 otherwise). For that member, also where its key
+ * starts and how many runs come before it, so the stamper can write it back in its place. Usually
+ * one or two runs: a few numbers per event whatever its size. Reused from event to event.
  */
 export interface ObjectRuns {
   count: number;
   offsets: Int32Array;
   parentValue: number;
+  /** The opening quote of the key of the member whose value is parentValue; -1 without one. */
+  parentKey: number;
+  /** How many runs come before that member (all of them, count, without one). */
+  parentRun: number;
 }
 
 /** Run arrays grown past this (a hostile event splitting runs) are let go after use. */
 const KEEP_LIMIT = 1 << 16;
 
 export function createObjectRuns(): ObjectRuns {
-  return { count: 0, offsets: new Int32Array(16), parentValue: -1 };
+  return { count: 0, offsets: new Int32Array(16), parentValue: -1, parentKey: -1, parentRun: 0 };
 }
 
 function pushRun(runs: ObjectRuns, start: number, end: number): void {
@@ -266,6 +271,8 @@ export function skipValue(bytes: Buffer, at: number): number {
 export function scanObjectRuns(bytes: Buffer, at: number, name: Buffer, runs: ObjectRuns): number {
   runs.count = 0;
   runs.parentValue = -1;
+  runs.parentKey = -1;
+  runs.parentRun = 0;
   let runStart = -1;
   let runEnd = -1;
   let i = skipSpace(bytes, at + 1);
@@ -282,7 +289,11 @@ export function scanObjectRuns(bytes: Buffer, at: number, name: Buffer, runs: Ob
       if (runStart >= 0) pushRun(runs, runStart, runEnd);
       runStart = -1;
       // The last copy that is an object is the one whose content is kept.
-      if (bytes[valueStart] === OPEN_OBJECT) runs.parentValue = valueStart;
+      if (bytes[valueStart] === OPEN_OBJECT) {
+        runs.parentValue = valueStart;
+        runs.parentKey = start;
+        runs.parentRun = runs.count;
+      }
     } else {
       if (runStart < 0) runStart = start;
       runEnd = end;
@@ -294,6 +305,7 @@ export function scanObjectRuns(bytes: Buffer, at: number, name: Buffer, runs: Ob
     }
     if (bytes[i] === CLOSE_OBJECT) {
       if (runStart >= 0) pushRun(runs, runStart, runEnd);
+      if (runs.parentValue < 0) runs.parentRun = runs.count;
       return i + 1;
     }
     throw new JsonScanError(i, 'expected , or }');

@@ -1,10 +1,11 @@
 /**
  * Writes one member into a JSON event by splicing bytes, never by re-serialising the event: every
- * other member keeps its exact bytes, so numbers JavaScript cannot hold (64-bit ids), escapes and
- * key order reach Logstash as the Beat wrote them. The same pass validates the event
- * (json-scan.ts accepts exactly what JSON.parse does), so an event is checked and stamped without
- * being parsed into an object. Every member with the stamped name is removed at each level of the
- * path, escaped spellings included, so no parser (first-wins or last-wins) can see a device's copy.
+ * other member keeps its exact bytes and its place, so numbers JavaScript cannot hold (64-bit
+ * ids), escapes and key order reach Logstash as the Beat wrote them. The same pass validates the
+ * event (json-scan.ts accepts exactly what JSON.parse does), so an event is checked and stamped
+ * without being parsed into an object. Every member with the stamped name is removed at each level
+ * of the path, escaped spellings included, so no parser (first-wins or last-wins) can see a
+ * device's copy.
  */
 import {
   createObjectRuns,
@@ -14,12 +15,30 @@ import {
   type ObjectRuns,
 } from './json-scan.ts';
 
+const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const COMMA = 0x2c;
 
 /** Copies source[start, end) to target at `offset` (Buffer#copy is a fast native call). */
 function put(source: Buffer, start: number, end: number, target: Buffer, offset: number): number {
   return offset + source.copy(target, offset, start, end);
+}
+
+/** Writes runs [from, to) of `runs`, each after a comma. */
+function putRuns(
+  payload: Buffer,
+  runs: ObjectRuns,
+  from: number,
+  to: number,
+  target: Buffer,
+  offset: number,
+): number {
+  let o = offset;
+  for (let r = from; r < to; r++) {
+    target[o++] = COMMA;
+    o = put(payload, runs.offsets[r * 2]!, runs.offsets[r * 2 + 1]!, target, o);
+  }
+  return o;
 }
 
 export interface JsonStamper {
@@ -39,30 +58,46 @@ export interface JsonStamper {
 }
 
 /**
- * The stamped event is `{"a":{"b":VALUE` (the prefix, one copy), then from the innermost level
- * out: the kept runs of that level's object, each after a comma, and its closing brace. A level
- * whose parent object the event lacks (or has as a non-object) has no runs of its own.
+ * Where the stamp goes, so that no kept member moves: the event's members keep their order, and
+ * so do the members of each parent object on the path. A parent the event has (its last copy
+ * whose value is an object, as scanned) stays where the device put it, with the stamp written
+ * inside it; the member the stamper adds, the field itself or the first parent the event lacks
+ * (or has only as a non-object), goes last in its object. Last, not where a removed copy was:
+ * the run arrays then need no extra bookkeeping, and appending moves nothing.
+ *
+ * So the stamped event is, down the path, each level's object up to its parent member (the kept
+ * runs before it, each after a comma, then the parent's own key bytes), then the added member
+ * (`"b":VALUE`, or `"a":{"b":VALUE}` from a level with no parent), then back up, each level's
+ * closing brace and the runs after its parent. The spacing between runs is not kept: a run's
+ * bytes are, and the runs are joined by single commas.
  */
 export function createJsonStamper(path: readonly string[]): JsonStamper {
   if (path.length === 0) throw new RangeError('the stamped field path is empty');
-  const keys = path.map((name) => `${JSON.stringify(name)}:`);
+  const innermost = path.length - 1;
   const names = path.map((name) => Buffer.from(name, 'utf8'));
   /** Runs of the object at each level; level 0 is the event, read by the scan. */
   const levels: ObjectRuns[] = path.map(() => createObjectRuns());
-  const present: boolean[] = path.map(() => false);
-  const opening = Buffer.from(keys.map((key) => `{${key}`).join(''));
-  // Built once per stamp value (the encoder keeps a handful per tunnel).
-  const prefixes = new WeakMap<Buffer, Buffer>();
-  // The prefix adds a brace and a key per level, and each level at most a comma and a brace.
-  const growth = opening.length + 2 * path.length;
+  /** `"a":{"b":` ; a member added at level d starts at byte heads[d] of it. */
+  const head = Buffer.from(path.map((name) => `${JSON.stringify(name)}:`).join('{'));
+  const heads: number[] = [0];
+  for (let depth = 1; depth < path.length; depth++) {
+    heads.push(heads[depth - 1]! + Buffer.byteLength(`${JSON.stringify(path[depth - 1])}:{`));
+  }
+  const closing = Buffer.alloc(innermost, CLOSE_OBJECT);
+  // `"a":{"b":VALUE}`, built once per stamp value (the encoder keeps a handful per tunnel); the
+  // member added at level d is the part of it from heads[d] to d bytes before its end.
+  const members = new WeakMap<Buffer, Buffer>();
+  // The added member, and a comma before it: every other byte written is one of the event's
+  // (a comma written between two kept members stands for at least one comma between them).
+  const growth = head.length + innermost + 1;
 
-  function prefixFor(value: Buffer): Buffer {
-    let prefix = prefixes.get(value);
-    if (!prefix) {
-      prefix = Buffer.concat([opening, value]);
-      prefixes.set(value, prefix);
+  function memberFor(value: Buffer): Buffer {
+    let member = members.get(value);
+    if (!member) {
+      member = Buffer.concat([head, value, closing]);
+      members.set(value, member);
     }
-    return prefix;
+    return member;
   }
 
   function scan(payload: Buffer): void {
@@ -71,23 +106,34 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
 
   function write(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
     try {
-      present[0] = true;
-      for (let depth = 1; depth < path.length; depth++) {
-        const parent = present[depth - 1]! ? levels[depth - 1]!.parentValue : -1;
-        present[depth] = parent >= 0;
-        // Validated by the scan of the event already: this only reads the parent's runs.
-        if (parent >= 0) scanObjectRuns(payload, parent, names[depth]!, levels[depth]!);
-      }
-      const prefix = prefixFor(value);
-      let o = put(prefix, 0, prefix.length, target, offset);
-      for (let depth = path.length - 1; depth >= 0; depth--) {
-        if (present[depth]) {
-          const runs = levels[depth]!;
-          for (let r = 0; r < runs.count; r++) {
-            target[o++] = COMMA;
-            o = put(payload, runs.offsets[r * 2]!, runs.offsets[r * 2 + 1]!, target, o);
-          }
+      const member = memberFor(value);
+      let o = offset;
+      let depth = 0;
+      // Down the path: each level up to its parent's value, or up to the end of its members.
+      for (;;) {
+        const runs = levels[depth]!;
+        const parent = depth < innermost ? runs.parentValue : -1;
+        const before = parent >= 0 ? runs.parentRun : runs.count;
+        target[o++] = OPEN_OBJECT;
+        if (before > 0) {
+          o = put(payload, runs.offsets[0]!, runs.offsets[1]!, target, o);
+          o = putRuns(payload, runs, 1, before, target, o);
+          target[o++] = COMMA;
         }
+        if (parent < 0) {
+          o = put(member, heads[depth]!, member.length - depth, target, o);
+          break;
+        }
+        o = put(payload, runs.parentKey, parent, target, o);
+        depth++;
+        // Validated by the scan of the event already: this only reads the parent's runs.
+        scanObjectRuns(payload, parent, names[depth]!, levels[depth]!);
+      }
+      // Back up: each level's closing brace, then what follows its parent in the level above.
+      target[o++] = CLOSE_OBJECT;
+      while (depth > 0) {
+        const runs = levels[--depth]!;
+        o = putRuns(payload, runs, runs.parentRun, runs.count, target, o);
         target[o++] = CLOSE_OBJECT;
       }
       return o;
