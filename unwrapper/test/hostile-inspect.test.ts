@@ -10,7 +10,14 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
-import { encodeAck, encodeJson, encodeWindow } from '@beats-gate/lumberjack';
+import {
+  createDecoder,
+  createFrameReader,
+  encodeAck,
+  encodeCompressed,
+  encodeJson,
+  encodeWindow,
+} from '@beats-gate/lumberjack';
 import { useFixtures } from './helpers/fixtures.ts';
 import {
   closed,
@@ -215,5 +222,109 @@ describe('Lumberjack-aware mode against one valid token', () => {
       assert.match(close.reason, /host\.name disagrees/);
       assert.equal(logstash.memory.events.length, 0);
     });
+  });
+
+  /** Runs `send`, then waits until `upstream` got `bytes` bytes; returns the longest loop block. */
+  async function longestBlock(socket: Socket, bytes: number, send: () => void) {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const received = readBytes(socket, bytes, 60_000);
+    send();
+    const got = await received;
+    delay.disable();
+    return { got, maxMs: delay.max / 1e6 };
+  }
+
+  it('stamp: 20,000 tiny C frames in one message cost one re-compression, not 20,000', async (t) => {
+    const { upstream, harness } = await fixtures.tunnel({ inspect: 'stamp' });
+    const frames = 20_000;
+    const c = encodeCompressed([encodeJson(1, {})], 1);
+    const message = Buffer.concat([
+      encodeWindow(frames),
+      ...Array.from({ length: frames }, () => c),
+    ]);
+    // Every event keeps sequence 1 here; what counts is how the C frames are re-compressed.
+    const ws = await openTunnel(harness.url);
+    const socket = await upstream.nextSocket();
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    ws.send(message);
+    await waitFor(
+      () => {
+        const frames = createDecoder().push(Buffer.concat(chunks));
+        return frames.filter((f) => f.type === 'json').length === 20_000;
+      },
+      'all 20,000 stamped events at Logstash',
+      60_000,
+    );
+    delay.disable();
+    const reader = createFrameReader();
+    reader.push(Buffer.concat(chunks));
+    let cFrames = 0;
+    for (let f = reader.next(); f !== undefined; f = reader.next()) {
+      if (f.frame.type === 'compressed') cFrames++;
+    }
+    // W, then the events in a handful of re-compressed runs (the earlier design started a zlib
+    // job, about 200 KiB of native memory, for each C frame: 4.5 GB for this message).
+    t.diagnostic(`${cFrames} C frames written, longest block ${(delay.max / 1e6).toFixed(0)} ms`);
+    assert.ok(cFrames <= 8, `${cFrames} C frames: the tiny ones were not merged into runs`);
+    assert.ok(delay.max / 1e6 < 1000, `the event loop was blocked for ${delay.max / 1e6} ms`);
+    ws.close();
+  });
+
+  it('validate: one 8 MiB message of 6-byte W 0 frames passes in slices, never blocking 1 s', async (t) => {
+    const { upstream, harness } = await fixtures.tunnel({ inspect: 'validate' });
+    const message = Buffer.concat(Array.from({ length: (8 << 20) / 6 }, () => encodeWindow(0)));
+    const ws = await openTunnel(harness.url);
+    const socket = await upstream.nextSocket();
+    const { got, maxMs } = await longestBlock(socket, message.length, () => ws.send(message));
+    t.diagnostic(`longest event-loop block ${maxMs.toFixed(0)} ms`);
+    assert.ok(got.equals(message), 'the frames reached Logstash byte for byte');
+    assert.ok(maxMs < 1000, `the event loop was blocked for ${maxMs.toFixed(0)} ms`);
+    ws.close();
+  });
+
+  it('stamp: a C frame whose content passes the high-water mark does not stall the tunnel', async () => {
+    const { upstream, harness } = await fixtures.tunnel({
+      inspect: 'stamp',
+      highWaterMarkBytes: 256 * 1024,
+    });
+    // 1.5 MiB of content that deflates to a few KiB: past the mark while queued, tiny written.
+    const big = Buffer.concat([
+      encodeWindow(1),
+      encodeCompressed([encodeJson(1, { m: 'a'.repeat(1536 * 1024) })], 3),
+    ]);
+    const next = Buffer.concat([encodeWindow(1), encodeJson(1, { m: 'next' })]);
+    const ws = await openTunnel(harness.url);
+    const socket = await upstream.nextSocket();
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    ws.send(big);
+    ws.send(next);
+    await waitFor(
+      () => Buffer.concat(chunks).includes('"m":"next"'),
+      'the window after the large one',
+    );
+    ws.close();
+  });
+
+  it('byte tunnel: a high-water mark under the socket’s own resumes when Logstash catches up', async () => {
+    const hwm = 4096;
+    const { upstream, harness } = await fixtures.tunnel({ highWaterMarkBytes: hwm });
+    const ws = await openTunnel(harness.url);
+    const socket = await upstream.nextSocket();
+    // Logstash stalls, the unwrapper pauses the client, then Logstash reads everything.
+    socket.pause();
+    // More than loopback's socket buffers hold, so the unwrapper's own buffer fills.
+    const payload = Buffer.alloc(24 << 20, 7);
+    for (let at = 0; at < payload.length; at += 32 * 1024)
+      ws.send(payload.subarray(at, at + 32 * 1024));
+    await waitFor(() => harness.unwrapper.tunnels[0]?.readingClientPaused === true, 'a pause');
+    const all = readBytes(socket, payload.length, 30_000);
+    socket.resume();
+    assert.equal((await all).length, payload.length);
+    ws.close();
   });
 });

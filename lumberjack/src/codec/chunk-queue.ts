@@ -180,7 +180,7 @@ export class ChunkQueue {
  * frame read field by field from one slab is then one view, not one per field (a D frame of
  * many pairs fed in small pieces would otherwise cost a view per key and value).
  */
-function appendView(views: Buffer[], view: Buffer): void {
+export function appendView(views: Buffer[], view: Buffer): void {
   if (views.length === 0) {
     views.push(view);
     return;

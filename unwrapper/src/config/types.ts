@@ -138,7 +138,7 @@ export const DEFAULTS: Defaulted = {
   inspectField: '[@metadata][beats_gate]',
   inspectClaims: [],
   inspectMaxFrameBytes: 64 * 1024 * 1024,
-  inspectMaxInflatedBytes: 1024 * 1024 * 1024,
+  inspectMaxInflatedBytes: 256 * 1024 * 1024,
   inspectMaxWindowSize: 65536,
   inspectClaimPolicy: 'off',
   drainAtWindowBoundary: false,

@@ -19,6 +19,12 @@ export interface AckedWindow {
   readonly latencyMs: number;
 }
 
+/**
+ * Windows followed at once. Beats pipeline a few windows (Filebeat's default is 2); past this
+ * many unacknowledged, tracking gives up (`lost`) rather than grow with what a device sends.
+ */
+export const MAX_TRACKED_WINDOWS = 1024;
+
 export function createAckTracker(now: () => number = Date.now) {
   // Acks are 6-byte frames; anything bigger from Logstash means it is not speaking Lumberjack.
   const decoder = createDecoder({ maxFrameBytes: 64, maxWindowSize: 1 });
@@ -29,6 +35,17 @@ export function createAckTracker(now: () => number = Date.now) {
   return {
     /** A window (with events) was written to Logstash. */
     sent(highestSeq: number, events: number) {
+      if (lost) return;
+      // An ack of 0 is a keep-alive: a window whose events all carry sequence 0 cannot be told
+      // acknowledged, and following it would only keep it forever.
+      if (highestSeq === 0) {
+        lost = true;
+        return;
+      }
+      if (inFlight.length >= MAX_TRACKED_WINDOWS) {
+        lost = true;
+        return;
+      }
       inFlight.push({ highestSeq, events, sentAt: now() });
     },
     /** Bytes from Logstash; returns the windows they acknowledged, oldest first. */
@@ -59,7 +76,7 @@ export function createAckTracker(now: () => number = Date.now) {
       }
       return done;
     },
-    /** Windows written and not yet acknowledged. */
+    /** Windows written and not yet acknowledged (a floor once tracking gave up: see `lost`). */
     get inFlight() {
       return inFlight.length;
     },

@@ -20,6 +20,7 @@
  * reconnects with nothing Logstash already has.
  */
 import {
+  appendView,
   createFrameReader,
   inflateFrames,
   encodeCompressedAsync,
@@ -63,8 +64,11 @@ export interface GateSettings {
 }
 
 export interface GateHooks {
-  /** Write bytes towards Logstash, in order. */
-  write(chunks: Buffer[]): void;
+  /**
+   * Write bytes towards Logstash, in order. False when the writer is full: the gate then waits
+   * for writable() before it passes more.
+   */
+  write(chunks: Buffer[]): boolean;
   /** Close the tunnel (both ends) with this code. */
   close(code: number, reason: string): void;
   /** A drain reached its window boundary: read the Beat no further. */
@@ -91,11 +95,29 @@ export interface GateStats {
   drain?: DrainReason;
 }
 
-/** Stamped C frames are re-compressed in runs of about this much content. */
+/** Stamped C-frame content is re-compressed in runs of about this much. */
 const DEFLATE_RUN_BYTES = 1024 * 1024;
-/** A C frame's inflation waits while this much is queued towards Logstash. */
+/**
+ * What one deflate job holds besides its input (zlib's state and output, native memory), counted
+ * in bufferedBytes so that many tiny jobs weigh what they cost.
+ */
+const DEFLATE_JOB_BYTES = 256 * 1024;
+/** Deflate jobs one tunnel may have on the thread pool at once. */
+const MAX_DEFLATE_JOBS = 2;
+/** Reading waits while this much is queued towards Logstash. */
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/**
+ * Wire bytes of frames passed in one event-loop turn: a 64 MiB message of 6-byte frames is
+ * taken a slice at a time, other tunnels and the admin listener served in between.
+ */
+const TURN_BYTES = 256 * 1024;
+/** What any frame counts against TURN_BYTES at least: 4,096 frames a turn at most. */
+const FRAME_MIN_COST = 64;
+/** What a C frame counts against TURN_BYTES at least (inflating it sets up zlib). */
+const C_FRAME_MIN_COST = 16 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createLumberjackGate(
   settings: GateSettings,
@@ -125,29 +147,50 @@ export function createLumberjackGate(
       observer.mismatch?.();
     },
   });
+  /** False after the writer said it is full, until writable(). */
+  let writable = true;
+  /** The pump, waiting for room in the output or the writer. */
+  let wakers: (() => void)[] = [];
+  const wake = () => {
+    const woken = wakers;
+    wakers = [];
+    for (const resume of woken) resume();
+  };
   const output = createOrderedOutput({
-    write: (chunks) => hooks.write(chunks),
+    write(chunks) {
+      writable = hooks.write(chunks) !== false;
+    },
     onWritten(completed) {
       for (const window of completed) {
         stats.windows++;
         stats.events += window.size;
-        // W 0 opens nothing and gets no ack.
-        if (window.size > 0) acks.sent(window.highestSeq, window.size);
+        acks.sent(window.highestSeq, window.size);
         observer.window?.(window.size, mode);
       }
       maybeFinishDrain();
+      wake();
+      hooks.resumeClient();
     },
     onError: (error) => fail(error),
   });
-  /** Stamp mode: frames outside C frames, re-encoded, until the next write. */
+  /** Stamp mode: frames outside C frames, re-encoded, until the next flush. */
   const stamped = new OutputBuffer();
-  /** Validate mode: frames outside C frames, as they came, until the next write. */
+  /** Validate mode: frames outside C frames, as they came, until the next flush. */
   let direct: Buffer[] = [];
   let directBytes = 0;
   /** Windows completed by the frames waiting in `stamped` or `direct`. */
   let completed: CompletedWindow[] = [];
-  /** The C frame being inflated, if any: reading stops until it is done. */
-  let inflating: CompressedFrame | undefined;
+  /**
+   * Stamp mode: events of C frames, re-encoded, waiting to be re-compressed. Consecutive C frames
+   * share one run, so a stream of tiny C frames costs one deflate job, not one each.
+   */
+  const run = new OutputBuffer(DEFLATE_RUN_BYTES);
+  let runCompletes: CompletedWindow[] = [];
+  let runLevel = 3;
+  /** Wire bytes of the C frame being inflated (0 when none). */
+  let inflatingBytes = 0;
+  /** True while the pump runs; while it waits (inflating, yielding, output full) push says no. */
+  let pumping = false;
   let draining: { code: number; reason: string } | undefined;
   let atBoundary = false;
   let finished = false;
@@ -162,6 +205,7 @@ export function createLumberjackGate(
   function stop() {
     finished = true;
     output.stop();
+    wake();
     for (const timer of timers) clearTimeout(timer);
   }
 
@@ -173,123 +217,172 @@ export function createLumberjackGate(
     finish(refusal.closeCode, refusal.message);
   }
 
-  /** Queues what the frames read so far produced, with the windows they complete. */
-  function flush() {
+  /** Queues the frames read outside C frames, with the windows they complete. */
+  function flushFrames() {
     if (mode === 'stamp') {
       const bytes = stamped.length;
       if (bytes > 0 || completed.length > 0) {
         output.add(bytes > 0 ? [stamped.take()] : [], bytes, completed);
       }
     } else if (direct.length > 0 || completed.length > 0) {
-      output.add(direct, directBytes, completed);
+      // Views of frames from many small messages are copied into one buffer: as views they
+      // would cost an object and a write request each.
+      const bytes = direct.length > 16 ? [Buffer.concat(direct, directBytes)] : direct;
+      output.add(bytes, directBytes, completed);
       direct = [];
       directBytes = 0;
     }
     completed = [];
   }
 
-  /** Reads and passes frames until the bytes run out, a C frame needs inflating, or a drain holds. */
-  function pump() {
-    if (inflating || finished) return;
+  /** Re-compresses the run's first `length` bytes (all of it by default) as one C frame. */
+  function flushRun(length = run.length) {
+    if (length === 0 && runCompletes.length === 0) return;
+    if (length === 0) {
+      output.add([], 0, runCompletes);
+    } else {
+      const content = run.take(length);
+      const deflated = encodeCompressedAsync(content, runLevel);
+      output.add(deflated, content.length + DEFLATE_JOB_BYTES, runCompletes);
+    }
+    runCompletes = [];
+  }
+
+  /** Everything read so far, queued in order: the C-frame run first (it came first). */
+  function flushAll() {
+    flushRun();
+    flushFrames();
+  }
+
+  /** Waits while the thread pool holds this tunnel's deflate jobs or Logstash lags. */
+  async function outputRoom() {
+    while (
+      !finished &&
+      (!writable || output.deferred >= MAX_DEFLATE_JOBS || output.pendingBytes > MAX_QUEUED_BYTES)
+    ) {
+      await new Promise<void>((resolve) => wakers.push(resolve));
+    }
+  }
+
+  /**
+   * Reads and passes frames until the bytes run out or a drain holds. Synchronous for ordinary
+   * traffic; it awaits only to inflate a large C frame, to let the event loop turn after
+   * TURN_BYTES, or while the output is full, and push() says no meanwhile.
+   */
+  async function pump() {
+    if (pumping || finished) return;
+    pumping = true;
+    let budget = TURN_BYTES;
     try {
-      for (;;) {
+      while (!finished) {
         if (draining && !windows.inWindow) {
+          flushAll();
           reachBoundary();
           break;
+        }
+        if (budget <= 0 || !writable || output.deferred >= MAX_DEFLATE_JOBS) {
+          // The C-frame run stays open across the pause: tiny C frames share one deflate job.
+          flushFrames();
+          await outputRoom();
+          await nextTurn();
+          budget = TURN_BYTES;
+          continue;
         }
         const next = reader.next();
         if (next === undefined) break;
         const { frame, raw } = next;
         if (frame.type === 'compressed') {
-          flush();
-          inflating = frame;
-          void passCompressed(frame, raw);
-          return;
+          flushFrames();
+          // Each C frame costs zlib set-up besides its bytes: a stream of tiny ones still yields.
+          budget -= Math.max(frame.payload.length, C_FRAME_MIN_COST);
+          await passCompressed(frame, raw);
+          continue;
         }
+        // A frame outside C frames ends the run: its events come first.
+        flushRun();
+        // Tiny frames cost their objects more than their bytes: each counts FRAME_MIN_COST.
+        budget -= Math.max(FRAME_MIN_COST, raw.length === 1 ? raw[0]!.length : frameBytes(raw));
         const done = windows.accept(frame);
         if (mode === 'stamp') {
           events.stamp(frame, stamped);
         } else {
           events.check(frame);
+          // Frames read from one message sit side by side in it: one view covers them all.
           for (const part of raw) {
-            direct.push(part);
+            appendView(direct, part);
             directBytes += part.length;
           }
         }
-        if (done) completed.push(done);
+        // W 0 opens nothing and gets no ack: there is nothing to follow.
+        if (done && done.size > 0) completed.push(done);
       }
-      flush();
+      flushAll();
     } catch (error) {
       fail(error);
+    } finally {
+      pumping = false;
+      inflatingBytes = 0;
     }
+    hooks.resumeClient();
   }
 
   /**
-   * Inflates a C frame as a stream and passes its events. Validate mode writes the frame's own
-   * bytes once all of its content checked out. Stamp mode writes the stamped events as new C
-   * frames of about DEFLATE_RUN_BYTES of content each, always keeping the last event back until
-   * the zlib stream's checksum has passed, so a window can never complete at Logstash on the
-   * strength of a corrupt frame.
+   * Inflates a C frame (as a stream when large) and passes its events. Validate mode queues the
+   * frame's own bytes once all of its content checked out. Stamp mode adds the stamped events to
+   * the run, re-compressing it whenever it passes DEFLATE_RUN_BYTES, always keeping the last event
+   * back until the zlib stream's checksum has passed, so a window can never complete at Logstash
+   * on the strength of a corrupt frame.
    */
   async function passCompressed(frame: CompressedFrame, raw: Buffer[]) {
-    const content = mode === 'stamp' ? new OutputBuffer(DEFLATE_RUN_BYTES) : undefined;
+    inflatingBytes = frame.payload.length;
     const level =
       settings.compressionLevel ?? levelFromZlibHeader([...frame.payload.subarray(0, 3)]);
-    const deflate = (bytes: Buffer) => encodeCompressedAsync(bytes, level);
+    if (run.length > 0 && level !== runLevel) flushRun();
+    runLevel = level;
     let windowOpen = windows.inWindow;
     let done: CompletedWindow | undefined;
-    let lastStart = 0;
-    try {
-      for await (const batch of inflateFrames(frame.payload, {
-        maxFrameBytes: limits.maxFrameBytes,
-        maxWindowSize: limits.maxWindowSize,
-        maxDecompressedBytes: limits.maxInflatedBytes,
-      })) {
-        if (finished) return;
-        for (const { frame: inner } of batch) {
-          if (done) {
-            throw new InspectError(
-              'ERR_INSPECT_FRAME_SPANS_WINDOWS',
-              'a compressed frame holds the end of one window and more frames after it',
-            );
-          }
-          done = windows.accept(inner);
-          windowOpen = true;
-          if (content) {
-            lastStart = content.length;
-            events.stamp(inner, content);
-          } else {
-            events.check(inner);
-          }
-        }
-        if (content && lastStart >= DEFLATE_RUN_BYTES) {
-          const run = content.take(lastStart);
-          lastStart = 0;
-          output.add(deflate(run), run.length, []);
-        }
-        while (output.pendingBytes > MAX_QUEUED_BYTES && !finished) await output.progress();
-      }
+    let lastStart = run.length;
+    for await (const batch of inflateFrames(frame.payload, {
+      maxFrameBytes: limits.maxFrameBytes,
+      maxWindowSize: limits.maxWindowSize,
+      maxDecompressedBytes: limits.maxInflatedBytes,
+    })) {
       if (finished) return;
-      if (!windowOpen) {
-        // Only an empty C frame outside a window gets here; refused rather than sent alone.
-        throw new InspectError('ERR_INSPECT_NO_WINDOW', 'a compressed frame outside a window');
+      for (const { frame: inner } of batch) {
+        if (done) {
+          throw new InspectError(
+            'ERR_INSPECT_FRAME_SPANS_WINDOWS',
+            'a compressed frame holds the end of one window and more frames after it',
+          );
+        }
+        done = windows.accept(inner);
+        windowOpen = true;
+        if (mode === 'stamp') {
+          lastStart = run.length;
+          events.stamp(inner, run);
+        } else {
+          events.check(inner);
+        }
       }
-      const ends = done ? [done] : [];
-      if (!content) {
-        output.add(raw, frame.payload.length, ends);
-      } else if (content.length > 0) {
-        const run = content.take();
-        output.add(deflate(run), run.length, ends);
-      } else {
-        output.add([], 0, ends);
+      if (lastStart >= DEFLATE_RUN_BYTES) {
+        flushRun(lastStart);
+        lastStart = 0;
       }
-    } catch (error) {
-      fail(error);
-      return;
+      await outputRoom();
     }
-    inflating = undefined;
-    pump();
-    hooks.resumeClient();
+    if (finished) return;
+    if (!windowOpen) {
+      // Only an empty C frame outside a window gets here; refused rather than sent alone.
+      throw new InspectError('ERR_INSPECT_NO_WINDOW', 'a compressed frame outside a window');
+    }
+    inflatingBytes = 0;
+    if (mode === 'validate') {
+      output.add(raw, frame.payload.length, done && done.size > 0 ? [done] : []);
+    } else if (done) {
+      if (done.size > 0) runCompletes.push(done);
+      // A complete window goes out now: Logstash acks it only once it has all of it.
+      flushRun();
+    }
   }
 
   function reachBoundary() {
@@ -301,7 +394,8 @@ export function createLumberjackGate(
   }
 
   function maybeFinishDrain() {
-    if (draining && atBoundary && output.idle && acks.inFlight === 0) {
+    // A tracker that lost count cannot say all is acknowledged: the grace period ends that drain.
+    if (draining && atBoundary && output.idle && !acks.lost && acks.inFlight === 0) {
       finish(draining.code, draining.reason);
     }
   }
@@ -326,7 +420,7 @@ export function createLumberjackGate(
       timer.unref();
       timers.push(timer);
     }
-    pump();
+    void pump();
   }
 
   function armExpiry() {
@@ -347,12 +441,21 @@ export function createLumberjackGate(
     push(chunk: Buffer): boolean {
       if (finished) return false;
       reader.push(chunk);
-      pump();
+      void pump();
       return !this.blocked;
     },
-    /** True while the gate takes no bytes: a C frame is inflating, or a drain reached its boundary. */
+    /**
+     * True while the gate takes no bytes: it is inflating, yielding the event loop or waiting for
+     * its output, or a drain reached its boundary.
+     */
     get blocked(): boolean {
-      return finished || inflating !== undefined || atBoundary;
+      return finished || pumping || atBoundary;
+    },
+    /** The writer took what it was given: the gate may write again. */
+    writable() {
+      if (writable) return;
+      writable = true;
+      wake();
     },
     /** Bytes from Logstash, after they were forwarded to the Beat. */
     observe(chunk: Buffer) {
@@ -368,7 +471,7 @@ export function createLumberjackGate(
      * inspectMaxFrameBytes bounds it (while a C frame inflates, push() returns false instead).
      */
     get bufferedBytes(): number {
-      return (inflating?.payload.length ?? 0) + output.pendingBytes;
+      return inflatingBytes + output.pendingBytes + run.length + stamped.length + directBytes;
     },
     /** Everything the gate holds of the Beat's bytes, the frame being read included. */
     get heldBytes(): number {
@@ -376,7 +479,7 @@ export function createLumberjackGate(
     },
     /** True when nothing is being inflated or deflated: all that could be written was. */
     get settled(): boolean {
-      return finished || (inflating === undefined && output.idle);
+      return finished || (!pumping && output.idle);
     },
     get draining(): boolean {
       return draining !== undefined;
@@ -393,3 +496,9 @@ export function createLumberjackGate(
 }
 
 export type LumberjackGate = ReturnType<typeof createLumberjackGate>;
+
+function frameBytes(raw: readonly Buffer[]): number {
+  let bytes = 0;
+  for (const part of raw) bytes += part.length;
+  return bytes;
+}

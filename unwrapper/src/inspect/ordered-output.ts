@@ -23,8 +23,9 @@ export interface OrderedOutputOptions {
 export function createOrderedOutput(options: OrderedOutputOptions) {
   const queue: Entry[] = [];
   let pendingBytes = 0;
+  /** Entries whose bytes are still coming (deflate jobs on the thread pool). */
+  let deferred = 0;
   let stopped = false;
-  let waiters: (() => void)[] = [];
 
   function flush() {
     while (!stopped && queue.length > 0 && queue[0]!.chunks !== undefined) {
@@ -33,9 +34,6 @@ export function createOrderedOutput(options: OrderedOutputOptions) {
       if (entry.chunks!.length > 0) options.write(entry.chunks!);
       options.onWritten(entry.completes);
     }
-    const woken = waiters;
-    waiters = [];
-    for (const wake of woken) wake();
   }
 
   return {
@@ -53,12 +51,15 @@ export function createOrderedOutput(options: OrderedOutputOptions) {
         flush();
         return;
       }
+      deferred++;
       chunks.then(
         (ready) => {
+          deferred--;
           entry.chunks = [ready];
           flush();
         },
         (error: unknown) => {
+          deferred--;
           if (stopped) return;
           stopped = true;
           options.onError(error);
@@ -72,10 +73,9 @@ export function createOrderedOutput(options: OrderedOutputOptions) {
     get idle() {
       return queue.length === 0;
     },
-    /** Resolves at the next write (or at once when stopped): a producer's back-off point. */
-    progress(): Promise<void> {
-      if (stopped || queue.length === 0) return Promise.resolve();
-      return new Promise((resolve) => waiters.push(resolve));
+    /** Entries waiting for their bytes (deflate jobs running). */
+    get deferred() {
+      return deferred;
     },
     /** The tunnel closed: write nothing more (the Beat resends what was not acknowledged). */
     stop() {

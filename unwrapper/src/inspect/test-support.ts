@@ -57,7 +57,7 @@ export function gateFor(options: RunOptions = {}): GateRun {
       now: Date.now,
     },
     {
-      write: (chunks) => written.push(Buffer.concat(chunks)),
+      write: (chunks) => written.push(Buffer.concat(chunks)) > 0,
       close: (code, reason) => closes.push({ code, reason }),
       pauseClient() {},
       resumeClient() {},

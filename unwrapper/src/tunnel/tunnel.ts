@@ -142,8 +142,7 @@ export function createTunnel(options: TunnelOptions) {
       stats.bytesFromClient += chunk.length;
       options.onData?.('client_to_upstream', chunk.length);
       if (!gate) writeUpstream([chunk]);
-      else if (!gate.push(chunk)) pauseClient();
-      else if (heldTowardsUpstream() >= hwm) pauseClient();
+      else if (!gate.push(chunk) || heldTowardsUpstream() >= hwm) pauseClient();
     }),
   );
 
@@ -156,20 +155,28 @@ export function createTunnel(options: TunnelOptions) {
     ws.pause();
     stats.clientPauses++;
   }
-  function writeUpstream(chunks: Buffer[]) {
-    if (chunks.length === 1) upstream.write(chunks[0]!);
-    else {
-      // One writev for a run of frames rather than a syscall each.
-      upstream.cork();
-      for (const chunk of chunks) upstream.write(chunk);
-      upstream.uncork();
-    }
+  /** Writes towards Logstash; false when the upstream socket holds the high-water mark or more. */
+  function writeUpstream(chunks: Buffer[]): boolean {
+    const last = chunks.length - 1;
+    // One writev for a run of frames rather than a syscall each.
+    if (last > 0) upstream.cork();
+    // The callback resumes: 'drain' alone fires only past the socket's own mark (16 KiB), which
+    // a smaller highWaterMarkBytes never reaches, and the client would stay paused for good.
+    for (let i = 0; i <= last; i++) upstream.write(chunks[i]!, i === last ? afterWrite : undefined);
+    if (last > 0) upstream.uncork();
     stats.peakUpstreamBuffered = Math.max(stats.peakUpstreamBuffered, upstream.writableLength);
     if (heldTowardsUpstream() >= hwm) pauseClient();
+    return upstream.writableLength < hwm;
   }
+  function afterWrite(error?: Error | null) {
+    if (!error) resumeClient();
+  }
+  /** Re-checks every reason to hold the client back, and reads it again when none is left. */
   function resumeClient() {
-    if (!ws.isPaused || closing || pongsQueued()) return;
-    if (heldTowardsUpstream() < hwm && !gate?.blocked) ws.resume();
+    if (closing) return;
+    if (gate && upstream.writableLength < hwm) gate.writable();
+    if (!ws.isPaused || pongsQueued() || gate?.blocked) return;
+    if (heldTowardsUpstream() < hwm) ws.resume();
   }
   upstream.on('drain', resumeClient);
 
@@ -177,7 +184,7 @@ export function createTunnel(options: TunnelOptions) {
   const gate = options.gate?.({
     write(chunks) {
       // Bytes whose encoding finished after the close are never sent: the Beat resends them.
-      if (!closing) writeUpstream(chunks);
+      return closing ? false : writeUpstream(chunks);
     },
     close: (code, reason) => close('unwrapper', code, reason),
     pauseClient,
