@@ -1,0 +1,2 @@
+// Re-exports only. Each module adds its own lines.
+export {};
