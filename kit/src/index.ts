@@ -1,2 +1,2 @@
 // Re-exports only. Each module adds its own lines.
-export {};
+export { createHeartbeat, type HeartbeatOptions } from './heartbeat.ts';

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { CloseCode } from '@beats-gate/protocol';
 import type { WebSocket } from 'ws';
 import type { GateHooks, LumberjackGate } from '../inspect/lumberjack-gate.ts';
-import { createHeartbeat } from './heartbeat.ts';
+import { createHeartbeat } from '@beats-gate/kit';
 
 export type ClosedBy = 'client' | 'upstream' | 'unwrapper';
 
