@@ -21,3 +21,33 @@ export {
   type AdminServerOptions,
   type Readiness,
 } from './admin/admin-server.ts';
+export { defineCommand, packageVersion, type CommandSpec } from './config/command.ts';
+export { ConfigError } from './config/config-error.ts';
+export { findOptionsTable, renderOptionsTable } from './config/docs-table.ts';
+export {
+  formatHostPort,
+  isLoopbackHost,
+  parseHostPort,
+  unbracket,
+  type HostPort,
+} from './config/host-port.ts';
+export { fail, ok, type Kind, type Parsed, type Show } from './config/kind.ts';
+export {
+  bool,
+  choice,
+  file,
+  hostPort,
+  hostPortList,
+  int,
+  level,
+  list,
+  secret,
+  text,
+  url,
+  type FileContent,
+} from './config/kinds.ts';
+export { loadOptions, type Env } from './config/load-options.ts';
+export { LOG_LEVELS, type LogLevel } from './config/log-levels.ts';
+export { envName, flagName, option, type OptionSpec, type OptionTable } from './config/option.ts';
+export type { Entry, Layer, Loaded, Options } from './config/options.ts';
+export { EXIT_USAGE, runCommand } from './config/run-command.ts';
