@@ -1,12 +1,6 @@
 #!/usr/bin/env node
 // Parses arguments and wires things together; all behaviour lives in src/.
-import {
-  createClient,
-  createLogger,
-  HelpRequested,
-  loadConfig,
-  ConfigError,
-} from '../src/index.ts';
+import { createClient, HelpRequested, loadConfig, ConfigError } from '../src/index.ts';
 
 const SHUTDOWN_LIMIT_MS = 5000;
 
@@ -26,8 +20,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const client = createClient(config, { logger });
+  const client = createClient(config);
+  const { logger } = client;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createAdminServer, createLogger, packageVersion, type Logger } from '@beats-gate/kit';
 import { CloseCode } from '@beats-gate/protocol';
-import type { Logger } from 'pino';
-import { createAdminServer } from './admin/admin-server.ts';
 import { createMetrics, type Metrics } from './admin/metrics.ts';
 import type { ClientConfig, TokenSource } from './config/types.ts';
 import { isLoopbackHost } from './config/address.ts';
 import { ClientError, ConfigError } from './errors.ts';
 import { createListener, type Listener } from './listener.ts';
 import type { ListenerStatus } from './listener-status.ts';
-import { createLogger } from './logger.ts';
 import { createProxyAgent, describeProxy } from './net/agent.ts';
+import { listenOn } from './net/listen-on.ts';
 import { createTokenProvider } from './token/create-token-provider.ts';
 import type { TokenProvider } from './token/types.ts';
 
@@ -40,9 +40,12 @@ export interface Client {
   close(graceMs?: number): Promise<void>;
   status(): ClientStatus;
   readonly metrics: Metrics;
+  /** The logger given in the options, or the one created from `logLevel`. */
+  readonly logger: Logger;
 }
 
 const OAUTH_TIMEOUT_MS = 10_000;
+const CLIENT_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
 /** loadConfig checks this too; repeated here for configurations built by hand. */
 function assertLoopback(config: ClientConfig): void {
@@ -60,10 +63,14 @@ function assertLoopback(config: ClientConfig): void {
 
 export function createClient(config: ClientConfig, options: ClientOptions = {}): Client {
   assertLoopback(config);
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics(config.admin?.metrics ?? false);
+  const logger =
+    options.logger ?? createLogger({ service: 'beats-gate-client', level: config.logLevel });
   const listeners: Listener[] = [];
-  let admin: ReturnType<typeof createAdminServer> | undefined;
+  const metrics = createMetrics({
+    defaultMetrics: config.admin?.metrics ?? false,
+    listeners: () => listeners,
+  });
+  let admin: Server | undefined;
   let closed = false;
 
   function status(): ClientStatus {
@@ -123,8 +130,30 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
     }
   }
 
+  function startAdmin(
+    settings: NonNullable<ClientConfig['admin']>,
+  ): Promise<{ host: string; port: number }> {
+    admin = createAdminServer({
+      service: 'beats-gate-client',
+      version: CLIENT_VERSION,
+      // Listeners are bound before the admin listener: ready from its start until close().
+      readiness: () => ({ ready: !closed }),
+      ...(settings.metrics ? { registry: metrics.registry } : {}),
+      routes: [
+        {
+          path: '/status',
+          methods: ['GET', 'HEAD'],
+          handle: () => ({ status: 200, body: status() }),
+        },
+      ],
+      logger,
+    });
+    return listenOn(admin, 'admin listener', settings.host, settings.port);
+  }
+
   return {
     metrics,
+    logger,
     status,
     async listen(): Promise<BoundAddresses> {
       if (listeners.length > 0 || closed)
@@ -135,13 +164,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
         for (const listener of listeners)
           bound.push({ name: listener.name, ...(await listener.listen()) });
         if (config.admin) {
-          admin = createAdminServer({
-            ...config.admin,
-            registry: metrics.registry,
-            status,
-            logger,
-          });
-          const adminAddress = await admin.listen();
+          const adminAddress = await startAdmin(config.admin);
           logger.info({
             event: 'admin_listening',
             address: `${adminAddress.host}:${adminAddress.port}`,
@@ -158,7 +181,10 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
       if (closed) return;
       closed = true;
       await Promise.all(listeners.map((listener) => listener.close(CloseCode.GOING_AWAY, graceMs)));
-      await admin?.close();
+      admin?.closeAllConnections();
+      await new Promise((resolve) =>
+        admin?.listening ? admin.close(resolve) : resolve(undefined),
+      );
       logger.info({ event: 'stopped' });
     },
   };

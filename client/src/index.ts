@@ -10,4 +10,3 @@ export type { ClientErrorCode } from './errors.ts';
 export { createTokenProvider } from './token/create-token-provider.ts';
 export type { Token, TokenProvider } from './token/types.ts';
 export { createBackoff, parseRetryAfter } from './tunnel/backoff.ts';
-export { createLogger } from './logger.ts';

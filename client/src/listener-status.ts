@@ -20,7 +20,7 @@ export interface ListenerStatus {
 }
 
 export interface TunnelStatus {
-  readonly conn: string;
+  readonly connectionId: string;
   readonly openedAt: string;
   readonly bytesUp: number;
   readonly bytesDown: number;

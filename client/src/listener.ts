@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '@beats-gate/kit';
 import { CloseCode, closeCodeName } from '@beats-gate/protocol';
-import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { Metrics } from './admin/metrics.ts';
 import type { ListenerConfig } from './config/types.ts';
@@ -42,26 +42,28 @@ function connectionId(): string {
  * resends through its own logic.
  */
 export function createListener(settings: ListenerSettings) {
-  const { config, tokens, logger, metrics } = settings;
+  const { config, tokens, metrics } = settings;
+  const logger = settings.logger.child({ listener: config.name });
   const labels = { listener: config.name };
   const now = settings.now ?? Date.now;
   const backoff: Backoff = createBackoff({ ...settings.backoff, now });
-  const tunnels = new Map<Tunnel, { conn: string; openedAt: string }>();
+  const tunnels = new Map<Tunnel, { connectionId: string; openedAt: string }>();
   const handshakes = new Set<AbortController>();
   const closedWaiters = new Set<() => void>();
   let lastError: LastError | null = null;
   let closing = false;
   let address = `${config.host}:${config.port}`;
   // pauseOnConnect: no Beats byte is read before the tunnel exists, so none is buffered.
+  // allowHalfOpen: a Beat's FIN must not end our side too; the tunnel carries it to Logstash.
   const server: Server = createServer(
-    { pauseOnConnect: true },
+    { pauseOnConnect: true, allowHalfOpen: true },
     (socket) => void serverOnConnection(socket),
   );
   // Node resets connections over the limit itself; 'drop' only lets us count them.
   server.maxConnections = settings.maxConnections;
   server.on('drop', () => {
     metrics.refused.inc({ ...labels, reason: 'capacity' });
-    logger.warn({ event: 'connection_refused', listener: config.name, reason: 'capacity' });
+    logger.warn({ event: 'connection_refused', reason: 'capacity' });
   });
   const dial = createEdgeDialer({
     url: config.url,
@@ -70,11 +72,8 @@ export function createListener(settings: ListenerSettings) {
     handshakeTimeoutMs: settings.handshakeTimeoutMs,
     ...(settings.agent ? { agent: settings.agent } : {}),
     ...(settings.ca ? { ca: settings.ca } : {}),
-    onToken(token) {
-      if (token.expiresAt !== undefined) metrics.tokenExpiry.set(labels, token.expiresAt / 1000);
-    },
     onRefresh() {
-      logger.info({ event: 'token_refresh', listener: config.name, reason: 'edge answered 401' });
+      logger.info({ event: 'token_refresh', reason: 'edge answered 401' });
     },
   });
 
@@ -87,19 +86,13 @@ export function createListener(settings: ListenerSettings) {
     };
   }
 
-  function refuse(socket: Socket, id: string, reason: string, retryInMs?: number) {
+  function refuse(socket: Socket, log: Logger, reason: string, retryInMs?: number) {
     metrics.refused.inc({ ...labels, reason });
-    logger.info({
-      event: 'connection_refused',
-      conn: id,
-      listener: config.name,
-      reason,
-      retryInMs,
-    });
+    log.info({ event: 'connection_refused', reason, retryInMs });
     socket.resetAndDestroy();
   }
 
-  function onHandshakeFailure(socket: Socket, id: string, error: unknown) {
+  function onHandshakeFailure(socket: Socket, log: Logger, error: unknown) {
     const failure =
       error instanceof ClientError
         ? error
@@ -116,10 +109,8 @@ export function createListener(settings: ListenerSettings) {
     const retryInMs = backOff && !closing ? backoff.failure(retryAfterMs) : undefined;
     if (!aborted) recordError(failure, status);
     metrics.handshakeFailures.inc({ ...labels, error: failure.code });
-    logger.warn({
+    log.warn({
       event: 'handshake_failed',
-      conn: id,
-      listener: config.name,
       status,
       code: failure.code,
       reason: failure.message,
@@ -132,10 +123,11 @@ export function createListener(settings: ListenerSettings) {
 
   async function serverOnConnection(socket: Socket) {
     const id = connectionId();
+    const log = logger.child({ connectionId: id });
     socket.on('error', () => {}); // a reset while we wait is handled by 'close'
-    if (closing) return refuse(socket, id, 'shutting_down');
+    if (closing) return refuse(socket, log, 'shutting_down');
     const wait = backoff.remainingMs();
-    if (wait > 0) return refuse(socket, id, 'backoff', wait);
+    if (wait > 0) return refuse(socket, log, 'backoff', wait);
     const controller = new AbortController();
     const abort = () => controller.abort();
     socket.once('close', abort);
@@ -144,7 +136,7 @@ export function createListener(settings: ListenerSettings) {
     try {
       ws = await dial(controller.signal);
     } catch (error) {
-      onHandshakeFailure(socket, id, error);
+      onHandshakeFailure(socket, log, error);
       return;
     } finally {
       handshakes.delete(controller);
@@ -157,20 +149,14 @@ export function createListener(settings: ListenerSettings) {
       return;
     }
     backoff.success();
-    startTunnel(socket, ws, id);
+    startTunnel(socket, ws, id, log);
   }
 
-  function startTunnel(socket: Socket, ws: WebSocket, id: string) {
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+  function startTunnel(socket: Socket, ws: WebSocket, id: string, log: Logger) {
+    const remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     metrics.tunnelsOpened.inc(labels);
-    metrics.tunnelsActive.inc(labels);
-    logger.info({
-      event: 'tunnel_opened',
-      conn: id,
-      listener: config.name,
-      remote,
-      edge: config.url.host,
-    });
+    log.info({ event: 'tunnel_opened', remoteAddress, edge: config.url.host });
+    countBytes(socket, ws);
     const tunnel = createTunnel({
       socket,
       ws,
@@ -179,19 +165,37 @@ export function createListener(settings: ListenerSettings) {
       now,
       onClosed(summary) {
         tunnels.delete(tunnel);
-        metrics.tunnelsActive.dec(labels);
+        const { code, reason, ...rest } = summary;
         metrics.tunnelsClosed.inc({
           ...labels,
-          closed_by: summary.closedBy,
-          code: closeCodeName(summary.code),
+          closed_by: rest.closedBy,
+          code: closeCodeName(code),
         });
-        metrics.bytes.inc({ ...labels, direction: 'up' }, summary.bytesUp);
-        metrics.bytes.inc({ ...labels, direction: 'down' }, summary.bytesDown);
-        logger.info({ event: 'tunnel_closed', conn: id, listener: config.name, ...summary });
+        log.info({
+          event: 'tunnel_closed',
+          ...rest,
+          closeCode: code,
+          closeCodeName: closeCodeName(code),
+          closeReason: reason,
+        });
         if (tunnels.size === 0) for (const wake of closedWaiters) wake();
       },
     });
-    tunnels.set(tunnel, { conn: id, openedAt: new Date(now()).toISOString() });
+    tunnels.set(tunnel, { connectionId: id, openedAt: new Date(now()).toISOString() });
+  }
+
+  /**
+   * Bytes are counted as they pass, like the unwrapper's, not when the tunnel closes: a tunnel
+   * that lives for days shows its traffic on the next scrape. These listeners only observe; the
+   * tunnel still reads and writes. (The shared join reports each chunk itself: onData.)
+   */
+  function countBytes(socket: Socket, ws: WebSocket) {
+    const up = { ...labels, direction: 'up' };
+    const down = { ...labels, direction: 'down' };
+    socket.on('data', (chunk: Buffer) => metrics.bytes.inc(up, chunk.length));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) metrics.bytes.inc(down, data.length);
+    });
   }
 
   return {
@@ -202,7 +206,6 @@ export function createListener(settings: ListenerSettings) {
       const proxy = settings.proxy ?? 'none';
       logger.info({
         event: 'listening',
-        listener: config.name,
         address,
         edge: config.url.host,
         proxy,
@@ -226,9 +229,17 @@ export function createListener(settings: ListenerSettings) {
       }
       await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     },
+    get activeTunnels(): number {
+      return tunnels.size;
+    },
+    get backingOff(): boolean {
+      return backoff.until !== undefined;
+    },
+    get tokenExpiresAt(): number | undefined {
+      return tokens.expiresAt;
+    },
     status(): ListenerStatus {
       const until = backoff.until;
-      metrics.backoffActive.set(labels, until === undefined ? 0 : 1);
       const expiresAt = tokens.expiresAt;
       return {
         name: config.name,

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { packageVersion } from '@beats-gate/kit';
 import { ConfigError, createClient, type ClientError } from '../src/index.ts';
 import {
   captureLogger,
@@ -124,7 +125,12 @@ describe('client lifecycle', () => {
         'metrics served without --metrics',
       );
       assert.equal((await fetch(`${admin}/status`, { method: 'POST' })).status, 405);
-      assert.equal(await (await fetch(`${admin}/healthz`)).text(), 'ok\n');
+      assert.deepEqual(await (await fetch(`${admin}/healthz`)).json(), { status: 'ok' });
+      assert.deepEqual(await (await fetch(`${admin}/version`)).json(), {
+        service: 'beats-gate-client',
+        version: packageVersion(new URL('../package.json', import.meta.url)),
+      });
+      assert.equal((await fetch(`${admin}/readyz`)).status, 200);
       one.socket.destroy();
       two.socket.destroy();
     } finally {

@@ -14,8 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after } from 'node:test';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { createLogCapture, type Logger } from '@beats-gate/kit';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientConfig, ListenerConfig, TokenSource } from '../src/index.ts';
 
@@ -194,25 +193,14 @@ export function clientConfig(
   };
 }
 
-/** A pino logger whose lines are kept for assertions (for example: no token ever logged). */
+/** A logger set up like the client's whose lines are kept (for example: no token ever logged). */
 export function captureLogger(): {
   logger: Logger;
   lines: string[];
   events: Record<string, unknown>[];
 } {
-  const lines: string[] = [];
-  const events: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.length === 0) continue;
-        lines.push(line);
-        events.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines, events };
+  const capture = createLogCapture({ service: 'beats-gate-client' });
+  return { logger: capture.logger, lines: capture.raw, events: capture.lines };
 }
 
 /** Connects like a Beat does and collects everything the client sends back. */

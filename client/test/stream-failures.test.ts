@@ -54,7 +54,7 @@ describe('failures in the middle of a stream', () => {
       await waitFor(() => logs.events.some((e) => e.event === 'tunnel_closed'), 'tunnel_closed');
       const closed = logs.events.find((e) => e.event === 'tunnel_closed');
       assert.equal(closed?.closedBy, 'edge');
-      assert.equal(closed?.code, 1006);
+      assert.equal(closed?.closeCode, 1006);
     } finally {
       await teardown(client, edge);
     }
@@ -74,8 +74,8 @@ describe('failures in the middle of a stream', () => {
       assert.deepEqual(beats.received(), Buffer.from('2A\0\0\0\x01'));
       await waitFor(() => logs.events.some((e) => e.event === 'tunnel_closed'), 'tunnel_closed');
       const closed = logs.events.find((e) => e.event === 'tunnel_closed');
-      assert.equal(closed?.code, 1014);
-      assert.equal(closed?.reason, 'upstream failed');
+      assert.equal(closed?.closeCode, 1014);
+      assert.equal(closed?.closeReason, 'upstream failed');
       assert.equal(closed?.closedBy, 'edge');
       const metric = await client.metrics.registry.getSingleMetricAsString(
         'beats_gate_client_tunnels_closed_total',
@@ -135,7 +135,7 @@ describe('failures in the middle of a stream', () => {
       await waitFor(() => logs.events.some((e) => e.event === 'tunnel_closed'), 'tunnel_closed');
       const closed = logs.events.find((e) => e.event === 'tunnel_closed');
       assert.equal(closed?.closedBy, 'client');
-      assert.equal(closed?.reason, 'no pong from the edge');
+      assert.equal(closed?.closeReason, 'no pong from the edge');
     } finally {
       await teardown(client, edge);
     }

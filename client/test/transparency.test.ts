@@ -124,13 +124,14 @@ describe('byte transparency', () => {
     // Earlier tests' close lines may still come in; an open line after ours cannot.
     const opened = logs.events.slice(firstLine).filter((e) => e.event === 'tunnel_opened');
     assert.equal(opened.length, 1);
-    const conn = opened[0]?.conn;
-    const closed = () => logs.events.filter((e) => e.event === 'tunnel_closed' && e.conn === conn);
+    const id = opened[0]?.connectionId;
+    const closed = () =>
+      logs.events.filter((e) => e.event === 'tunnel_closed' && e.connectionId === id);
     await waitFor(() => closed().length > 0, 'the close line');
     assert.equal(closed().length, 1);
     const [line = {}] = closed();
     assert.equal(line.closedBy, 'beats');
-    assert.equal(line.code, 1000);
+    assert.equal(line.closeCode, 1000);
     assert.equal(line.listener, 'test');
     assert.equal(line.bytesUp, up.length);
     assert.equal(line.bytesDown, down.length);

@@ -1,66 +1,91 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createMetrics as createServiceMetrics } from '@beats-gate/kit';
+
+/** What the gauges read from each listener when Prometheus scrapes. */
+export interface ListenerGauges {
+  readonly name: string;
+  readonly activeTunnels: number;
+  /** True while new Beats connections are refused because the edge failed. */
+  readonly backingOff: boolean;
+  /** Expiry (epoch ms) of the last token handed out, when known. */
+  readonly tokenExpiresAt: number | undefined;
+}
+
+export interface MetricsOptions {
+  /** Node's default process metrics (`--metrics`). */
+  readonly defaultMetrics: boolean;
+  /** The listeners, read on every scrape. */
+  readonly listeners: () => Iterable<ListenerGauges>;
+}
 
 /**
- * Prometheus metrics on a registry of their own (never the global one, so two clients in one
- * process do not collide). Label values are bounded: listener names come from the configuration,
- * close codes go through closeCodeName, reasons are a fixed set.
+ * The client's Prometheus metrics (kit conventions: `beats_gate_client_…`, gauges read at scrape
+ * time). Label values are bounded: listener names come from the configuration, close codes go
+ * through closeCodeName, reasons and error codes are fixed sets.
  */
-export function createMetrics(processMetrics: boolean) {
-  const registry = new Registry();
-  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'beats_gate_client_' });
-  const labelNames = ['listener'] as const;
-  const metrics = {
-    registry,
-    tunnelsActive: new Gauge({
-      name: 'beats_gate_client_tunnels_active',
-      help: 'Open tunnels (Beats connection plus WebSocket)',
-      labelNames,
-      registers: [registry],
-    }),
-    tunnelsOpened: new Counter({
-      name: 'beats_gate_client_tunnels_opened_total',
-      help: 'Tunnels whose WebSocket handshake succeeded',
-      labelNames,
-      registers: [registry],
-    }),
-    tunnelsClosed: new Counter({
-      name: 'beats_gate_client_tunnels_closed_total',
-      help: 'Closed tunnels by who closed them and the WebSocket close code',
-      labelNames: ['listener', 'closed_by', 'code'] as const,
-      registers: [registry],
-    }),
-    handshakeFailures: new Counter({
-      name: 'beats_gate_client_handshake_failures_total',
-      help: 'Failed tunnel handshakes by error code',
-      labelNames: ['listener', 'error'] as const,
-      registers: [registry],
-    }),
-    refused: new Counter({
-      name: 'beats_gate_client_connections_refused_total',
-      help: 'Beats connections reset without a tunnel (backoff, capacity, shutdown)',
-      labelNames: ['listener', 'reason'] as const,
-      registers: [registry],
-    }),
-    bytes: new Counter({
-      name: 'beats_gate_client_bytes_total',
-      help: 'Bytes carried by closed tunnels; up is Beats to edge',
-      labelNames: ['listener', 'direction'] as const,
-      registers: [registry],
-    }),
-    tokenExpiry: new Gauge({
-      name: 'beats_gate_client_token_expiry_seconds',
-      help: 'Expiry (Unix seconds) of the last token used, when known',
-      labelNames,
-      registers: [registry],
-    }),
-    backoffActive: new Gauge({
-      name: 'beats_gate_client_backoff_active',
-      help: '1 while new Beats connections are refused because the edge failed',
-      labelNames,
-      registers: [registry],
-    }),
+export function createMetrics(options: MetricsOptions) {
+  const metrics = createServiceMetrics({
+    service: 'client',
+    defaultMetrics: options.defaultMetrics,
+  });
+  const listener = ['listener'] as const;
+  metrics.gauge('tunnels_active', 'Open tunnels (Beats connection plus WebSocket)', {
+    labelNames: listener,
+    collect(gauge) {
+      for (const each of options.listeners())
+        gauge.set({ listener: each.name }, each.activeTunnels);
+    },
+  });
+  metrics.gauge(
+    'token_expiry_seconds',
+    'Expiry (Unix seconds) of the last token used, when known',
+    {
+      labelNames: listener,
+      collect(gauge) {
+        for (const { name, tokenExpiresAt } of options.listeners()) {
+          if (tokenExpiresAt !== undefined) gauge.set({ listener: name }, tokenExpiresAt / 1000);
+        }
+      },
+    },
+  );
+  metrics.gauge(
+    'backoff_active',
+    '1 while new Beats connections are refused because the edge failed',
+    {
+      labelNames: listener,
+      collect(gauge) {
+        for (const each of options.listeners())
+          gauge.set({ listener: each.name }, each.backingOff ? 1 : 0);
+      },
+    },
+  );
+  return {
+    registry: metrics.registry,
+    tunnelsOpened: metrics.counter(
+      'tunnels_opened_total',
+      'Tunnels whose WebSocket handshake succeeded',
+      listener,
+    ),
+    tunnelsClosed: metrics.counter(
+      'tunnels_closed_total',
+      'Closed tunnels by who closed them and the WebSocket close code',
+      ['listener', 'closed_by', 'code'],
+    ),
+    handshakeFailures: metrics.counter(
+      'handshake_failures_total',
+      'Failed tunnel handshakes by error code',
+      ['listener', 'error'],
+    ),
+    refused: metrics.counter(
+      'connections_refused_total',
+      'Beats connections reset without a tunnel (backoff, capacity, shutdown)',
+      ['listener', 'reason'],
+    ),
+    bytes: metrics.counter(
+      'bytes_total',
+      'Bytes carried, counted as they pass; up is Beats to edge',
+      ['listener', 'direction'],
+    ),
   };
-  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
