@@ -5,12 +5,13 @@
  * is answered with one JSON line of counters. Stops on SIGTERM or when stdin closes.
  */
 import { createInterface } from 'node:readline';
-import { createReceiver, type Batch } from '@beats-gate/lumberjack';
+import { createReceiver, type Batch, type Logger } from '@beats-gate/lumberjack';
 
 const port = Number(process.argv[2] ?? 0);
 const counters = { open: 0, accepted: 0, closed: 0, bytesInClosed: 0, events: 0, batches: 0 };
 
-const logger = {
+// Counts connections from the receiver's log lines; every connection's child logger is this one.
+const logger: Logger = {
   info(obj: object): void {
     const record = obj as { event?: string; bytesIn?: number };
     if (record.event === 'connection_open') {
@@ -23,6 +24,7 @@ const logger = {
     }
   },
   warn(): void {},
+  child: () => logger,
 };
 
 const receiver = createReceiver({

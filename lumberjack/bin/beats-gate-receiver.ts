@@ -2,6 +2,7 @@
 // A Logstash stand-in: receives Beats (Lumberjack v1/v2) and appends the events to an ndjson file.
 // Argument parsing and wiring only; the behaviour lives in src/receiver.
 import { Command, Option } from 'commander';
+import { createLogger } from '@beats-gate/kit';
 import { pino } from 'pino';
 import { createFileSink, createReceiver } from '../src/index.ts';
 import type { Batch, ReceiverOptions } from '../src/index.ts';
@@ -99,10 +100,11 @@ function tlsOptions(flags: Flags): ReceiverOptions['tls'] {
 
 async function run(flags: Flags): Promise<void> {
   const tls = tlsOptions(flags);
-  const logger = pino(
-    { level: flags.logLevel, base: { service: 'beats-gate-receiver' } },
-    pino.destination({ fd: 2, sync: true }),
-  );
+  const logger = createLogger({
+    service: 'beats-gate-receiver',
+    level: flags.logLevel,
+    destination: pino.destination({ fd: 2, sync: true }),
+  });
   const fileSink = createFileSink(flags.out, { fsync: flags.fsync === true });
   const totals = { events: 0, batches: 0 };
   const sink = async (batch: Batch): Promise<void> => {

@@ -4,6 +4,7 @@
 // Argument parsing and wiring only; the behaviour lives in src/sender.
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { createLogger } from '@beats-gate/kit';
 import { pino } from 'pino';
 import { SenderError, createSender, generateEvents } from '../src/index.ts';
 import type { SendResult, SenderOptions } from '../src/index.ts';
@@ -129,10 +130,11 @@ function tlsOptions(flags: Flags): SenderOptions['tls'] {
 
 async function run(to: { host: string; port: number }, flags: Flags): Promise<void> {
   const tls = tlsOptions(flags);
-  const logger = pino(
-    { level: flags.logLevel, base: { service: 'beats-gate-send' } },
-    pino.destination({ fd: 2, sync: true }),
-  );
+  const logger = createLogger({
+    service: 'beats-gate-send',
+    level: flags.logLevel,
+    destination: pino.destination({ fd: 2, sync: true }),
+  });
   const runId = flags.runId ?? randomUUID();
   const sender = createSender({
     ...to,

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { createDecoder, createSender, encodeAck, generateEvents } from '../src/index.ts';
+import {
+  createDecoder,
+  createSender,
+  encodeAck,
+  generateEvents,
+  silentLogger,
+} from '../src/index.ts';
 import type { Frame } from '../src/index.ts';
 
 /**
@@ -158,6 +164,7 @@ describe('sender giving up and closing', { timeout: 120_000 }, () => {
         logger: {
           info() {},
           warn: () => when === 'backing off' && setImmediate(() => sender.close()),
+          child: () => silentLogger,
         },
       });
       const sending = sender.send(generateEvents(10));

@@ -31,8 +31,9 @@ export function handleConnection(
   settings: ConnectionSettings,
   onClosed: () => void,
 ): ConnectionHandle {
-  const { sink, logger } = settings;
+  const { sink } = settings;
   const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+  const logger = settings.logger.child({ connectionId, remoteAddress });
   const startedAt = Date.now();
   const decoder = createDecoder(settings.decoder);
   const assembler = createWindowAssembler();
@@ -52,7 +53,7 @@ export function handleConnection(
       ? setTimeout(closeIfIdle, settings.inactivityTimeoutMs)
       : undefined;
 
-  logger.info({ event: 'connection_open', connectionId, remoteAddress }, 'connection open');
+  logger.info({ event: 'connection_open' }, 'connection open');
   socket.on('data', socketOnData);
   socket.on('end', socketOnEnd);
   socket.on('error', socketOnError);
@@ -83,7 +84,7 @@ export function handleConnection(
     if (assembler.openEvents > 0) {
       // Logstash drops an unfinished window when the Beat goes away; the Beat resends it.
       logger.warn(
-        { event: 'window_discarded', connectionId, events: assembler.openEvents },
+        { event: 'window_discarded', events: assembler.openEvents },
         'peer ended inside a window: the partial window is not acknowledged',
       );
     }
@@ -101,8 +102,6 @@ export function handleConnection(
     logger.info(
       {
         event: 'connection_close',
-        connectionId,
-        remoteAddress,
         reason: closeReason,
         ...counts,
         batchesNotAcked: queue.length + (inSink ? 1 : 0),
@@ -123,7 +122,6 @@ export function handleConnection(
     logger.warn(
       {
         event: reason === 'decode error' ? 'decode_error' : 'connection_error',
-        connectionId,
         code: typeof code === 'string' ? code : 'ERR_UNKNOWN',
         error: err instanceof Error ? err.message : String(err),
       },
@@ -221,7 +219,7 @@ export function handleConnection(
       return;
     }
     logger.info(
-      { event: 'connection_idle', connectionId, idleMs: settings.inactivityTimeoutMs },
+      { event: 'connection_idle', idleMs: settings.inactivityTimeoutMs },
       'closing idle connection',
     );
     destroy('idle timeout');

@@ -204,6 +204,11 @@ describe('receiver failures close without ack', { timeout: 60_000 }, () => {
     assert.equal(memory.events.length, 1);
     const line = await logger.waitFor((l) => l.event === 'decode_error');
     assert.equal(line.code, 'ERR_LJ_UNKNOWN_FRAME');
+    // The connection's context comes from its child logger, the same on each of its lines.
+    const open = await logger.waitFor((l) => l.event === 'connection_open');
+    assert.match(String(line.connectionId), /^[0-9a-f]{12}$/);
+    assert.equal(line.connectionId, open.connectionId);
+    assert.equal(line.remoteAddress, open.remoteAddress);
   });
 
   it('closes on an event that no W announced', async () => {

@@ -5,9 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { ConnectionHandle, ConnectionSettings } from './connection.ts';
 import { handleConnection } from './connection.ts';
 import { ReceiverError } from './errors.ts';
-import type { Logger, Receiver, ReceiverOptions } from './types.ts';
-
-const silentLogger: Logger = { info() {}, warn() {} };
+import { silentLogger, type Receiver, type ReceiverOptions } from './types.ts';
 
 /**
  * A Logstash-compatible Lumberjack receiver (the beats input): plain TCP or TLS, optionally

@@ -138,6 +138,14 @@ export function createListLogger(): Logger & {
   /** Resolves with the first line (already logged or to come) that matches. */
   waitFor(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 } {
+  // Each line of a child carries its bindings, as pino writes them.
+  function withBindings(bindings: Record<string, unknown>): Logger {
+    return {
+      info: (obj, msg) => add({ level: 'info', ...bindings, ...obj, msg }),
+      warn: (obj, msg) => add({ level: 'warn', ...bindings, ...obj, msg }),
+      child: (more) => withBindings({ ...bindings, ...more }),
+    };
+  }
   const lines: Record<string, unknown>[] = [];
   const waiters: {
     match: (line: Record<string, unknown>) => boolean;
@@ -152,8 +160,7 @@ export function createListLogger(): Logger & {
   }
   return {
     lines,
-    info: (obj, msg) => add({ level: 'info', ...obj, msg }),
-    warn: (obj, msg) => add({ level: 'warn', ...obj, msg }),
+    ...withBindings({}),
     waitFor(match) {
       const found = lines.find(match);
       if (found !== undefined) return Promise.resolve(found);

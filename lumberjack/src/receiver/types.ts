@@ -1,10 +1,17 @@
 import type { DecoderOptions, Version } from '../codec/index.ts';
 
-/** A pino-compatible logger: the receiver and sender log one structured line per event. */
+/**
+ * A pino-compatible logger: the receiver and sender log one structured line per event; what a
+ * whole connection shares goes into a child logger once.
+ */
 export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
 }
+
+/** The default: logs nothing. */
+export const silentLogger: Logger = { info() {}, warn() {}, child: () => silentLogger };
 
 /** One window's events, handed to the sink before the window is acknowledged. */
 export interface Batch {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from '../receiver/types.ts';
+import { silentLogger } from '../receiver/types.ts';
 import { createBackoff } from './backoff.ts';
 import { dial } from './dial.ts';
 import { SenderError, errorCode } from './errors.ts';
@@ -8,7 +8,6 @@ import { startSession } from './session.ts';
 import type { SendResult, Sender, SenderOptions } from './types.ts';
 import { createWindowSource } from './window-source.ts';
 
-const silentLogger: Logger = { info() {}, warn() {} };
 const FATAL = new Set(['ERR_LJ_SENDER_BAD_EVENT', 'ERR_LJ_SENDER_INPUT_FAILED']);
 
 /**
