@@ -84,6 +84,8 @@ describe('edge tunnel: accepted upgrades', () => {
       (l) => l.result === 'allowed' && l.subject === 'device-1',
     );
     assert.equal(typeof log.latencyMs, 'number');
+    assert.equal(log.level, 'info');
+    assert.equal(log.service, 'beats-gate-edge');
     assert.ok(!harness.rawLogs.some((line) => line.includes(token)), 'the token was logged');
   });
 
@@ -103,6 +105,7 @@ describe('edge tunnel: accepted upgrades', () => {
       assert.equal(status, code === 'ERR_EDGE_WEBSOCKET_VERSION' ? 426 : 400);
       const log = await waitForLog(harness, (line) => line.code === code);
       assert.equal(log.result, 'refused');
+      assert.equal(log.level, 'warn');
       // The unwrapper dials Logstash for every upgrade that reaches it: none may.
       assert.equal(harness.origin.upgrades.length, before, 'origin saw the upgrade');
     });
