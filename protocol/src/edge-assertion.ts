@@ -10,6 +10,7 @@
  */
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { AssertionKey } from './assertion-keys.ts';
+import { CodedError } from './coded-error.ts';
 import { ASSERTION_AUDIENCE, ASSERTION_ISSUER, ASSERTION_MAX_TTL_SECONDS } from './constants.ts';
 
 /** Who the edge let through, as the unwrapper sees it. */
@@ -40,13 +41,8 @@ export type EdgeAssertionErrorCode =
   | 'ERR_ASSERTION_HANDSHAKE_MISMATCH'
   | 'ERR_ASSERTION_REPLAYED';
 
-export class EdgeAssertionError extends Error {
+export class EdgeAssertionError extends CodedError<EdgeAssertionErrorCode> {
   override name = 'EdgeAssertionError';
-  readonly code: EdgeAssertionErrorCode;
-  constructor(code: EdgeAssertionErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 interface AssertionClaims extends JWTPayload {
