@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { DEVICE_TOKEN_ERROR_CODES, DeviceTokenError } from '@beats-gate/protocol';
+import { ERROR_SPECS } from './errors.ts';
+import { TOKEN_ERROR_CODES, toEdgeError } from './token-errors.ts';
 import { createTokenVerifier } from './token-verifier.ts';
 
 const NOW = 1_800_000_000;
@@ -69,6 +72,11 @@ describe('createTokenVerifier', () => {
       await codeOf(verify(await sign({ sub: 'x'.repeat(257) }))),
       'ERR_EDGE_TOKEN_CLAIM_INVALID',
     );
+    // Issue 15: 200 × "€" is 200 UTF-16 units but 600 bytes, more than a KV key holds.
+    assert.equal(
+      await codeOf(verify(await sign({ sub: '€'.repeat(200) }))),
+      'ERR_EDGE_TOKEN_CLAIM_INVALID',
+    );
     assert.equal(await codeOf(verify(await sign({ jti: '' }))), 'ERR_EDGE_TOKEN_CLAIM_INVALID');
     assert.equal(
       await codeOf(verify(await sign({ exp: 'soon' as unknown as number }))),
@@ -82,5 +90,20 @@ describe('createTokenVerifier', () => {
     assert.equal((await verify(await sign({ scp: 'a b' }))).subject, 'dev');
     assert.equal(await codeOf(verify(await sign({ scp: ['a'] }))), 'ERR_EDGE_SCOPE_INSUFFICIENT');
     assert.equal(await codeOf(verify(await sign({}))), 'ERR_EDGE_SCOPE_INSUFFICIENT');
+  });
+});
+
+describe('toEdgeError', () => {
+  it('maps every verifier code to a refusal (401/403) or, for keys, a 503', () => {
+    for (const code of DEVICE_TOKEN_ERROR_CODES) {
+      const edge = toEdgeError(new DeviceTokenError(code, 'm', { cause: new Error('jose') }));
+      assert.equal(edge.code, TOKEN_ERROR_CODES[code]);
+      assert.equal(edge.message, 'm');
+      assert.equal((edge.cause as Error).message, 'jose', "the log names jose's finding");
+      const { status } = ERROR_SPECS[edge.code];
+      if (code === 'ERR_DEVICE_TOKEN_KEYS_UNAVAILABLE') assert.equal(status, 503);
+      else assert.ok(status === 401 || status === 403, `${code} → ${status}`);
+    }
+    assert.equal(toEdgeError(new TypeError('bug')).code, 'ERR_EDGE_INTERNAL');
   });
 });

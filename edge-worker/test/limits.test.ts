@@ -52,6 +52,33 @@ describe('edge tunnel: revocation', () => {
     assert.equal(refusal.body.error, 'ERR_EDGE_TOKEN_REVOKED');
   });
 
+  it('counts sub and jti in UTF-8 bytes: 255 bytes reach the deny list, 600 are a bad claim, never a 503', async () => {
+    // 85 × "€" and 85 × "漢" are 255 bytes each (85 UTF-16 units); 200 of them are 600 bytes, which
+    // no KV key can hold ("jti:" or "sub:" plus the id, at most 512 bytes).
+    const sub = '€'.repeat(85);
+    const token = await mintToken(key, { claims: { sub, jti: '漢'.repeat(85) } });
+    const first = await connect(tunnelUrl(harness.edge.url), { authorization: `Bearer ${token}` });
+    assert.ok('open' in first, JSON.stringify(first));
+    await close(first.open);
+    const denyList = await harness.edge.miniflare.getKVNamespace('DENYLIST');
+    await denyList.put(`sub:${sub}`, 'multibyte subject revoked');
+    const revoked = await expectRefusal(tunnelUrl(harness.edge.url), {
+      authorization: `Bearer ${token}`,
+    });
+    assert.equal(revoked.body.error, 'ERR_EDGE_TOKEN_REVOKED');
+
+    const before = harness.origin.upgrades.length;
+    for (const claims of [{ sub: '€'.repeat(200) }, { jti: '漢'.repeat(200) }]) {
+      const refusal = await expectRefusal(tunnelUrl(harness.edge.url), {
+        authorization: `Bearer ${await mintToken(key, { claims })}`,
+      });
+      assert.equal(refusal.status, 401, JSON.stringify(refusal.body));
+      assert.equal(refusal.body.error, 'ERR_EDGE_TOKEN_CLAIM_INVALID');
+      assert.match(refusal.body.message ?? '', /bytes in UTF-8/);
+    }
+    assert.equal(harness.origin.upgrades.length, before);
+  });
+
   it('never contacts origin for a revoked token', async () => {
     const before = harness.origin.upgrades.length;
     for (const claims of [{ jti: 'revoked-token' }, { sub: 'stolen-device' }]) {
