@@ -29,7 +29,11 @@ describe('edge app (in Node)', () => {
   it('answers 401 with a bare Bearer challenge when no token is sent', async () => {
     const response = await app.fetch(
       new Request('https://edge.example/v1/tunnel', {
-        headers: { upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        headers: {
+          upgrade: 'websocket',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'sec-websocket-version': '13',
+        },
       }),
       env,
     );
