@@ -4,8 +4,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { CompactSign, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { ASSERTION_HEADER, createAssertionSigner } from '@beats-gate/protocol';
+import type { JwtCheckConfig } from '../src/upgrade/jwt-check.ts';
 import { closed, KEY, openTunnel, rawUpgrade, waitFor } from './helpers/harness.ts';
 import { useFixtures } from './helpers/fixtures.ts';
 
@@ -131,6 +132,75 @@ describe('admission', () => {
       assert.equal(await harness.metric('beats_gate_unwrapper_upgrades_total', { result }), 1);
     }
     assert.equal(upstream.sockets.length, 1);
+  });
+
+  it('the JWT re-check refuses what the edge refuses: crit, not a compact JWS, a missing scope, sub/jti over 256 bytes', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' };
+    // A variable, not a literal: requiredScopes is not in the options table yet (JwtCheckConfig).
+    const jwt: JwtCheckConfig = {
+      jwks: { keys: [jwk] },
+      issuer: 'iss',
+      audience: 'aud',
+      algorithms: ['ES256'],
+      clockToleranceSeconds: 5,
+      requiredScopes: ['logs:write'],
+    };
+    const { upstream, harness } = await fixtures.tunnel({ jwt });
+    const payload = (claims: Record<string, unknown>) => ({
+      iss: 'iss',
+      aud: 'aud',
+      sub: 'dev',
+      scope: 'logs:write',
+      exp: Math.floor(Date.now() / 1000) + 300,
+      ...claims,
+    });
+    const token = (claims: Record<string, unknown> = {}) =>
+      new SignJWT(payload(claims)).setProtectedHeader({ alg: 'ES256', kid: 'k' }).sign(privateKey);
+    const critical = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload({}))))
+      .setProtectedHeader({ alg: 'ES256', kid: 'k', crit: ['b64'], b64: true })
+      .sign(privateKey, { crit: { b64: true } });
+
+    const ws = await openTunnel(harness.url, {
+      subject: 'dev',
+      headers: { authorization: `Bearer ${await token()}` },
+    });
+    await upstream.nextSocket();
+    ws.close();
+
+    const refusals: [string, string, number, string][] = [
+      ['crit', critical, 401, 'ERR_UNWRAPPER_JWT_INVALID'],
+      ['four segments', 'a.b.c.d', 401, 'ERR_UNWRAPPER_JWT_INVALID'],
+      ['sub of 200 × "€"', await token({ sub: '€'.repeat(200) }), 401, 'ERR_UNWRAPPER_JWT_INVALID'],
+      [
+        'jti of 200 × "漢"',
+        await token({ jti: '漢'.repeat(200) }),
+        401,
+        'ERR_UNWRAPPER_JWT_INVALID',
+      ],
+      ['no scope', await token({ scope: 'openid' }), 403, 'ERR_UNWRAPPER_JWT_SCOPE_INSUFFICIENT'],
+    ];
+    for (const [what, bearer, status, code] of refusals) {
+      await assert.rejects(
+        openTunnel(harness.url, { subject: 'dev', headers: { authorization: `Bearer ${bearer}` } }),
+        (error: HttpError) => {
+          assert.equal(error.status, status, what);
+          assert.equal(error.body?.error, code, what);
+          return true;
+        },
+      );
+    }
+    assert.equal(
+      await harness.metric('beats_gate_unwrapper_upgrades_total', { result: 'jwt_invalid' }),
+      4,
+    );
+    assert.equal(
+      await harness.metric('beats_gate_unwrapper_upgrades_total', {
+        result: 'jwt_scope_insufficient',
+      }),
+      1,
+    );
+    assert.equal(upstream.sockets.length, 1, 'a refused upgrade reached an upstream');
   });
 
   it('fetches a remote JWKS, and refuses with 503 when it cannot (never fails open)', async () => {

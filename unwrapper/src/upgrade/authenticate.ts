@@ -51,7 +51,7 @@ export function createAuthenticator(config: AuthConfig, now: () => number = Date
     maxEntries: config.replayCacheSize,
     now,
   });
-  const checkJwt = config.jwt ? createJwtCheck(config.jwt) : undefined;
+  const checkJwt = config.jwt ? createJwtCheck(config.jwt, now) : undefined;
 
   return async function authenticate(request: IncomingMessage): Promise<EdgeIdentity> {
     const copies = request.headersDistinct[ASSERTION_HEADER] ?? [];

@@ -1,79 +1,83 @@
 /**
  * Optional second check of the device's JWT at origin, for operators who do not want to trust the
- * edge alone. Same rules as the edge (docs/design.md): an explicit asymmetric allowlist, required
- * iss/aud/exp/sub, bounded clock tolerance, no keys named by the token itself. Keys are built once.
+ * edge alone. It is the edge's own verifier (@beats-gate/protocol), so origin refuses everything
+ * the edge refuses (docs/design.md, "Trust"); keys are built once, here, not per upgrade.
  */
 import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWTVerifyGetKey,
-} from 'jose';
+  createDeviceKeySet,
+  createDeviceTokenVerifier,
+  DeviceTokenError,
+  type DeviceKeySource,
+  type DeviceTokenErrorCode,
+} from '@beats-gate/protocol';
 import type { JwtConfig } from '../config/types.ts';
-import { UpgradeRefusal } from './refusal.ts';
+import { UpgradeRefusal, type RefusalReason } from './refusal.ts';
 
-const TOKEN_KEY_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+/**
+ * Checks the options table does not offer yet; they take effect as soon as the configuration
+ * carries them (`requiredScopes` as the edge's JWT_REQUIRED_SCOPE, `maxTokenAgeSeconds` as its
+ * JWT_MAX_TOKEN_AGE_SECONDS).
+ */
+export interface JwtCheckConfig extends JwtConfig {
+  readonly requiredScopes?: readonly string[];
+  readonly maxTokenAgeSeconds?: number;
+}
 
-/** Failures that say the token is bad, as opposed to keys being unavailable. */
-const TOKEN_ERRORS = [
-  errors.JWTExpired,
-  errors.JWTClaimValidationFailed,
-  errors.JWTInvalid,
-  errors.JWSInvalid,
-  errors.JWSSignatureVerificationFailed,
-  errors.JOSEAlgNotAllowed,
-  errors.JOSENotSupported,
-  errors.JWKSNoMatchingKey,
-  errors.JWKSMultipleMatchingKeys,
-];
+/**
+ * The unwrapper's answer to each verifier code. A token the edge let through and origin refuses
+ * means the two disagree about keys, issuer, audience or time: one `jwt_invalid` for all of them
+ * (the message names the verifier's code), apart from what the operator acts on differently.
+ */
+const JWT_REFUSALS: Record<DeviceTokenErrorCode, RefusalReason> = {
+  ERR_DEVICE_TOKEN_MALFORMED: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_FORBIDDEN_HEADER: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_UNKNOWN_CRIT: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_ALG_NOT_ALLOWED: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_UNKNOWN_KEY: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_BAD_SIGNATURE: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_EXPIRED: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_NOT_YET_VALID: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_TOO_OLD: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_ISSUER_INVALID: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_AUDIENCE_INVALID: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_CLAIM_MISSING: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_CLAIM_INVALID: 'jwt_invalid',
+  ERR_DEVICE_TOKEN_SCOPE_INSUFFICIENT: 'jwt_scope_insufficient',
+  // Never fail open: keys that cannot be fetched refuse the upgrade.
+  ERR_DEVICE_TOKEN_KEYS_UNAVAILABLE: 'jwt_keys_unavailable',
+};
 
-export function createJwtCheck(config: JwtConfig) {
-  let keys: JWTVerifyGetKey;
-  if (config.jwksUrl) {
-    keys = createRemoteJWKSet(new URL(config.jwksUrl), {
-      cooldownDuration: 30_000,
-      cacheMaxAge: 10 * 60_000,
-      timeoutDuration: 5000,
-    });
-  } else if (config.jwks) {
-    keys = createLocalJWKSet(config.jwks);
-  } else {
-    throw new RangeError('jwt check needs jwksUrl or jwks');
-  }
-  const options = {
-    algorithms: [...config.algorithms],
-    issuer: config.issuer,
-    audience: config.audience,
-    requiredClaims: ['exp', 'sub'],
-    clockTolerance: config.clockToleranceSeconds,
-  };
+/** The scheme is matched here; whether what follows is a JWT is the verifier's call. */
+const BEARER = /^Bearer +(\S+)$/i;
+
+function keySource(config: JwtConfig): DeviceKeySource {
+  if (config.jwksUrl) return { kind: 'remote', url: new URL(config.jwksUrl) };
+  if (config.jwks) return { kind: 'inline', jwks: config.jwks };
+  throw new RangeError('jwt check needs jwksUrl or jwks');
+}
+
+export function createJwtCheck(config: JwtCheckConfig, now: () => number = Date.now) {
+  const verify = createDeviceTokenVerifier({
+    ...config,
+    keys: createDeviceKeySet(keySource(config)),
+    now,
+  });
 
   return async function checkJwt(authorization: string | undefined, subject: string) {
-    const match = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization ?? '');
-    if (!match) throw new UpgradeRefusal('jwt_missing', 'no Bearer token forwarded by the edge');
-    const token = match[1]!;
-    let header;
+    const token = BEARER.exec(authorization ?? '')?.[1];
+    if (!token) throw new UpgradeRefusal('jwt_missing', 'no Bearer token forwarded by the edge');
+    let verifiedSubject: string;
     try {
-      header = decodeProtectedHeader(token);
+      ({ subject: verifiedSubject } = await verify(token));
     } catch (error) {
-      throw new UpgradeRefusal('jwt_invalid', 'token is not a JWS', { cause: error });
-    }
-    const named = TOKEN_KEY_HEADERS.find((name) => name in header);
-    if (named) throw new UpgradeRefusal('jwt_invalid', `token header "${named}" is not accepted`);
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(token, keys, options));
-    } catch (error) {
-      if (TOKEN_ERRORS.some((type) => error instanceof type)) {
-        const detail = error instanceof errors.JOSEError ? error.code : 'invalid';
-        throw new UpgradeRefusal('jwt_invalid', `token refused (${detail})`, { cause: error });
+      if (error instanceof DeviceTokenError) {
+        throw new UpgradeRefusal(JWT_REFUSALS[error.code], `${error.message} (${error.code})`, {
+          cause: error,
+        });
       }
-      // Keys could not be fetched: never fail open.
-      throw new UpgradeRefusal('jwt_keys_unavailable', 'token keys unavailable', { cause: error });
+      throw error;
     }
-    if (payload.sub !== subject) {
+    if (verifiedSubject !== subject) {
       throw new UpgradeRefusal('jwt_subject_mismatch', 'token subject differs from the assertion');
     }
   };

@@ -20,6 +20,7 @@ export const REFUSALS = {
   assertion_replayed: { status: 403, code: 'ERR_ASSERTION_REPLAYED' },
   jwt_missing: { status: 401, code: 'ERR_UNWRAPPER_JWT_MISSING' },
   jwt_invalid: { status: 401, code: 'ERR_UNWRAPPER_JWT_INVALID' },
+  jwt_scope_insufficient: { status: 403, code: 'ERR_UNWRAPPER_JWT_SCOPE_INSUFFICIENT' },
   jwt_subject_mismatch: { status: 403, code: 'ERR_UNWRAPPER_JWT_SUBJECT_MISMATCH' },
   jwt_keys_unavailable: { status: 503, code: 'ERR_UNWRAPPER_JWT_KEYS_UNAVAILABLE' },
   global_limit: { status: 503, code: 'ERR_UNWRAPPER_OVER_CAPACITY' },
