@@ -141,7 +141,7 @@ export function planStack(options: StackOptions): ResolvedStack {
       '--token-command',
       `"${node}" "${join(root, 'dev/token.ts')}" --dir "${options.keys.dir}" --sub "${options.subject ?? 'dev-device'}" --ttl ${tokenTtl}`,
     ],
-    env: { BEATS_GATE_LOG_LEVEL: logLevel, ...options.env?.client },
+    env: { BEATS_GATE_CLIENT_LOG_LEVEL: logLevel, ...options.env?.client },
     ports: [{ host, port: ports.client }],
   });
   return { host, ports, eventsFile, parts };

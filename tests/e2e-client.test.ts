@@ -11,13 +11,14 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, loadConfig, type Client } from '@beats-gate/client';
+import { createClient, type Client } from '@beats-gate/client';
 import { checkDelivery, createSender, generateEvents } from '@beats-gate/lumberjack';
 import { generateKeyPair, exportJWK } from 'jose';
 import { mintDevToken } from '../dev/dev-keys.ts';
 import { until } from './support/delivery-run.ts';
 import { createFaultProxy } from './support/fault-proxy.ts';
 import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
+import { clientConfig } from './support/client-config.ts';
 
 const silent = { level: 'silent' } as const;
 
@@ -37,7 +38,7 @@ describe('client against the real edge, unwrapper and receiver', () => {
   });
 
   async function startClient(...argv: string[]) {
-    const config = await loadConfig(
+    const config = clientConfig(
       ['--url', edgeUrl, '--listen', '127.0.0.1:0', '--log-level', silent.level, ...argv],
       {},
     );
@@ -197,7 +198,7 @@ describe('client against the real edge, unwrapper and receiver', () => {
       const tokenFile = join(fixture.keys.dir, 'slow-token');
       await writeFile(tokenFile, await mintDevToken(fixture.keys, { sub: 'device-s' }));
       const highWaterMark = 256 * 1024;
-      const config = await loadConfig(
+      const config = clientConfig(
         [
           '--url',
           `ws://127.0.0.1:${link.port}/v1/tunnel`,
@@ -207,7 +208,7 @@ describe('client against the real edge, unwrapper and receiver', () => {
           'silent',
           '--token-file',
           tokenFile,
-          '--high-water-mark',
+          '--high-water-mark-bytes',
           String(highWaterMark),
         ],
         {},

@@ -52,7 +52,7 @@ describe('fault matrix: 0 lost, duplicates bounded by the windows in flight', ()
       clientTargetUrl: `ws://127.0.0.1:${edgeLink.port}/v1/tunnel`,
       tokenTtlSeconds: TOKEN_TTL_SECONDS,
       env: {
-        client: { BEATS_GATE_TOKEN_REFRESH_SKEW_MS: String(TOKEN_REFRESH_SKEW_MS) },
+        client: { BEATS_GATE_CLIENT_TOKEN_REFRESH_SKEW_MS: String(TOKEN_REFRESH_SKEW_MS) },
         edge: { JWT_CLOCK_TOLERANCE_SECONDS: '0' },
       },
     });

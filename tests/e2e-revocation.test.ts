@@ -11,7 +11,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createClient, loadConfig, type Client } from '@beats-gate/client';
+import { createClient, type Client } from '@beats-gate/client';
 import {
   createDecoder,
   createReceiver,
@@ -26,6 +26,7 @@ import { createLogger, createUnwrapper, type Unwrapper } from '@beats-gate/unwra
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '../dev/dev-keys.ts';
 import { startEdge, type RunningEdge } from '../edge-worker/local.ts';
 import { until } from './support/delivery-run.ts';
+import { clientConfig } from './support/client-config.ts';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef0123456789';
 
@@ -83,10 +84,9 @@ describe('revoking a device with open tunnels', () => {
     const edgeUrl = new URL('/v1/tunnel', edge.url);
     edgeUrl.protocol = 'ws:';
     client = createClient(
-      await loadConfig(
-        ['--url', edgeUrl.href, '--listen', '127.0.0.1:0', '--token-file', tokenFile],
-        { BEATS_GATE_LOG_LEVEL: 'silent' },
-      ),
+      clientConfig(['--url', edgeUrl.href, '--listen', '127.0.0.1:0', '--token-file', tokenFile], {
+        BEATS_GATE_CLIENT_LOG_LEVEL: 'silent',
+      }),
     );
     beatsPort = (await client.listen()).listeners[0]!.port;
   });

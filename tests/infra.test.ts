@@ -162,10 +162,13 @@ describe('infra/compose.yaml', () => {
     assert.match(pipeline, /\[@metadata\]\[beats_gate\]\[subject\]/);
   });
 
-  it('gives the client only BEATS_GATE_* names its loader knows, and they load', async () => {
+  it('gives the client only BEATS_GATE_CLIENT_* names its loader knows, and they load', () => {
     const env = environmentOf(service('client'));
     for (const name of Object.keys(env)) assert.ok(CLIENT_ENV.has(name), name);
-    const config = await loadClientConfig([], onHost(env));
+    const loaded = loadClientConfig([], onHost(env));
+    assert.equal(loaded.kind, 'config');
+    if (loaded.kind !== 'config') return;
+    const { config } = loaded;
     const [listener] = config.listeners;
     assert.equal(listener?.url.href, 'ws://127.0.0.1:8787/v1/tunnel');
     // Filebeat shares the client's network namespace and ships to the client's listen address.

@@ -38,7 +38,7 @@ const ROOMY: Partial<Record<PartName, Record<string, string>>> = {
     UNWRAPPER_MAX_TUNNELS_PER_SUBJECT: '1000000',
     UNWRAPPER_REPLAY_CACHE_SIZE: '1000000',
   },
-  client: { BEATS_GATE_MAX_CONNECTIONS: '10000' },
+  client: { BEATS_GATE_CLIENT_MAX_CONNECTIONS: '10000' },
 };
 
 /**

@@ -46,13 +46,13 @@ describe('beats-gate-client command', () => {
     assert.equal(await help.exited, 0);
     assert.match(help.stdout(), /Usage: beats-gate-client/);
     assert.match(help.stdout(), /--token-file <path>/);
-    assert.match(help.stdout(), /BEATS_GATE_TOKEN_COMMAND/);
+    assert.match(help.stdout(), /BEATS_GATE_CLIENT_TOKEN_COMMAND/);
   });
 
   it('exits 2 listing every configuration problem on stderr', async () => {
     const bad = run(['--listen', '10.0.0.1:5044'], {
-      BEATS_GATE_TOKEN: 'a',
-      BEATS_GATE_TOKEN_FILE: '/x',
+      BEATS_GATE_CLIENT_TOKEN: 'a',
+      BEATS_GATE_CLIENT_TOKEN_COMMAND: 'x',
     });
     children.push(bad.child);
     assert.equal(await bad.exited, 2);
@@ -70,7 +70,7 @@ describe('beats-gate-client command', () => {
     });
     const client = run(
       ['--url', edge.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--metrics'],
-      { BEATS_GATE_TOKEN: 'secret-token-value' },
+      { BEATS_GATE_CLIENT_TOKEN: 'secret-token-value' },
     );
     children.push(client.child);
     try {

@@ -1,25 +1,11 @@
 #!/usr/bin/env node
 // Parses arguments and wires things together; all behaviour lives in src/.
-import { createClient, HelpRequested, loadConfig, ConfigError } from '../src/index.ts';
+import { runCommand } from '@beats-gate/kit';
+import { createClient, loadConfig, type ClientConfig } from '../src/index.ts';
 
 const SHUTDOWN_LIMIT_MS = 5000;
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = await loadConfig(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      process.stdout.write(error.text);
-      return;
-    }
-    if (error instanceof ConfigError) {
-      process.stderr.write(`beats-gate-client: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw error;
-  }
+async function main(config: ClientConfig): Promise<void> {
   const client = createClient(config);
   const { logger } = client;
   let stopping = false;
@@ -48,4 +34,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await runCommand('beats-gate-client', () => loadConfig(process.argv.slice(2), process.env), main);

@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { createAdminServer, createLogger, packageVersion, type Logger } from '@beats-gate/kit';
+import {
+  createAdminServer,
+  createLogger,
+  isLoopbackHost,
+  packageVersion,
+  type Logger,
+} from '@beats-gate/kit';
 import { CloseCode } from '@beats-gate/protocol';
 import { createMetrics, type Metrics } from './admin/metrics.ts';
 import type { ClientConfig, TokenSource } from './config/types.ts';
-import { isLoopbackHost } from './config/address.ts';
 import { ClientError, ConfigError } from './errors.ts';
 import { createListener, type Listener } from './listener.ts';
 import type { ListenerStatus } from './listener-status.ts';

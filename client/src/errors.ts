@@ -1,10 +1,11 @@
+// The configuration's error is the kit's, shared by every service: ERR_CONFIG_INVALID.
+export { ConfigError } from '@beats-gate/kit';
+
 /**
  * Every failure the client reports carries a stable code, so logs, metrics and callers can switch
  * on it. Messages never contain a token, a secret or payload bytes.
  */
 export type ClientErrorCode =
-  | 'ERR_CONFIG_INVALID'
-  | 'ERR_CONFIG_HELP'
   | 'ERR_TOKEN_UNAVAILABLE'
   | 'ERR_TOKEN_FILE'
   | 'ERR_TOKEN_COMMAND'
@@ -24,31 +25,6 @@ export class ClientError extends Error {
   constructor(code: ClientErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
-  }
-}
-
-/** The configuration could not be loaded; `problems` lists every problem found, not just the first. */
-export class ConfigError extends ClientError {
-  override name = 'ConfigError';
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[], options?: ErrorOptions) {
-    super(
-      'ERR_CONFIG_INVALID',
-      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((problem) => `  - ${problem}`).join('\n'),
-      options,
-    );
-    this.problems = problems;
-  }
-}
-
-/** `--help` or `--version` was asked for: not a failure, the caller prints `text` and exits 0. */
-export class HelpRequested extends ClientError {
-  override name = 'HelpRequested';
-  readonly text: string;
-  constructor(text: string) {
-    super('ERR_CONFIG_HELP', 'help requested');
-    this.text = text;
   }
 }
 

@@ -1,11 +1,10 @@
 export { createClient } from './client.ts';
 export type { BoundAddresses, Client, ClientOptions, ClientStatus } from './client.ts';
 export { loadConfig } from './config/load-config.ts';
-export { createProgram } from './config/cli.ts';
-export { OPTIONS } from './config/options.ts';
+export { CLIENT_COMMAND } from './config/options.ts';
 export type { ClientConfig, ListenerConfig, TokenSource } from './config/types.ts';
 export type { LastError, ListenerStatus, TunnelStatus } from './listener-status.ts';
-export { ClientError, ConfigError, HandshakeError, HelpRequested } from './errors.ts';
+export { ClientError, ConfigError, HandshakeError } from './errors.ts';
 export type { ClientErrorCode } from './errors.ts';
 export { createTokenProvider } from './token/create-token-provider.ts';
 export type { Token, TokenProvider } from './token/types.ts';

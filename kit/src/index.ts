@@ -21,7 +21,7 @@ export {
   type AdminServerOptions,
   type Readiness,
 } from './admin/admin-server.ts';
-export { defineCommand, packageVersion, type CommandSpec } from './config/command.ts';
+export { defineCommand, envNames, packageVersion, type CommandSpec } from './config/command.ts';
 export { ConfigError } from './config/config-error.ts';
 export { findOptionsTable, renderOptionsTable } from './config/docs-table.ts';
 export {

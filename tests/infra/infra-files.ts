@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
-import { OPTIONS as CLIENT_OPTIONS, CONFIG_ENV } from '../../client/src/config/options.ts';
+import { envNames } from '../../kit/src/index.ts';
+import { CLIENT_COMMAND } from '../../client/src/config/options.ts';
 import { CONFIG_FLAG, OPTIONS as UNWRAPPER_OPTIONS } from '../../unwrapper/src/config/options.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -53,7 +54,7 @@ export function readJsonc<T>(path: string): T {
 }
 
 export const UNWRAPPER_ENV = new Set([...UNWRAPPER_OPTIONS.map((o) => o.env), CONFIG_FLAG.env]);
-export const CLIENT_ENV = new Set([...CLIENT_OPTIONS.map((o) => o.env), CONFIG_ENV]);
+export const CLIENT_ENV = envNames(CLIENT_COMMAND);
 
 /**
  * The names the edge's loader reads. The loader has no option table, so they are taken from its

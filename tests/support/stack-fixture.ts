@@ -32,10 +32,10 @@ export async function freePorts(): Promise<StackPorts> {
 /** Settings that make failures visible quickly in tests; production keeps the defaults. */
 export const FAST_RECOVERY = {
   client: {
-    BEATS_GATE_BACKOFF_INITIAL_MS: '50',
-    BEATS_GATE_BACKOFF_MAX_MS: '300',
+    BEATS_GATE_CLIENT_BACKOFF_INITIAL_MS: '50',
+    BEATS_GATE_CLIENT_BACKOFF_MAX_MS: '300',
     // The dev token command starts a Node process; on a loaded CI machine that can take seconds.
-    BEATS_GATE_TOKEN_COMMAND_TIMEOUT_MS: '30000',
+    BEATS_GATE_CLIENT_TOKEN_COMMAND_TIMEOUT_MS: '30000',
   },
   unwrapper: { UNWRAPPER_SHUTDOWN_GRACE_MS: '500', UNWRAPPER_UPSTREAM_RETRY_MS: '200' },
 };

@@ -1,265 +1,171 @@
 /**
- * The one table of settings: flag, environment variable and config-file key of each, with its type
- * and help text. The command line, the environment reader, the file reader and `--help` are all
- * built from it, so the three sources cannot drift apart.
+ * The client's one option table. The command line, the BEATS_GATE_CLIENT_* variables, the config
+ * file keys, --help and the table in docs/client.md all come from it (see @beats-gate/kit).
  */
-export type OptionKind = 'string' | 'integer' | 'boolean' | 'headers';
+import {
+  bool,
+  choice,
+  defineCommand,
+  file,
+  hostPort,
+  int,
+  level,
+  option,
+  secret,
+  text,
+  url,
+} from '@beats-gate/kit';
+import {
+  edgeUrl,
+  headers,
+  listenerName,
+  proxy,
+  staticToken,
+  tokenCommand,
+} from './client-kinds.ts';
 
-export interface OptionSpec {
-  /** Key in the JSON config file (and in the merged raw configuration). */
-  readonly key: string;
-  /** Command-line flag with its value placeholder, in commander syntax. */
-  readonly flag: string;
-  /** Environment variable. */
-  readonly env: string;
-  readonly kind: OptionKind;
-  readonly description: string;
-  /** Shown in --help; the loader applies defaults itself. */
-  readonly defaultText?: string;
-  /** May also be given per listener in the config file's `listeners` entries. */
-  readonly perListener?: boolean;
-  /** A secret: never printed, and discouraged as a flag (visible in `ps`). */
-  readonly secret?: boolean;
-  /** Only from the environment or the file, never as a flag. */
-  readonly noFlag?: boolean;
-}
+const OAUTH_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'PS256'] as const;
+const perListener = { inEntries: true } as const;
+const HOUR_MS = 3_600_000;
 
-export const ENV_PREFIX = 'BEATS_GATE_';
+const NOTES = `The config file may define several listeners instead of --listen, each with the \
+options marked "also per listener" (YAML here; JSON has the same keys):
+  url: wss://telemetry.example.com/v1/tunnel
+  tokenFile: /etc/beats-gate/token
+  listeners:
+    - { name: filebeat, listen: 127.0.0.1:5044 }
+    - { name: packetbeat, listen: 127.0.0.1:5045, tokenFile: /etc/beats-gate/pb }
+Exactly one token source per listener: token, tokenFile, tokenCommand or oauthTokenUrl.
+While the edge is unreachable or answers 429/5xx the client backs off (full jitter, honouring \
+Retry-After) and resets new Beats connections at once, so Beats backs off and resends later.
+Documentation: docs/client.md`;
 
-function spec(
-  key: string,
-  flag: string,
-  kind: OptionKind,
-  description: string,
-  extra: Partial<OptionSpec> = {},
-): OptionSpec {
-  const env = ENV_PREFIX + key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-  return { key, flag, env, kind, description, ...extra };
-}
-
-export const OPTIONS: readonly OptionSpec[] = [
-  spec(
-    'url',
-    '--url <wss-url>',
-    'string',
-    'edge tunnel URL; a bare host gets the path /v1/tunnel',
-    {
-      perListener: true,
-    },
-  ),
-  spec('listen', '--listen <host:port>', 'string', 'address Beats connects to (one listener)', {
-    defaultText: '127.0.0.1:5044',
-  }),
-  spec('name', '--name <name>', 'string', 'name of that listener in logs and metrics', {
-    defaultText: 'default',
-  }),
-  spec('allowRemote', '--allow-remote', 'boolean', 'allow non-loopback listen/admin addresses', {
-    defaultText: 'false',
-  }),
-  spec(
-    'token',
-    '--token <jwt>',
-    'string',
-    'static bearer token (prefer a file: flags show in ps)',
-    {
-      perListener: true,
-      secret: true,
-    },
-  ),
-  spec(
-    'tokenFile',
-    '--token-file <path>',
-    'string',
-    'file holding the token, re-read per connection',
-    {
-      perListener: true,
-    },
-  ),
-  spec(
-    'tokenCommand',
-    '--token-command <cmd>',
-    'string',
-    'command printing a token, run with /bin/sh -c (argv array in the file: no shell); cached until shortly before exp',
-    { perListener: true },
-  ),
-  spec(
-    'tokenCommandTimeoutMs',
-    '--token-command-timeout <ms>',
-    'integer',
-    'token command time limit',
-    {
-      defaultText: '10000',
-    },
-  ),
-  spec(
-    'oauthTokenUrl',
-    '--oauth-token-url <url>',
-    'string',
-    'OAuth 2.0 token endpoint (client credentials grant)',
-    {
-      perListener: true,
-    },
-  ),
-  spec('oauthClientId', '--oauth-client-id <id>', 'string', 'OAuth client id', {
-    perListener: true,
-  }),
-  spec(
-    'oauthClientSecret',
-    '--oauth-client-secret <secret>',
-    'string',
-    'OAuth client secret (client_secret_basic)',
-    {
-      perListener: true,
-      secret: true,
+export const CLIENT_COMMAND = defineCommand({
+  name: 'beats-gate-client',
+  summary:
+    'Listens for Beats (Lumberjack) connections on loopback and carries each one over its own ' +
+    'authenticated WebSocket (wss) to the beats-gate edge.',
+  packageJson: new URL('../../package.json', import.meta.url),
+  envPrefix: 'BEATS_GATE_CLIENT_',
+  entries: { key: 'listeners', label: 'listener' },
+  notes: NOTES,
+  options: {
+    url: option(edgeUrl, 'edge tunnel URL; a bare host gets the path /v1/tunnel', perListener),
+    listen: option(hostPort(), 'address Beats connects to', {
+      default: { host: '127.0.0.1', port: 5044 },
+      ...perListener,
+    }),
+    name: option(listenerName, 'name of the listener in logs and metrics', {
+      default: 'default',
+      ...perListener,
+    }),
+    allowRemote: option(bool, 'allow non-loopback listen and admin addresses', { default: false }),
+    token: option(
+      staticToken,
+      'static bearer token (prefer a file: flags show in ps)',
+      perListener,
+    ),
+    tokenFile: option(file(), 'file holding the token, re-read per connection', perListener),
+    tokenCommand: option(
+      tokenCommand,
+      'command printing a token, run with /bin/sh -c (a list in the file runs without a shell); a JWT is cached until shortly before exp',
+      perListener,
+    ),
+    tokenCommandTimeoutMs: option(int({ min: 100, max: 300_000 }), 'token command time limit', {
+      default: 10_000,
+    }),
+    oauthTokenUrl: option(
+      url({ protocols: ['https:'], loopbackProtocols: ['http:'] }),
+      'OAuth 2.0 token endpoint (client credentials grant)',
+      perListener,
+    ),
+    oauthClientId: option(text('<id>'), 'OAuth client id', perListener),
+    oauthClientSecret: option(secret(), 'OAuth client secret (client_secret_basic)', {
+      ...perListener,
       noFlag: true,
-    },
-  ),
-  spec(
-    'oauthClientSecretFile',
-    '--oauth-client-secret-file <path>',
-    'string',
-    'file holding the OAuth client secret (client_secret_basic)',
-    { perListener: true },
-  ),
-  spec(
-    'oauthPrivateKeyFile',
-    '--oauth-private-key-file <path>',
-    'string',
-    'PEM (PKCS#8) or JWK file of the key for private_key_jwt client authentication',
-    { perListener: true },
-  ),
-  spec('oauthSigningAlg', '--oauth-signing-alg <alg>', 'string', 'private_key_jwt algorithm', {
-    perListener: true,
-    defaultText: 'from the key: ES256/ES384/ES512, EdDSA or RS256',
-  }),
-  spec('oauthKeyId', '--oauth-key-id <kid>', 'string', 'kid header of the client assertion', {
-    perListener: true,
-  }),
-  spec('oauthScope', '--oauth-scope <scope>', 'string', 'scope parameter of the token request', {
-    perListener: true,
-  }),
-  spec(
-    'oauthAudience',
-    '--oauth-audience <aud>',
-    'string',
-    'audience parameter of the token request',
-    {
-      perListener: true,
-    },
-  ),
-  spec(
-    'tokenRefreshSkewMs',
-    '--token-refresh-skew <ms>',
-    'integer',
-    'refresh cached tokens this long before exp',
-    {
-      defaultText: '60000',
-    },
-  ),
-  spec(
-    'caFile',
-    '--ca-file <path>',
-    'string',
-    'extra CA certificates (PEM) trusted for the edge and token endpoint',
-  ),
-  spec(
-    'proxy',
-    '--proxy <url>',
-    'string',
-    'HTTP CONNECT proxy (http://user:pass@host:port); "direct" ignores HTTPS_PROXY',
-    { defaultText: 'HTTPS_PROXY/https_proxy unless NO_PROXY matches' },
-  ),
-  spec(
-    'headers',
-    '--header <name: value>',
-    'headers',
-    'extra upgrade request header (repeatable); env: JSON object',
-    {
-      perListener: true,
-    },
-  ),
-  spec(
-    'pingIntervalMs',
-    '--ping-interval <ms>',
-    'integer',
-    'WebSocket ping interval; two missed pongs end the tunnel',
-    {
-      defaultText: '25000',
-    },
-  ),
-  spec(
-    'handshakeTimeoutMs',
-    '--handshake-timeout <ms>',
-    'integer',
-    'limit for connecting and upgrading',
-    {
-      defaultText: '10000',
-    },
-  ),
-  spec(
-    'highWaterMark',
-    '--high-water-mark <bytes>',
-    'integer',
-    'pause Beats reads above this many unsent bytes',
-    {
-      defaultText: '1048576',
-    },
-  ),
-  spec(
-    'maxConnections',
-    '--max-connections <n>',
-    'integer',
-    'concurrent Beats connections per listener',
-    {
-      defaultText: '64',
-    },
-  ),
-  spec(
-    'backoffInitialMs',
-    '--backoff-initial <ms>',
-    'integer',
-    'first backoff ceiling after an edge failure',
-    {
-      defaultText: '1000',
-    },
-  ),
-  spec(
-    'backoffMaxMs',
-    '--backoff-max <ms>',
-    'integer',
-    'largest backoff ceiling (full jitter below it)',
-    {
-      defaultText: '60000',
-    },
-  ),
-  spec(
-    'adminListen',
-    '--admin-listen <host:port>',
-    'string',
-    'serve GET /status (JSON) and /healthz here',
-  ),
-  spec(
-    'metrics',
-    '--metrics',
-    'boolean',
-    'also serve Prometheus metrics at GET /metrics on the admin listener',
-    {
-      defaultText: 'false',
-    },
-  ),
-  spec(
-    'logLevel',
-    '--log-level <level>',
-    'string',
-    'fatal, error, warn, info, debug, trace or silent',
-    {
-      defaultText: 'info',
-    },
-  ),
-];
+    }),
+    oauthClientSecretFile: option(
+      file(),
+      'file holding the OAuth client secret (client_secret_basic), re-read per token request',
+      perListener,
+    ),
+    oauthPrivateKeyFile: option(
+      file(),
+      'PEM (PKCS#8) or JWK file of the key for private_key_jwt client authentication',
+      perListener,
+    ),
+    oauthSigningAlg: option(
+      choice(OAUTH_ALGS, '<alg>'),
+      `private_key_jwt algorithm: ${OAUTH_ALGS.join(', ')}`,
+      {
+        ...perListener,
+        defaultText: 'from the key: ES256/ES384/ES512, EdDSA or RS256',
+      },
+    ),
+    oauthKeyId: option(text('<kid>'), 'kid header of the client assertion', perListener),
+    oauthScope: option(text('<scope>'), 'scope parameter of the token request', perListener),
+    oauthAudience: option(text('<aud>'), 'audience parameter of the token request', perListener),
+    tokenRefreshSkewMs: option(
+      int({ min: 0, max: HOUR_MS }),
+      "refresh cached tokens this long before exp (at most half the token's lifetime)",
+      { default: 60_000 },
+    ),
+    caFile: option(
+      file(),
+      'extra CA certificates (PEM) trusted for the edge and the token endpoint, besides the system ones',
+    ),
+    proxy: option(
+      proxy,
+      'HTTP CONNECT proxy (http://user:pass@host:port); "direct" ignores HTTPS_PROXY',
+      { defaultText: 'HTTPS_PROXY/https_proxy unless NO_PROXY matches' },
+    ),
+    headers: option(
+      headers,
+      'extra upgrade request header; the flag repeats, the variable is a JSON object ({"X-Device-Group":"plant-7"}), the file key an object; merged over the top-level ones per listener',
+      perListener,
+    ),
+    pingIntervalMs: option(
+      int({ min: 1000, max: 600_000 }),
+      'WebSocket ping interval; two missed intervals without a pong (or any frame) end the tunnel',
+      { default: 25_000 },
+    ),
+    handshakeTimeoutMs: option(
+      int({ min: 100, max: 120_000 }),
+      'limit for connecting (through the proxy) and upgrading',
+      { default: 10_000 },
+    ),
+    highWaterMarkBytes: option(
+      int({ min: 1024, max: 64 * 1024 * 1024 }),
+      'pause Beats reads above this many unsent bytes',
+      { default: 1024 * 1024 },
+    ),
+    maxConnections: option(
+      int({ min: 1, max: 10_000 }),
+      'concurrent Beats connections per listener; more are reset',
+      { default: 64 },
+    ),
+    backoffInitialMs: option(
+      int({ min: 1, max: HOUR_MS }),
+      'first backoff ceiling after an edge failure',
+      { default: 1000 },
+    ),
+    backoffMaxMs: option(
+      int({ min: 1, max: HOUR_MS }),
+      'largest backoff ceiling (full jitter below it)',
+      { default: 60_000 },
+    ),
+    adminListen: option(
+      hostPort(),
+      'serve GET /status (JSON), /healthz, /readyz and /version here',
+    ),
+    metrics: option(bool, 'also serve Prometheus metrics at GET /metrics on the admin listener', {
+      default: false,
+    }),
+    logLevel: option(level, 'pino log level', { default: 'info' }),
+  },
+});
+
+export type ClientOptionKey = keyof typeof CLIENT_COMMAND.options;
 
 /** Keys that choose where a token comes from; exactly one source per listener. */
 export const TOKEN_SOURCE_KEYS = ['token', 'tokenFile', 'tokenCommand', 'oauthTokenUrl'] as const;
-
-export const CONFIG_FLAG = '--config <path>';
-export const CONFIG_ENV = `${ENV_PREFIX}CONFIG`;

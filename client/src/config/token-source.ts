@@ -1,112 +1,103 @@
-import { TOKEN_SOURCE_KEYS } from './options.ts';
-import type { Layer } from './sources.ts';
+/**
+ * The token source of a listener. Exactly one source counts per scope: for the top level, the
+ * sources named by the highest-precedence layer (so a flag replaces the file's source instead of
+ * clashing with it); for a listener of the file, the sources it names itself. The details of a
+ * source (the OAuth client, the command's time limit) may come from any layer or the listener.
+ */
+import type { Entry, Layer, Options } from '@beats-gate/kit';
+import type { CLIENT_COMMAND} from './options.ts';
+import { TOKEN_SOURCE_KEYS, type ClientOptionKey } from './options.ts';
 import type { TokenSource } from './types.ts';
-import { toInteger, toSecureUrl, toText, type Problems } from './values.ts';
 
-/** Looks a key up through layers in precedence order, remembering where the value came from. */
-export type Lookup = (key: string) => { value: unknown; where: string } | undefined;
+type Table = typeof CLIENT_COMMAND.options;
+type SourceKey = (typeof TOKEN_SOURCE_KEYS)[number];
 
-export function lookupIn(layers: readonly Layer[]): Lookup {
-  return (key) => {
-    for (const layer of layers) {
-      const value = layer.values[key];
-      if (value !== undefined) return { value, where: layer.where(key) };
-    }
-    return undefined;
+const LAYER_NAMES: Record<Layer, string> = {
+  flag: 'the command line',
+  env: 'the environment',
+  file: 'the config file',
+  default: 'the defaults',
+};
+const PRECEDENCE: readonly Layer[] = ['flag', 'env', 'file'];
+
+/** A listener's view: its own settings first, then the top level's. */
+export interface Scope {
+  readonly options: Options<Table>;
+  readonly entry?: Entry<Table>;
+  /** `listener "filebeat"`, for problems about the scope as a whole. */
+  readonly label: string;
+}
+
+function value<K extends ClientOptionKey>(scope: Scope, key: K) {
+  return scope.entry?.value(key) ?? scope.options.value(key);
+}
+
+function where(scope: Scope, key: ClientOptionKey): string {
+  return scope.entry?.given(key) ? scope.entry.where(key) : scope.options.where(key);
+}
+
+/** The sources that count in this scope, and what to call where they came from. */
+function sourcesOf(scope: Scope): { keys: SourceKey[]; from: string } {
+  const { entry, options } = scope;
+  const own = entry ? TOKEN_SOURCE_KEYS.filter((key) => entry.given(key)) : [];
+  if (own.length > 0) return { keys: own, from: scope.label };
+  const layer = PRECEDENCE.find((candidate) =>
+    TOKEN_SOURCE_KEYS.some((key) => options.layer(key) === candidate),
+  );
+  if (layer === undefined) return { keys: [], from: scope.label };
+  return {
+    keys: TOKEN_SOURCE_KEYS.filter((key) => options.layer(key) === layer),
+    from: LAYER_NAMES[layer],
   };
 }
 
-const OAUTH_ALGS = new Set(['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'PS256']);
-
-function parseTokenUrl(raw: unknown, where: string, problems: Problems): URL | undefined {
-  return toSecureUrl(raw, where, problems, { secure: 'https:', plain: 'http:' });
-}
-
-/**
- * Builds the token source of one scope. `sourceLayer` is the single layer whose token keys count
- * (the highest-precedence layer that names any source), so a flag replaces a file's source
- * instead of clashing with it; the OAuth details still merge across all layers via `lookup`.
- */
-export function buildTokenSource(
-  sourceLayer: Layer,
-  lookup: Lookup,
-  scope: string,
-  problems: Problems,
-): TokenSource | undefined {
-  const given = TOKEN_SOURCE_KEYS.filter((key) => sourceLayer.values[key] !== undefined);
-  if (given.length > 1) {
-    problems.push(
-      `${scope}: more than one token source in ${sourceLayer.name} (${given
-        .map((key) => sourceLayer.where(key))
-        .join(', ')}); choose one`,
-    );
+export function buildTokenSource(scope: Scope, problems: string[]): TokenSource | undefined {
+  const { keys, from } = sourcesOf(scope);
+  if (keys.length > 1) {
+    const names = keys.map((key) => where(scope, key)).join(', ');
+    problems.push(`${scope.label}: more than one token source in ${from} (${names}); choose one`);
     return undefined;
   }
-  const key = given[0];
-  const raw = key === undefined ? undefined : sourceLayer.values[key];
-  const where = key === undefined ? scope : sourceLayer.where(key);
-  switch (key) {
+  switch (keys[0]) {
     case undefined:
+      problems.push(
+        `${scope.label}: no token source (--token-file, --token-command, --oauth-token-url or ` +
+          '--token, or their BEATS_GATE_CLIENT_ variables or file keys)',
+      );
       return undefined;
     case 'token': {
-      const token = toText(raw, where, problems);
-      if (token !== undefined && /\s/.test(token)) problems.push(`${where}: a token has no spaces`);
+      const token = value(scope, 'token');
       return token === undefined ? undefined : { type: 'static', token };
     }
     case 'tokenFile': {
-      const path = toText(raw, where, problems);
+      const path = value(scope, 'tokenFile');
       return path === undefined ? undefined : { type: 'file', path };
     }
     case 'tokenCommand': {
-      const found = lookup('tokenCommandTimeoutMs');
-      const timeoutMs =
-        toInteger(found?.value, found?.where ?? '', { min: 100, max: 300_000 }, problems) ?? 10_000;
-      if (Array.isArray(raw)) {
-        if (raw.length === 0 || !raw.every((arg) => typeof arg === 'string' && arg.length > 0)) {
-          problems.push(`${where}: expected a command string or a non-empty array of strings`);
-          return undefined;
-        }
-        return { type: 'command', command: raw as string[], timeoutMs };
-      }
-      const command = toText(raw, where, problems);
+      const command = value(scope, 'tokenCommand');
+      const timeoutMs = value(scope, 'tokenCommandTimeoutMs');
       return command === undefined ? undefined : { type: 'command', command, timeoutMs };
     }
     case 'oauthTokenUrl':
-      return buildOAuthSource(raw, where, lookup, problems);
+      return buildOAuthSource(scope, problems);
   }
 }
 
-function buildOAuthSource(
-  raw: unknown,
-  where: string,
-  lookup: Lookup,
-  problems: Problems,
-): TokenSource | undefined {
-  const text = (key: string) => {
-    const found = lookup(key);
-    return found ? toText(found.value, found.where, problems) : undefined;
-  };
-  const tokenUrl = parseTokenUrl(raw, where, problems);
-  const clientId = text('oauthClientId');
-  if (clientId === undefined && !lookup('oauthClientId')) {
-    problems.push(
-      `${where}: OAuth needs a client id (--oauth-client-id / BEATS_GATE_OAUTH_CLIENT_ID)`,
-    );
+function buildOAuthSource(scope: Scope, problems: string[]): TokenSource | undefined {
+  const tokenUrl = value(scope, 'oauthTokenUrl');
+  const at = where(scope, 'oauthTokenUrl');
+  const clientId = value(scope, 'oauthClientId');
+  if (clientId === undefined) {
+    problems.push(`${at}: OAuth needs a client id (${where(scope, 'oauthClientId')})`);
   }
-  const clientSecret = text('oauthClientSecret');
-  const clientSecretFile = text('oauthClientSecretFile');
-  const privateKeyFile = text('oauthPrivateKeyFile');
+  const clientSecret = value(scope, 'oauthClientSecret');
+  const clientSecretFile = value(scope, 'oauthClientSecretFile');
+  const privateKeyFile = value(scope, 'oauthPrivateKeyFile');
   const methods = [clientSecret, clientSecretFile, privateKeyFile].filter((v) => v !== undefined);
   if (methods.length !== 1) {
     problems.push(
-      `${where}: OAuth needs exactly one client authentication: a client secret ` +
-        '(BEATS_GATE_OAUTH_CLIENT_SECRET or --oauth-client-secret-file) or --oauth-private-key-file',
-    );
-  }
-  const signingAlg = text('oauthSigningAlg');
-  if (signingAlg !== undefined && !OAUTH_ALGS.has(signingAlg)) {
-    problems.push(
-      `${lookup('oauthSigningAlg')?.where}: expected one of ${[...OAUTH_ALGS].join(', ')}`,
+      `${at}: OAuth needs exactly one client authentication: a client secret ` +
+        '(BEATS_GATE_CLIENT_OAUTH_CLIENT_SECRET or --oauth-client-secret-file) or --oauth-private-key-file',
     );
   }
   if (tokenUrl === undefined || clientId === undefined || methods.length !== 1) return undefined;
@@ -114,10 +105,10 @@ function buildOAuthSource(
     clientSecret,
     clientSecretFile,
     privateKeyFile,
-    signingAlg,
-    keyId: text('oauthKeyId'),
-    scope: text('oauthScope'),
-    audience: text('oauthAudience'),
+    signingAlg: value(scope, 'oauthSigningAlg'),
+    keyId: value(scope, 'oauthKeyId'),
+    scope: value(scope, 'oauthScope'),
+    audience: value(scope, 'oauthAudience'),
   };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return { type: 'oauth', tokenUrl, clientId, ...defined };

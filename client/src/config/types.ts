@@ -50,17 +50,3 @@ export interface ClientConfig {
   readonly admin?: { readonly host: string; readonly port: number; readonly metrics: boolean };
   readonly logLevel: string;
 }
-
-export const DEFAULTS = {
-  listen: '127.0.0.1:5044',
-  name: 'default',
-  pingIntervalMs: 25_000,
-  handshakeTimeoutMs: 10_000,
-  highWaterMark: 1024 * 1024,
-  maxConnections: 64,
-  backoffInitialMs: 1_000,
-  backoffMaxMs: 60_000,
-  tokenRefreshSkewMs: 60_000,
-  tokenCommandTimeoutMs: 10_000,
-  logLevel: 'info',
-} as const;

@@ -3,7 +3,7 @@
  * service and tool of beats-gate is described by one of these and loaded by `loadOptions`.
  */
 import { readFileSync } from 'node:fs';
-import type { OptionTable } from './option.ts';
+import { envName, type OptionTable } from './option.ts';
 
 export interface CommandSpec<O extends OptionTable = OptionTable> {
   /** The executable's name: `beats-gate-client`. */
@@ -51,4 +51,12 @@ export function packageVersion(packageJson: URL): string {
     versions.set(packageJson.href, version);
   }
   return version;
+}
+
+/** Every variable the command reads: one per option, and the config file's. */
+export function envNames(command: CommandSpec): Set<string> {
+  return new Set([
+    ...Object.keys(command.options).map((key) => envName(command.envPrefix, key)),
+    `${command.envPrefix}CONFIG`,
+  ]);
 }

@@ -10,21 +10,31 @@ import { readConfigFile } from './config-file.ts';
 import { waysToSet } from './describe-option.ts';
 import { hideValue, showValue } from './kind.ts';
 import { envName, type OptionSpec, type OptionTable } from './option.ts';
-import { createOptions, type Loaded, type Options, type Setting } from './options.ts';
+import {
+  createOptions,
+  type EntrySettings,
+  type Loaded,
+  type Options,
+  type Setting,
+} from './options.ts';
 import { parseFlags } from './parse-flags.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * A value that fails to parse is a problem, and the option still counts as set by its source, so
+ * no rule across options reports it missing; its value is then the default, or undefined.
+ */
 function parseSetting(
   spec: OptionSpec,
   raw: unknown,
   source: Omit<Setting, 'value'>,
   problems: string[],
-): Setting | undefined {
+): Setting {
   const parsed = spec.kind.parse(raw, spec.secret ? hideValue : showValue);
   if (parsed.ok) return { value: parsed.value, ...source };
   problems.push(`${source.where}: ${parsed.problem}`);
-  return undefined;
+  return { value: spec.default, ...source };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -37,7 +47,7 @@ function readEntries(
   raw: unknown,
   fileWhere: (key: string) => string,
   problems: string[],
-): Map<string, Setting>[] | undefined {
+): EntrySettings[] | undefined {
   const { entries } = command;
   if (!entries || raw === undefined) return undefined;
   if (!Array.isArray(raw) || raw.length === 0) {
@@ -49,7 +59,7 @@ function readEntries(
     const where = (key: string) => fileWhere(`${entries.key}[${index}].${key}`);
     if (!isObject(entry)) {
       problems.push(`${fileWhere(`${entries.key}[${index}]`)}: expected an object`);
-      return settings;
+      return { settings, where };
     }
     for (const [key, value] of Object.entries(entry)) {
       const spec = command.options[key];
@@ -57,10 +67,9 @@ function readEntries(
         problems.push(`${where(key.slice(0, 64))}: not an option of a ${entries.label}`);
         continue;
       }
-      const setting = parseSetting(spec, value, { layer: 'file', where: where(key) }, problems);
-      if (setting) settings.set(key, setting);
+      settings.set(key, parseSetting(spec, value, { layer: 'file', where: where(key) }, problems));
     }
-    return settings;
+    return { settings, where };
   });
 }
 
@@ -95,8 +104,7 @@ export function loadOptions<const O extends OptionTable>(
             ? { raw: file[key], layer: 'file' as const, where: fileWhere(key) }
             : undefined;
     if (source) {
-      const setting = parseSetting(spec, source.raw, source, problems);
-      if (setting) settings.set(key, setting);
+      settings.set(key, parseSetting(spec, source.raw, source, problems));
     } else if (spec.default !== undefined) {
       settings.set(key, { value: spec.default, layer: 'default', where: 'default' });
     } else if (spec.required) {

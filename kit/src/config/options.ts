@@ -24,6 +24,12 @@ export interface Setting {
 }
 
 type Key<O> = keyof O & string;
+
+export interface EntrySettings {
+  readonly settings: ReadonlyMap<string, Setting>;
+  /** `file key "listeners[1].listen" in /etc/c.yaml`, set or not. */
+  readonly where: (key: string) => string;
+}
 type EntryValue<S> = S extends OptionSpec<infer T> ? T | undefined : never;
 
 /** One entry of the file's entry list: only what the entry itself sets. */
@@ -35,7 +41,7 @@ export interface Entry<O extends OptionTable> {
 
 export interface Options<O extends OptionTable> {
   value<K extends Key<O>>(key: K): ValueOf<O[K]>;
-  /** Set by a flag, a variable or the file, not by the default. */
+  /** Set by a flag, a variable or the file (even if wrongly), not by the default. */
   given(key: Key<O>): boolean;
   layer(key: Key<O>): Layer | undefined;
   /** The source of the value, or every way to set it when nothing did (for messages). */
@@ -67,16 +73,16 @@ export function createOptions<O extends OptionTable>(
   command: CommandSpec<O>,
   loaded: {
     settings: ReadonlyMap<string, Setting>;
-    entries: readonly ReadonlyMap<string, Setting>[] | undefined;
+    entries: readonly EntrySettings[] | undefined;
     problems: string[];
     printConfig: boolean;
   },
 ): Options<O> {
   const { settings, problems } = loaded;
-  const entries = loaded.entries?.map((entry): Entry<O> => ({
-    value: <K extends Key<O>>(key: K) => entry.get(key)?.value as EntryValue<O[K]>,
-    given: (key) => entry.has(key),
-    where: (key) => entry.get(key)?.where ?? waysToSet(command, key),
+  const entries = loaded.entries?.map(({ settings: own, where }): Entry<O> => ({
+    value: <K extends Key<O>>(key: K) => own.get(key)?.value as EntryValue<O[K]>,
+    given: (key) => own.has(key),
+    where,
   }));
   return {
     value: <K extends Key<O>>(key: K) => settings.get(key)?.value as ValueOf<O[K]>,
@@ -93,7 +99,9 @@ export function createOptions<O extends OptionTable>(
       if (!loaded.printConfig) return { kind: 'config', config };
       const printed: Record<string, unknown> = describe(command, settings);
       if (command.entries && loaded.entries) {
-        printed[command.entries.key] = loaded.entries.map((entry) => describe(command, entry));
+        printed[command.entries.key] = loaded.entries.map((entry) =>
+          describe(command, entry.settings),
+        );
       }
       return { kind: 'print', text: `${JSON.stringify(printed, null, 2)}\n` };
     },

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { edgeUrl, headers, proxy, tokenCommand } from './client-kinds.ts';
+
+const hidden = () => '(hidden)';
+
+describe('client option kinds', () => {
+  it('reads headers from flags, JSON text and objects, refusing reserved names and line breaks', () => {
+    const show = hidden;
+    assert.deepEqual(headers.parse(['X-A: 1', 'X-B:two words'], show), {
+      ok: true,
+      value: { 'X-A': '1', 'X-B': 'two words' },
+    });
+    assert.deepEqual(headers.parse('{"X-C":"3"}', show), { ok: true, value: { 'X-C': '3' } });
+    const bad = headers.parse(
+      { 'Sec-WebSocket-Protocol': 'x', 'X-D': 'a\r\nInjected: 1', 'bad name': 'v' },
+      show,
+    );
+    assert.ok(!bad.ok);
+    assert.equal(bad.problem.split('; ').length, 3);
+    assert.ok(!bad.problem.includes('Injected'), 'a header value was echoed');
+    assert.ok(!headers.parse('{"X-E": "secret"', show).ok);
+  });
+
+  it('gives a bare edge host the tunnel path and drops the fragment', () => {
+    const parsed = edgeUrl.parse('wss://edge.example#x', hidden);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.value.href, 'wss://edge.example/v1/tunnel');
+  });
+
+  it('takes a proxy URL with credentials or "direct", and a command as text or a list', () => {
+    assert.deepEqual(proxy.parse('direct', hidden), { ok: true, value: 'direct' });
+    assert.ok(proxy.parse('http://u:p@proxy:3128', hidden).ok);
+    assert.ok(!proxy.parse('socks5://proxy:1080', hidden).ok);
+    assert.deepEqual(tokenCommand.parse(['/bin/t', '-a'], hidden), {
+      ok: true,
+      value: ['/bin/t', '-a'],
+    });
+    assert.ok(!tokenCommand.parse([], hidden).ok);
+  });
+});
