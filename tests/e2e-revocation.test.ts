@@ -22,7 +22,8 @@ import {
   type Receiver,
 } from '@beats-gate/lumberjack';
 import { parseAssertionKeys } from '@beats-gate/protocol';
-import { createLogger, createUnwrapper, type Unwrapper } from '@beats-gate/unwrapper';
+import { createLogCapture } from '@beats-gate/kit';
+import { createUnwrapper, type Unwrapper } from '@beats-gate/unwrapper';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '../dev/dev-keys.ts';
 import { startEdge, type RunningEdge } from '../edge-worker/local.ts';
 import { until } from './support/delivery-run.ts';
@@ -39,7 +40,8 @@ describe('revoking a device with open tunnels', () => {
   let client: Client;
   let beatsPort: number;
   const received: Record<string, unknown>[] = [];
-  const unwrapperLogs: Record<string, unknown>[] = [];
+  const unwrapperLog = createLogCapture({ service: 'beats-gate-unwrapper', level: 'info' });
+  const unwrapperLogs = unwrapperLog.lines;
   const edgeLogs: string[] = [];
 
   before(async () => {
@@ -61,10 +63,7 @@ describe('revoking a device with open tunnels', () => {
       adminToken: ADMIN_TOKEN,
       upstreamProbeIntervalMs: 0,
       defaultMetrics: false,
-      logger: createLogger('info', {
-        write: (line: string) =>
-          void unwrapperLogs.push(JSON.parse(line) as Record<string, unknown>),
-      }),
+      logger: unwrapperLog.logger,
     });
     const addresses = await unwrapper.listen();
     adminUrl = `http://127.0.0.1:${addresses.admin.port}`;

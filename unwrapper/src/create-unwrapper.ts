@@ -6,12 +6,12 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createAdminServer, createLogger, packageVersion, type Logger } from '@beats-gate/kit';
 import { closeCodeName } from '@beats-gate/protocol';
 import { WebSocketServer } from 'ws';
-import { createAdminServer, type Readiness, type TunnelSelector } from './admin/admin-server.ts';
+import { createCloseTunnelsRoute, type TunnelSelector } from './admin/close-tunnels-route.ts';
 import { createMetrics } from './admin/metrics.ts';
 import { withDefaults, type HostPort, type UnwrapperInput } from './config/types.ts';
-import { createLogger, type Logger } from './logger.ts';
 import { createTunnel, type Tunnel, type TunnelResult, type TunnelStats } from './tunnel/tunnel.ts';
 import { createAuthenticator } from './upgrade/authenticate.ts';
 import { createUpgradeHandler, type AcceptedUpgrade } from './upgrade/handle-upgrade.ts';
@@ -36,6 +36,16 @@ export interface UnwrapperAddresses {
   admin?: HostPort;
 }
 
+/** What GET /readyz reports: ready when not draining and an upstream is reachable. */
+export interface Readiness {
+  ready: boolean;
+  draining: boolean;
+  upstreamReachable: boolean;
+}
+
+const SERVICE = 'beats-gate-unwrapper';
+const VERSION = packageVersion(new URL('../package.json', import.meta.url));
+
 function hostPort(server: Server): HostPort {
   const address = server.address() as AddressInfo;
   return { host: address.address, port: address.port };
@@ -54,16 +64,18 @@ function listenOn(server: Server, target: HostPort): Promise<void> {
 export function createUnwrapper(options: UnwrapperOptions) {
   const config = withDefaults(options);
   const now = options.now ?? Date.now;
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const logger = options.logger ?? createLogger({ service: SERVICE, level: config.logLevel });
+  const metrics = createMetrics({
+    defaultMetrics: options.defaultMetrics ?? true,
+    read: {
+      tunnels: () => tunnels.size,
+      draining: () => draining,
+      upstreams: () => pool.snapshot(),
+    },
+  });
   const pool = createUpstreamRouter(config, { metrics, logger, now });
   // Lumberjack-aware mode, checked here so a bad setting fails at startup; undefined = byte tunnel.
-  const gateFor = createGateFactory({
-    settings: resolveInspect(config),
-    metrics,
-    logger,
-    now,
-  });
+  const gateFor = createGateFactory({ settings: resolveInspect(config), metrics, now });
   const limits = createTunnelLimits(config);
   const authenticate = createAuthenticator(config, now);
   const tunnels = new Set<Tunnel>();
@@ -121,20 +133,14 @@ export function createUnwrapper(options: UnwrapperOptions) {
       upstreamPauses: 0,
       pingsSkipped: 0,
     };
+    // Every line about this tunnel carries its connection id and subject.
+    const log = logger.child({ connectionId, subject: identity.subject });
     metrics.upgrades.inc({ result: 'accepted' });
-    metrics.tunnelsActive.inc();
-    logger.info(
-      {
-        event: 'tunnel_opened',
-        connectionId,
-        subject: identity.subject,
-        clientAddress,
-        upstream: lease.upstream,
-        kid: identity.kid,
-      },
+    log.info(
+      { event: 'tunnel_opened', clientAddress, upstream: lease.upstream, kid: identity.kid },
       'tunnel opened',
     );
-    const gate = gateFor(identity, connectionId);
+    const gate = gateFor(identity, connectionId, log);
     const tunnel: Tunnel = createTunnel({
       ...(gate ? { gate } : {}),
       ws,
@@ -149,23 +155,20 @@ export function createUnwrapper(options: UnwrapperOptions) {
         tunnels.delete(tunnel);
         release();
         lease.release();
-        recordClose(result, tunnel.inspection);
+        recordClose(result, tunnel.inspection, log);
         for (const wake of tunnelWaiters) wake();
       },
     });
     tunnels.add(tunnel);
   }
 
-  function recordClose(result: TunnelResult, inspection: Tunnel['inspection']) {
+  function recordClose(result: TunnelResult, inspection: Tunnel['inspection'], log: Logger) {
     const { stats, closedBy, code, reason, durationMs } = result;
-    metrics.tunnelsActive.dec();
     metrics.tunnelDuration.observe(durationMs / 1000);
-    metrics.tunnelCloses.inc({ code: closeCodeName(code), closed_by: closedBy });
-    logger.info(
+    metrics.tunnelsClosed.inc({ code: closeCodeName(code), closed_by: closedBy });
+    log.info(
       {
         event: 'tunnel_closed',
-        connectionId: stats.connectionId,
-        subject: stats.subject,
         clientAddress: stats.clientAddress,
         upstream: stats.upstream,
         bytesFromClient: stats.bytesFromClient,
@@ -253,10 +256,17 @@ export function createUnwrapper(options: UnwrapperOptions) {
     return chosen.length;
   }
   const adminServer = createAdminServer({
-    registry: metrics.registry,
+    service: SERVICE,
+    version: VERSION,
     readiness,
-    closeTunnels,
-    ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
+    registry: metrics.registry,
+    routes: [
+      createCloseTunnelsRoute({
+        closeTunnels,
+        ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
+      }),
+    ],
+    logger,
   });
 
   /** Ends the grace period early (a second signal, or close() during a drain). */
@@ -283,7 +293,6 @@ export function createUnwrapper(options: UnwrapperOptions) {
 
   async function shutdown(graceMs: number) {
     draining = true;
-    metrics.draining.set(1);
     logger.info({ event: 'drain_started', tunnels: tunnels.size, graceMs }, 'draining');
     // Lumberjack-aware tunnels close by themselves once their windows are acked (no duplicates);
     // byte tunnels, and any that cannot finish in time, are closed after the grace period.

@@ -4,7 +4,6 @@ export { loadConfig, ConfigError } from './config/load-config.ts';
 export type { LoadConfigResult } from './config/load-config.ts';
 export { DEFAULTS } from './config/types.ts';
 export type * from './config/types.ts';
-export { createLogger } from './logger.ts';
 export { REFUSALS, UpgradeRefusal } from './upgrade/refusal.ts';
 export type { RefusalReason } from './upgrade/refusal.ts';
 export type { ClosedBy, Tunnel, TunnelStats, TunnelResult } from './tunnel/tunnel.ts';

@@ -118,7 +118,7 @@ describe('tunnel failures close both ends', () => {
     const line = await tunnelClosed(harness, 'text-frame');
     assert.equal(line.closeCodeName, 'unsupported_data');
     assert.equal(
-      await harness.metric('beats_gate_unwrapper_tunnel_closes_total', {
+      await harness.metric('beats_gate_unwrapper_tunnels_closed_total', {
         code: 'unsupported_data',
       }),
       1,

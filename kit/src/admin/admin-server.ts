@@ -30,10 +30,9 @@ export interface AdminRoute {
   handle(request: IncomingMessage, url: URL): AdminReply | Promise<AdminReply>;
 }
 
+/** Whether to take traffic; any other field (why, for operators) is shown in the answer as is. */
 export interface Readiness {
   readonly ready: boolean;
-  /** Why, for operators: shown in the /readyz answer as they are. */
-  readonly [detail: string]: unknown;
 }
 
 export interface AdminServerOptions {

@@ -1,106 +1,104 @@
 /**
- * Prometheus metrics of one unwrapper, in a registry of its own so several instances can run in
- * one process (tests, the local stack). Every label has a bounded set of values: refusal reasons
- * come from a closed list, upstreams from the configuration, close codes through closeCodeName.
+ * Prometheus metrics of one unwrapper (kit conventions: `beats_gate_unwrapper_…`, Node's default
+ * metrics under their standard names, gauges read at scrape time from the state the unwrapper
+ * keeps anyway). Every label has a bounded set of values: refusal reasons come from a closed
+ * list, upstreams from the configuration, close codes through closeCodeName.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createMetrics as createServiceMetrics } from '@beats-gate/kit';
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
-  const registry = new Registry();
-  if (options.defaultMetrics ?? true) {
-    collectDefaultMetrics({ register: registry, prefix: 'beats_gate_unwrapper_' });
-  }
-  const registers = [registry];
+/** What the gauges read when Prometheus scrapes. */
+export interface MetricsSources {
+  /** Tunnels currently open. */
+  tunnels(): number;
+  draining(): boolean;
+  /** Each upstream and whether its last probe or connect succeeded (undefined: not tried yet). */
+  upstreams(): Iterable<{ upstream: string; up: boolean | undefined }>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean; read: MetricsSources }) {
+  const { read } = options;
+  const metrics = createServiceMetrics({
+    service: 'unwrapper',
+    defaultMetrics: options.defaultMetrics ?? true,
+  });
+  metrics.gauge('tunnels_active', 'Tunnels currently open', {
+    collect: (gauge) => gauge.set({}, read.tunnels()),
+  });
+  metrics.gauge('draining', '1 while shutting down (not ready, refusing upgrades)', {
+    collect: (gauge) => gauge.set({}, read.draining() ? 1 : 0),
+  });
+  metrics.gauge(
+    'upstream_up',
+    '1 when the upstream answered the last probe or connect, 0 when it failed',
+    {
+      labelNames: ['upstream'],
+      collect(gauge) {
+        for (const { upstream, up } of read.upstreams()) {
+          if (up !== undefined) gauge.set({ upstream }, up ? 1 : 0);
+        }
+      },
+    },
+  );
   return {
-    registry,
-    upgrades: new Counter({
-      name: 'beats_gate_unwrapper_upgrades_total',
-      help: 'Upgrade requests by result: "accepted" or the refusal reason',
-      labelNames: ['result'] as const,
-      registers,
-    }),
-    upstreamConnections: new Counter({
-      name: 'beats_gate_unwrapper_upstream_connections_total',
-      help: 'Upstream (Logstash) connections opened for tunnels, probes excluded',
-      labelNames: ['upstream'] as const,
-      registers,
-    }),
-    upstreamConnectFailures: new Counter({
-      name: 'beats_gate_unwrapper_upstream_connect_failures_total',
-      help: 'Failed attempts to connect to an upstream for a tunnel, by error class',
-      labelNames: ['upstream', 'reason'] as const,
-      registers,
-    }),
-    upstreamUp: new Gauge({
-      name: 'beats_gate_unwrapper_upstream_up',
-      help: '1 when the upstream answered the last probe or connect, 0 when it failed',
-      labelNames: ['upstream'] as const,
-      registers,
-    }),
-    tunnelsActive: new Gauge({
-      name: 'beats_gate_unwrapper_tunnels_active',
-      help: 'Tunnels currently open',
-      registers,
-    }),
-    bytes: new Counter({
-      name: 'beats_gate_unwrapper_bytes_total',
-      help: 'Bytes carried, by direction (client_to_upstream, upstream_to_client)',
-      labelNames: ['direction'] as const,
-      registers,
-    }),
-    tunnelDuration: new Histogram({
-      name: 'beats_gate_unwrapper_tunnel_duration_seconds',
-      help: 'Lifetime of closed tunnels',
+    registry: metrics.registry,
+    upgrades: metrics.counter(
+      'upgrades_total',
+      'Upgrade requests by result: "accepted" or the refusal reason',
+      ['result'],
+    ),
+    upstreamConnections: metrics.counter(
+      'upstream_connections_total',
+      'Upstream (Logstash) connections opened for tunnels, probes excluded',
+      ['upstream'],
+    ),
+    upstreamConnectFailures: metrics.counter(
+      'upstream_connect_failures_total',
+      'Failed attempts to connect to an upstream for a tunnel, by error class',
+      ['upstream', 'reason'],
+    ),
+    bytes: metrics.counter(
+      'bytes_total',
+      'Bytes carried, counted as they pass, by direction (client_to_upstream, upstream_to_client)',
+      ['direction'],
+    ),
+    tunnelDuration: metrics.histogram('tunnel_duration_seconds', 'Lifetime of closed tunnels', {
       buckets: [0.1, 1, 10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
-      registers,
     }),
-    tunnelCloses: new Counter({
-      name: 'beats_gate_unwrapper_tunnel_closes_total',
-      help: 'Closed tunnels by WebSocket close code name and by the side that closed first',
-      labelNames: ['code', 'closed_by'] as const,
-      registers,
-    }),
-    draining: new Gauge({
-      name: 'beats_gate_unwrapper_draining',
-      help: '1 while shutting down (not ready, refusing upgrades)',
-      registers,
-    }),
+    tunnelsClosed: metrics.counter(
+      'tunnels_closed_total',
+      'Closed tunnels by WebSocket close code name and by the side that closed first',
+      ['code', 'closed_by'],
+    ),
     // Lumberjack-aware mode (inspect/); these stay at zero for byte tunnels.
-    windows: new Counter({
-      name: 'beats_gate_unwrapper_windows_total',
-      help: 'Complete windows forwarded to Logstash, by mode (validate, stamp)',
-      labelNames: ['mode'] as const,
-      registers,
-    }),
-    events: new Counter({
-      name: 'beats_gate_unwrapper_events_total',
-      help: 'Events forwarded to Logstash in complete windows, by mode (validate, stamp)',
-      labelNames: ['mode'] as const,
-      registers,
-    }),
-    ackLatency: new Histogram({
-      name: 'beats_gate_unwrapper_ack_latency_seconds',
-      help: "Time from a window's last byte written to Logstash until Logstash acknowledged it",
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    }),
-    streamRejections: new Counter({
-      name: 'beats_gate_unwrapper_stream_rejections_total',
-      help: 'Tunnels closed because their Lumberjack stream was refused, by error code',
-      labelNames: ['code'] as const,
-      registers,
-    }),
-    claimMismatches: new Counter({
-      name: 'beats_gate_unwrapper_claim_mismatches_total',
-      help: 'Events tagged because host.name or agent.id disagreed with a token claim',
-      registers,
-    }),
-    windowDrains: new Counter({
-      name: 'beats_gate_unwrapper_window_drains_total',
-      help: 'Tunnels drained at a window boundary, by reason (shutdown, token_expired)',
-      labelNames: ['reason'] as const,
-      registers,
-    }),
+    windows: metrics.counter(
+      'windows_total',
+      'Complete windows forwarded to Logstash, by mode (validate, stamp)',
+      ['mode'],
+    ),
+    events: metrics.counter(
+      'events_total',
+      'Events forwarded to Logstash in complete windows, by mode (validate, stamp)',
+      ['mode'],
+    ),
+    ackLatency: metrics.histogram(
+      'ack_latency_seconds',
+      "Time from a window's last byte written to Logstash until Logstash acknowledged it",
+      { buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+    ),
+    streamRejections: metrics.counter(
+      'stream_rejections_total',
+      'Tunnels closed because their Lumberjack stream was refused, by error code',
+      ['code'],
+    ),
+    claimMismatches: metrics.counter(
+      'claim_mismatches_total',
+      'Events tagged because host.name or agent.id disagreed with a token claim',
+    ),
+    windowDrains: metrics.counter(
+      'window_drains_total',
+      'Tunnels drained at a window boundary, by reason (shutdown, token_expired)',
+      ['reason'],
+    ),
   };
 }
 

@@ -3,8 +3,8 @@
  * events and ack latency in the registry (labels bounded: mode, error code, drain reason), and a
  * log line naming the reason whenever a stream is refused or drained.
  */
+import type { Logger } from '@beats-gate/kit';
 import type { EdgeIdentity } from '@beats-gate/protocol';
-import type { Logger } from 'pino';
 import type { Metrics } from '../admin/metrics.ts';
 import {
   createLumberjackGate,
@@ -16,16 +16,19 @@ import {
 export interface GateFactoryDeps {
   settings: GateSettings | undefined;
   metrics: Metrics;
-  logger: Logger;
   now: () => number;
 }
 
-/** Per tunnel: a function that builds its gate, or undefined for the byte tunnel. */
+/**
+ * Per tunnel: a function that builds its gate, or undefined for the byte tunnel. `logger` is the
+ * tunnel's own, which already carries its connection id and subject.
+ */
 export function createGateFactory(deps: GateFactoryDeps) {
-  const { settings, metrics, logger, now } = deps;
+  const { settings, metrics, now } = deps;
   return function gateFor(
     identity: EdgeIdentity,
     connectionId: string,
+    logger: Logger,
   ): ((hooks: GateHooks) => LumberjackGate) | undefined {
     if (!settings) return undefined;
     return (hooks) =>
@@ -45,8 +48,6 @@ export function createGateFactory(deps: GateFactoryDeps) {
           logger.warn(
             {
               event: 'stream_rejected',
-              connectionId,
-              subject: identity.subject,
               code: error.code,
               closeCode: error.closeCode,
               reason: error.message,
@@ -57,7 +58,7 @@ export function createGateFactory(deps: GateFactoryDeps) {
         drain(reason, windowsInFlight) {
           metrics.windowDrains.inc({ reason });
           logger.info(
-            { event: 'window_drain', connectionId, reason, windowsInFlight },
+            { event: 'window_drain', reason, windowsInFlight },
             'draining at a window boundary',
           );
         },

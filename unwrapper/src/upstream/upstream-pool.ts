@@ -59,7 +59,6 @@ export function createUpstreamPool(
     }
     state.up = up;
     state.downUntil = up ? 0 : now() + config.upstreamRetryMs;
-    metrics.upstreamUp.set({ upstream: state.label }, up ? 1 : 0);
   }
 
   function candidates(): UpstreamState[] {

@@ -15,7 +15,7 @@ import {
   TUNNEL_PATH,
   type AssertionKey,
 } from '@beats-gate/protocol';
-import { pino } from 'pino';
+import { createLogCapture } from '@beats-gate/kit';
 import type { Registry } from 'prom-client';
 import { WebSocket } from 'ws';
 import { createUnwrapper, type Unwrapper, type UnwrapperOptions } from '../../src/index.ts';
@@ -74,11 +74,8 @@ export interface Harness {
 export async function startUnwrapper(
   options: Partial<UnwrapperOptions> & Pick<UnwrapperOptions, 'upstreams'>,
 ): Promise<Harness> {
-  const logs: LogLine[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
-  );
+  // The unwrapper's own logger set-up, its lines kept.
+  const { logger, lines: logs } = createLogCapture({ service: 'beats-gate-unwrapper' });
   const unwrapper = createUnwrapper({
     listen: { host: '127.0.0.1', port: 0 },
     adminListen: { host: '127.0.0.1', port: 0 },
