@@ -14,6 +14,7 @@ import {
   repoRoot,
   startEdge,
   waitFor,
+  type Edge,
 } from './helpers.ts';
 
 function value(text: string, series: string): number | undefined {
@@ -21,20 +22,28 @@ function value(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+/** A client with --metrics in front of `edge`; scrape() reads its /metrics. */
+async function startClient(edge: Edge) {
+  const client = createClient(
+    clientConfig([listenerConfig(edge.url, { type: 'static', token: 'abc' })], {
+      admin: { host: '127.0.0.1', port: 0, metrics: true },
+    }),
+    { logger: captureLogger().logger },
+  );
+  const bound = await client.listen();
+  return {
+    client,
+    port: bound.listeners[0]?.port ?? 0,
+    scrape: async () => (await fetch(`http://127.0.0.1:${bound.admin?.port}/metrics`)).text(),
+  };
+}
+
 describe('client metrics', () => {
   it('counts bytes while the tunnel is open, and reads the gauges when scraped', async () => {
     const edge = await startEdge(); // echoes every message
-    const client = createClient(
-      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'abc' })], {
-        admin: { host: '127.0.0.1', port: 0, metrics: true },
-      }),
-      { logger: captureLogger().logger },
-    );
+    const { client, port, scrape } = await startClient(edge);
     try {
-      const bound = await client.listen();
-      const scrape = async () =>
-        (await fetch(`http://127.0.0.1:${bound.admin?.port}/metrics`)).text();
-      const beats = await connectBeats(bound.listeners[0]?.port ?? 0);
+      const beats = await connectBeats(port);
       beats.socket.write(Buffer.alloc(1000, 1));
       await waitFor(() => beats.received().length === 1000, 'the echo');
 
@@ -70,18 +79,11 @@ describe('client metrics', () => {
 
   it('shows a backoff on the next scrape', async () => {
     const edge = await startEdge({ decide: () => ({ status: 503 }) });
-    const client = createClient(
-      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'abc' })], {
-        admin: { host: '127.0.0.1', port: 0, metrics: true },
-      }),
-      { logger: captureLogger().logger },
-    );
+    const { client, port, scrape } = await startClient(edge);
     try {
-      const bound = await client.listen();
-      const beats = await connectBeats(bound.listeners[0]?.port ?? 0);
+      const beats = await connectBeats(port);
       await beats.closed;
-      const text = await (await fetch(`http://127.0.0.1:${bound.admin?.port}/metrics`)).text();
-      assert.equal(value(text, 'beats_gate_client_backoff_active{listener="test"}'), 1);
+      assert.equal(value(await scrape(), 'beats_gate_client_backoff_active{listener="test"}'), 1);
     } finally {
       await client.close();
       await edge.close();
