@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { after } from 'node:test';
 import { join, resolve } from 'node:path';
 import { createLogCapture, type Logger } from '@beats-gate/kit';
+import { END_OF_STREAM } from '@beats-gate/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientConfig, ListenerConfig, TokenSource } from '../src/index.ts';
 
@@ -120,14 +121,30 @@ export async function startEdge(options: EdgeOptions = {}): Promise<Edge> {
   };
 }
 
-/** Pipes an accepted WebSocket to a fresh TCP connection to `port`, as the unwrapper does. */
+/**
+ * Pipes an accepted WebSocket to a fresh TCP connection to `port`, as the unwrapper does, FINs
+ * included: END from the client becomes a FIN upstream, the upstream's FIN becomes END.
+ */
 export function forwardTo(port: number) {
   return (ws: WebSocket) => {
     ws.pause();
-    const upstream = connect(port, '127.0.0.1', () => ws.resume());
-    ws.on('message', (data: Buffer) => upstream.write(data));
+    const upstream = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => ws.resume());
+    let ends = 0;
+    const ended = () => {
+      if (++ends === 2) ws.close(1000, 'both directions ended');
+    };
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) upstream.write(data);
+      else if (data.toString() === END_OF_STREAM) {
+        upstream.end();
+        ended();
+      }
+    });
     upstream.on('data', (chunk: Buffer) => ws.send(chunk, { binary: true }));
-    upstream.on('end', () => ws.close(1000, 'upstream closed'));
+    upstream.on('end', () => {
+      ws.send(END_OF_STREAM);
+      ended();
+    });
     upstream.on('error', () => ws.close(1014, 'upstream failed'));
     ws.on('close', () => upstream.destroy());
   };

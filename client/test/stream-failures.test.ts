@@ -135,7 +135,7 @@ describe('failures in the middle of a stream', () => {
       await waitFor(() => logs.events.some((e) => e.event === 'tunnel_closed'), 'tunnel_closed');
       const closed = logs.events.find((e) => e.event === 'tunnel_closed');
       assert.equal(closed?.closedBy, 'client');
-      assert.equal(closed?.closeReason, 'no pong from the edge');
+      assert.equal(closed?.closeReason, 'heartbeat timeout: two pongs missed');
     } finally {
       await teardown(client, edge);
     }

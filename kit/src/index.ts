@@ -1,6 +1,17 @@
 // Re-exports only. Each module adds its own lines.
 export { createHeartbeat, type HeartbeatOptions } from './heartbeat.ts';
 export {
+  createJoin,
+  type Join,
+  type JoinDirection,
+  type JoinEnd,
+  type JoinOptions,
+  type JoinResult,
+  type JoinStats,
+  type Relay,
+  type RelayHooks,
+} from './join/socket-ws-join.ts';
+export {
   createLogger,
   REDACT_PATHS,
   type Logger,

@@ -10,6 +10,14 @@ export const ASSERTION_HEADER = 'x-beats-gate-assertion';
  */
 export const CLIENT_ADDRESS_HEADER = 'x-beats-gate-client-address';
 
+/**
+ * The one control message of a tunnel: a WebSocket text frame with exactly this text says "the
+ * TCP peer on my side sent FIN; no more bytes come from me". Data is always binary, so it cannot
+ * be mistaken for data. The receiving end half-closes its own TCP connection after the bytes
+ * before it, and the other direction keeps flowing, as on a direct connection (docs/design.md).
+ */
+export const END_OF_STREAM = 'end';
+
 /** Issuer and audience of edge assertions; they keep an assertion from passing as any other JWT. */
 export const ASSERTION_ISSUER = 'beats-gate-edge';
 export const ASSERTION_AUDIENCE = 'beats-gate-origin';

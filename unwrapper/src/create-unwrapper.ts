@@ -12,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import { createCloseTunnelsRoute, type TunnelSelector } from './admin/close-tunnels-route.ts';
 import { createMetrics } from './admin/metrics.ts';
 import { withDefaults, type HostPort, type UnwrapperInput } from './config/types.ts';
-import { createTunnel, type Tunnel, type TunnelResult, type TunnelStats } from './tunnel/tunnel.ts';
+import { createTunnel, type Tunnel, type TunnelResult } from './tunnel/tunnel.ts';
 import { createAuthenticator } from './upgrade/authenticate.ts';
 import { createUpgradeHandler, type AcceptedUpgrade } from './upgrade/handle-upgrade.ts';
 import { UpgradeRefusal, writeRefusal } from './upgrade/refusal.ts';
@@ -119,20 +119,6 @@ export function createUnwrapper(options: UnwrapperOptions) {
 
   function onAccepted(upgrade: AcceptedUpgrade) {
     const { connectionId, identity, clientAddress, lease, ws, release } = upgrade;
-    const stats: TunnelStats = {
-      connectionId,
-      subject: identity.subject,
-      clientAddress,
-      upstream: lease.upstream,
-      openedAt: now(),
-      bytesFromClient: 0,
-      bytesFromUpstream: 0,
-      peakUpstreamBuffered: 0,
-      peakClientBuffered: 0,
-      clientPauses: 0,
-      upstreamPauses: 0,
-      pingsSkipped: 0,
-    };
     // Every line about this tunnel carries its connection id and subject.
     const log = logger.child({ connectionId, subject: identity.subject });
     metrics.upgrades.inc({ result: 'accepted' });
@@ -145,12 +131,16 @@ export function createUnwrapper(options: UnwrapperOptions) {
       ...(gate ? { gate } : {}),
       ws,
       upstream: lease.socket,
-      stats,
+      identity: { connectionId, subject: identity.subject, clientAddress, upstream: lease.upstream },
       highWaterMarkBytes: config.highWaterMarkBytes,
       pingIntervalMs: config.pingIntervalMs,
       closeTimeoutMs: config.closeTimeoutMs,
       now,
-      onData: (direction, bytes) => metrics.bytes.inc({ direction }, bytes),
+      onData: (direction, bytes) =>
+        metrics.bytes.inc(
+          { direction: direction === 'up' ? 'client_to_upstream' : 'upstream_to_client' },
+          bytes,
+        ),
       onClose: (result) => {
         tunnels.delete(tunnel);
         release();
@@ -163,23 +153,25 @@ export function createUnwrapper(options: UnwrapperOptions) {
   }
 
   function recordClose(result: TunnelResult, inspection: Tunnel['inspection'], log: Logger) {
-    const { stats, closedBy, code, reason, durationMs } = result;
+    const { identity, stats, closedBy, code, reason, durationMs } = result;
     metrics.tunnelDuration.observe(durationMs / 1000);
     metrics.tunnelsClosed.inc({ code: closeCodeName(code), closed_by: closedBy });
     log.info(
       {
         event: 'tunnel_closed',
-        clientAddress: stats.clientAddress,
-        upstream: stats.upstream,
-        bytesFromClient: stats.bytesFromClient,
-        bytesFromUpstream: stats.bytesFromUpstream,
+        // connectionId and subject come from the tunnel's logger.
+        clientAddress: identity.clientAddress,
+        upstream: identity.upstream,
+        // Up is towards Logstash, down towards the Beat, at every hop.
+        bytesUp: stats.bytesFromWebsocket,
+        bytesDown: stats.bytesFromSocket,
         durationMs,
         closeCode: code,
         closeCodeName: closeCodeName(code),
         closeReason: reason,
         closedBy,
-        clientPauses: stats.clientPauses,
-        upstreamPauses: stats.upstreamPauses,
+        edgeReadPauses: stats.websocketPauses,
+        logstashReadPauses: stats.socketPauses,
         // Lumberjack-aware mode: windows and events forwarded, windows acked, why it stopped.
         ...(inspection ? { inspect: inspection } : {}),
       },
@@ -245,8 +237,8 @@ export function createUnwrapper(options: UnwrapperOptions) {
   function closeTunnels(selector: TunnelSelector): number {
     const chosen = [...tunnels].filter((tunnel) =>
       'subject' in selector
-        ? tunnel.stats.subject === selector.subject
-        : tunnel.stats.connectionId === selector.connectionId,
+        ? tunnel.identity.subject === selector.subject
+        : tunnel.identity.connectionId === selector.connectionId,
     );
     for (const tunnel of chosen) tunnel.revoke();
     logger.warn(

@@ -6,4 +6,4 @@ export { DEFAULTS } from './config/types.ts';
 export type * from './config/types.ts';
 export { REFUSALS, UpgradeRefusal } from './upgrade/refusal.ts';
 export type { RefusalReason } from './upgrade/refusal.ts';
-export type { ClosedBy, Tunnel, TunnelStats, TunnelResult } from './tunnel/tunnel.ts';
+export type { ClosedBy, Tunnel, TunnelIdentity, TunnelResult } from './tunnel/tunnel.ts';

@@ -45,11 +45,11 @@ describe('admin API: POST /tunnels/close', () => {
     assert.equal(line?.subject, 'device-7');
     assert.equal(line?.tunnels, 2);
     await waitFor(() => harness.unwrapper.tunnels.length === 1, 'one tunnel left');
-    assert.equal(harness.unwrapper.tunnels[0]?.stats.subject, 'device-8');
+    assert.equal(harness.unwrapper.tunnels[0]?.identity.subject, 'device-8');
     assert.equal(other.readyState, other.OPEN);
 
     // One tunnel by its connection id (from tunnel_opened); an unknown one closes nothing.
-    const connectionId = harness.unwrapper.tunnels[0].stats.connectionId;
+    const connectionId = harness.unwrapper.tunnels[0].identity.connectionId;
     const otherClosed = closed(other);
     assert.deepEqual((await post(harness, `?connectionId=${connectionId}`, TOKEN)).body, {
       connectionId,

@@ -64,10 +64,10 @@ describe('backpressure', () => {
     // Bounded: the high-water mark, plus what ws had already parsed from one socket read.
     const bound = HIGH_WATER + MAX_PAYLOAD + 64 * 1024;
     assert.ok(
-      tunnel.stats.peakUpstreamBuffered <= bound,
-      `${tunnel.stats.peakUpstreamBuffered} > ${bound}`,
+      tunnel.stats.peakSocketBuffered <= bound,
+      `${tunnel.stats.peakSocketBuffered} > ${bound}`,
     );
-    assert.ok(tunnel.stats.clientPauses >= 1);
+    assert.ok(tunnel.stats.websocketPauses >= 1);
 
     const received = createHash('sha256');
     let length = 0;
@@ -80,8 +80,8 @@ describe('backpressure', () => {
     assert.equal(length, TOTAL);
     assert.equal(received.digest('hex'), sent.digest('hex'));
     assert.ok(
-      tunnel.stats.peakUpstreamBuffered <= bound,
-      `${tunnel.stats.peakUpstreamBuffered} > ${bound}`,
+      tunnel.stats.peakSocketBuffered <= bound,
+      `${tunnel.stats.peakSocketBuffered} > ${bound}`,
     );
     ws.close();
     await once(logstash, 'close');
@@ -110,12 +110,12 @@ describe('backpressure', () => {
     }
     const [tunnel] = harness.unwrapper.tunnels;
     assert.ok(tunnel);
-    assert.equal(tunnel.stats.subject, 'slow-reader');
-    await waitFor(() => tunnel.stats.upstreamPauses > 0, 'the unwrapper to stop reading Logstash');
+    assert.equal(tunnel.identity.subject, 'slow-reader');
+    await waitFor(() => tunnel.stats.socketPauses > 0, 'the unwrapper to stop reading Logstash');
     const bound = HIGH_WATER + 64 * 1024;
     assert.ok(
-      tunnel.stats.peakClientBuffered <= bound,
-      `${tunnel.stats.peakClientBuffered} > ${bound}`,
+      tunnel.stats.peakWebsocketBuffered <= bound,
+      `${tunnel.stats.peakWebsocketBuffered} > ${bound}`,
     );
 
     const received = createHash('sha256');

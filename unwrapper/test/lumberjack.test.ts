@@ -90,7 +90,7 @@ describe('lumberjack through the unwrapper', () => {
       assert.deepEqual(report.missing, []);
       assert.equal(report.delivered, count);
       const killed = local.logs.find((l) => l.event === 'tunnel_closed');
-      assert.equal(killed?.closedBy, 'upstream');
+      assert.equal(killed?.closedBy, 'logstash');
       assert.equal(killed?.closeCode, 1014);
     } finally {
       sender.close();

@@ -79,7 +79,7 @@ describe('tunnel failures close both ends', () => {
     socket.resetAndDestroy();
     assert.equal((await closing).code, 1014);
     const line = await tunnelClosed(harness, 'upstream-reset');
-    assert.equal(line.closedBy, 'upstream');
+    assert.equal(line.closedBy, 'logstash');
     assert.equal(line.closeCodeName, 'bad_gateway');
   });
 
@@ -90,7 +90,7 @@ describe('tunnel failures close both ends', () => {
     ws.terminate();
     await gone;
     const line = await tunnelClosed(harness, 'vanishing-client');
-    assert.equal(line.closedBy, 'client');
+    assert.equal(line.closedBy, 'edge');
     assert.equal(line.closeCode, 1006);
   });
 
@@ -104,7 +104,7 @@ describe('tunnel failures close both ends', () => {
     await gone;
     const line = await tunnelClosed(harness, 'too-big');
     assert.equal(line.closeCode, 1009);
-    assert.equal(line.bytesFromClient, 0);
+    assert.equal(line.bytesUp, 0);
   });
 
   it('a text frame closes with 1003 and closes the upstream', async () => {

@@ -4,11 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { END_OF_STREAM } from '@beats-gate/protocol';
 import {
   closed,
   openTunnel,
   readBytes,
   waitFor,
+  within,
   type Harness,
   type RawUpstream,
 } from './helpers/harness.ts';
@@ -58,14 +60,26 @@ describe('vectors through the tunnel', () => {
       );
       assert.deepEqual(Buffer.concat(replies), vector.acks);
 
-      const closing = closed(ws);
+      // Logstash's FIN reaches the device as END; the device's own END (its Beat closing)
+      // then closes the tunnel normally, as two FINs close a TCP connection.
+      const end = within(
+        new Promise<string>((resolve) =>
+          ws.on('message', (data: Buffer, isBinary) => {
+            if (!isBinary) resolve(data.toString());
+          }),
+        ),
+        'END from the unwrapper',
+      );
       logstash.end();
+      assert.equal(await end, END_OF_STREAM);
+      const closing = closed(ws);
+      ws.send(END_OF_STREAM);
       assert.equal((await closing).code, 1000);
       await waitFor(() => harness.unwrapper.tunnels.length === 0, 'tunnel to finish');
       const line = harness.logs.findLast((l) => l.event === 'tunnel_closed');
-      assert.equal(line?.bytesFromClient, vector.upload.length);
-      assert.equal(line?.bytesFromUpstream, vector.acks.length);
-      assert.equal(line?.closedBy, 'upstream');
+      assert.equal(line?.bytesUp, vector.upload.length);
+      assert.equal(line?.bytesDown, vector.acks.length);
+      assert.equal(line?.closedBy, 'logstash');
       assert.equal(line?.closeCode, 1000);
     });
   }

@@ -58,6 +58,8 @@ export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
     const ws = new WebSocket(options.url, {
       headers: { ...options.headers, authorization: `Bearer ${options.token}` },
       perMessageDeflate: false,
+      // The tunnel's join answers pings itself, counting unread pongs like data (kit join).
+      autoPong: false,
       handshakeTimeout: options.timeoutMs,
       maxPayload: options.maxPayload,
       followRedirects: false,

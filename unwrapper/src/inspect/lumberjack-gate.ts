@@ -12,7 +12,7 @@
  *
  * Backpressure is one number: `bufferedBytes`, what waits to be written. push() returns false
  * while the gate cannot take more (a C frame is being inflated, or a drain reached its boundary),
- * like ws's stream adapter; `resumeClient` tells the tunnel when that changes.
+ * like ws's stream adapter; `hooks.resume` tells the tunnel when that changes.
  *
  * The batch-boundary drain stops at the end of the current window: it lets the open window finish
  * (its first frames are already with Logstash), writes nothing after it, waits until every window
@@ -26,6 +26,7 @@ import {
   encodeCompressedAsync,
   type CompressedFrame,
 } from '@beats-gate/lumberjack';
+import type { Relay, RelayHooks } from '@beats-gate/kit';
 import { CloseCode, type EdgeIdentity } from '@beats-gate/protocol';
 import { createAckTracker } from './ack-tracker.ts';
 import { createClaimsPolicy, type ClaimCheck, type ClaimPolicyMode } from './claims-policy.ts';
@@ -63,19 +64,8 @@ export interface GateSettings {
   readonly drainTimeoutMs: number;
 }
 
-export interface GateHooks {
-  /**
-   * Write bytes towards Logstash, in order. False when the writer is full: the gate then waits
-   * for writable() before it passes more.
-   */
-  write(chunks: Buffer[]): boolean;
-  /** Close the tunnel (both ends) with this code. */
-  close(code: number, reason: string): void;
-  /** A drain reached its window boundary: read the Beat no further. */
-  pauseClient(): void;
-  /** The gate can take bytes again, or holds fewer: re-check whether to read the Beat. */
-  resumeClient(): void;
-}
+/** The gate is the join's relay (kit/src/join): these are the join's hooks. */
+export type GateHooks = RelayHooks;
 
 /** What the unwrapper's metrics and logs see of a gate (gate-observer.ts); every call optional. */
 export interface GateObserver {
@@ -169,7 +159,8 @@ export function createLumberjackGate(
       }
       maybeFinishDrain();
       wake();
-      hooks.resumeClient();
+      hooks.resume();
+      endIfDone();
     },
     onError: (error) => fail(error),
   });
@@ -194,6 +185,8 @@ export function createLumberjackGate(
   let draining: { code: number; reason: string } | undefined;
   let atBoundary = false;
   let finished = false;
+  /** Set by end(): called once everything taken is written. */
+  let ended: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
 
   function finish(code: number, reason: string) {
@@ -323,7 +316,17 @@ export function createLumberjackGate(
       pumping = false;
       inflatingBytes = 0;
     }
-    hooks.resumeClient();
+    hooks.resume();
+    endIfDone();
+  }
+
+  /** After the Beat's FIN: once all that could be written was, the FIN goes on (a frame cut
+   * short by it is never written, as Logstash would drop it too). */
+  function endIfDone() {
+    if (!ended || finished || pumping || !output.idle) return;
+    const done = ended;
+    ended = undefined;
+    done();
   }
 
   /**
@@ -388,7 +391,7 @@ export function createLumberjackGate(
   function reachBoundary() {
     if (!atBoundary) {
       atBoundary = true;
-      hooks.pauseClient();
+      hooks.pause();
     }
     maybeFinishDrain();
   }
@@ -435,14 +438,14 @@ export function createLumberjackGate(
   }
   armExpiry();
 
-  return {
+  const gate = {
     stats,
-    /** Bytes from the Beat. False: take no more until resumeClient (a C frame, or a drain). */
+    /** Bytes from the Beat. False: take no more until hooks.resume (a C frame, or a drain). */
     push(chunk: Buffer): boolean {
       if (finished) return false;
       reader.push(chunk);
       void pump();
-      return !this.blocked;
+      return !gate.blocked;
     },
     /**
      * True while the gate takes no bytes: it is inflating, yielding the event loop or waiting for
@@ -450,6 +453,11 @@ export function createLumberjackGate(
      */
     get blocked(): boolean {
       return finished || pumping || atBoundary;
+    },
+    /** The Beat half-closed: `done` once everything taken was written. */
+    end(done: () => void) {
+      ended = done;
+      endIfDone();
     },
     /** The writer took what it was given: the gate may write again. */
     writable() {
@@ -492,7 +500,8 @@ export function createLumberjackGate(
     drain: () => drain('shutdown'),
     /** The tunnel closed: write nothing more, stop timers. */
     stop,
-  };
+  } satisfies Relay & Record<string, unknown>;
+  return gate;
 }
 
 export type LumberjackGate = ReturnType<typeof createLumberjackGate>;

@@ -59,8 +59,8 @@ export function gateFor(options: RunOptions = {}): GateRun {
     {
       write: (chunks) => written.push(Buffer.concat(chunks)) > 0,
       close: (code, reason) => closes.push({ code, reason }),
-      pauseClient() {},
-      resumeClient() {},
+      pause() {},
+      resume() {},
     },
     { reject: (error) => errors.push(error), window: (events) => windows.push(events) },
   );

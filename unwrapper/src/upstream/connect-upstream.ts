@@ -56,8 +56,12 @@ export function connectUpstream(target: HostPort, options: ConnectOptions): Prom
           // SNI must be a name, never an address (RFC 6066 §3).
           servername: tls.servername ?? (isIP(host) ? undefined : host),
           rejectUnauthorized: true,
+          // Documented for tls.connect, missing from @types/node's ConnectionOptions.
+          ...({ allowHalfOpen: true } as object),
         })
-      : connectTcp({ host, port });
+      : // allowHalfOpen: Logstash's FIN must not end our side too; the tunnel carries it to the
+        // Beat and ends our side when the Beat ends its own (kit join).
+        connectTcp({ host, port, allowHalfOpen: true });
     const event = tls ? 'secureConnect' : 'connect';
 
     function settle(error?: UpstreamConnectError) {

@@ -1,0 +1,220 @@
+// The join on real sockets: a TCP pair and a WebSocket pair on loopback, joined as a tunnel end.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import { END_OF_STREAM } from '@beats-gate/protocol';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createJoin, type JoinOptions, type JoinResult } from './socket-ws-join.ts';
+
+const LIMIT_MS = 5000;
+
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), LIMIT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface Rig {
+  /** The far end of the joined socket (Beats or Logstash). */
+  peer: Socket;
+  /** The far end of the joined WebSocket (the edge). */
+  remote: WebSocket;
+  closed: Promise<JoinResult>;
+  join: ReturnType<typeof createJoin>;
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** A TCP connection and a WebSocket on loopback, with one end of each joined. */
+async function rig(options: Partial<JoinOptions> = {}): Promise<Rig> {
+  const tcp = createServer({ allowHalfOpen: true });
+  tcp.listen(0, '127.0.0.1');
+  await once(tcp, 'listening');
+  const accepted = once(tcp, 'connection') as Promise<[Socket]>;
+  const peer = connect({
+    port: (tcp.address() as AddressInfo).port,
+    host: '127.0.0.1',
+    allowHalfOpen: true,
+  });
+  const [socket] = await accepted;
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: false });
+  await once(wss, 'listening');
+  const connected = once(wss, 'connection') as Promise<[WebSocket]>;
+  const remote = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+  await once(remote, 'open');
+  const [ws] = await connected;
+  let resolve!: (result: JoinResult) => void;
+  const closed = new Promise<JoinResult>((done) => (resolve = done));
+  const join = createJoin({
+    socket,
+    ws,
+    highWaterMarkBytes: 64 * 1024,
+    pingIntervalMs: 0,
+    closeTimeoutMs: 20_000,
+    closeCodes: {
+      socketError: (error) => ({ code: 1014, reason: `failed: ${error.code ?? ''}` }),
+      socketClosed: { code: 1014, reason: 'socket closed' },
+    },
+    onClose: resolve,
+    ...options,
+  });
+  cleanups.push(() => {
+    peer.destroy();
+    remote.terminate();
+    wss.close();
+    tcp.close();
+  });
+  return { peer, remote, closed, join };
+}
+
+function received(source: Socket | WebSocket, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  return within(
+    new Promise<Buffer>((resolve) => {
+      const take = (data: Buffer, isBinary = true) => {
+        if (!isBinary) return;
+        chunks.push(data);
+        total += data.length;
+        if (total >= bytes) resolve(Buffer.concat(chunks));
+      };
+      if (source instanceof WebSocket) source.on('message', take);
+      else source.on('data', take);
+    }),
+    `${bytes} bytes`,
+  );
+}
+
+function textFrom(remote: WebSocket): Promise<string> {
+  return within(
+    new Promise((resolve) =>
+      remote.on('message', (data: Buffer, isBinary) => {
+        if (!isBinary) resolve(data.toString());
+      }),
+    ),
+    'a text frame',
+  );
+}
+
+describe('socket-WebSocket join', () => {
+  it('carries bytes both ways unchanged', async () => {
+    const { peer, remote } = await rig();
+    const up = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+    const down = Buffer.from('324100000001', 'hex');
+    const atRemote = received(remote, up.length);
+    const atPeer = received(peer, down.length);
+    peer.write(up);
+    remote.send(down);
+    assert.deepEqual(await atRemote, up);
+    assert.deepEqual(await atPeer, down);
+  });
+
+  it("carries the socket's FIN as END, while the other direction keeps flowing", async () => {
+    const { peer, remote, closed } = await rig();
+    const end = textFrom(remote);
+    peer.end(Buffer.from('last window'));
+    assert.equal(await end, END_OF_STREAM);
+    // The ack for the last window still reaches the peer after its FIN.
+    const ack = received(peer, 6);
+    remote.send(Buffer.from('324100000001', 'hex'));
+    assert.deepEqual(await ack, Buffer.from('324100000001', 'hex'));
+    // The far side ends too: the peer sees FIN, and the join closes normally.
+    const peerEnded = within(once(peer, 'end'), "the peer's FIN");
+    remote.send(END_OF_STREAM);
+    await peerEnded;
+    const result = await within(closed, 'the join to close');
+    assert.equal(result.code, 1000);
+    assert.equal(result.closedBy, 'socket', 'the socket ended first');
+  });
+
+  it("carries the WebSocket's END as a FIN after the bytes before it", async () => {
+    const { peer, remote, closed } = await rig();
+    const chunks: Buffer[] = [];
+    peer.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const peerEnded = within(once(peer, 'end'), "the peer's FIN");
+    remote.send(Buffer.from('window'));
+    remote.send(END_OF_STREAM);
+    await peerEnded;
+    assert.equal(Buffer.concat(chunks).toString(), 'window');
+    // Still writable towards the WebSocket after its END.
+    const late = received(remote, 3);
+    peer.write('ack');
+    assert.equal((await late).toString(), 'ack');
+    peer.end();
+    const result = await within(closed, 'the join to close');
+    assert.equal(result.code, 1000);
+    assert.equal(result.closedBy, 'websocket');
+  });
+
+  it('maps a socket reset to the side’s close code and closes the WebSocket', async () => {
+    const { peer, remote, closed } = await rig();
+    const wsClosed = within(once(remote, 'close'), 'the WebSocket to close');
+    peer.resetAndDestroy();
+    const [code] = (await wsClosed) as [number];
+    assert.equal(code, 1014);
+    assert.equal((await within(closed, 'the join to close')).closedBy, 'socket');
+  });
+
+  it('closes the socket at once when the WebSocket closes abnormally', async () => {
+    const { peer, remote, closed } = await rig();
+    // The peer keeps its half open (allowHalfOpen), so its end is what shows the socket went.
+    const peerEnded = within(once(peer, 'end'), 'the socket to end');
+    remote.close(1011, 'edge failed');
+    await peerEnded;
+    const result = await within(closed, 'the join to close');
+    assert.equal(result.code, 1011);
+    assert.equal(result.closedBy, 'websocket');
+  });
+
+  it('refuses text frames other than END (1003) and data after END (1002)', async () => {
+    for (const [frames, code] of [
+      [['hello'], 1003],
+      [[END_OF_STREAM, Buffer.from('late')], 1002],
+    ] as const) {
+      const { remote, closed } = await rig();
+      const wsClosed = within(once(remote, 'close'), 'the WebSocket to close');
+      for (const frame of frames) remote.send(frame);
+      assert.equal(((await wsClosed) as [number])[0], code);
+      assert.equal((await within(closed, 'the join to close')).code, code);
+    }
+  });
+
+  it('answers pings, and reads a peer that leaves its pongs unread no further', async () => {
+    const { remote, join } = await rig();
+    const pong = within(once(remote, 'pong'), 'a pong');
+    remote.ping(Buffer.from('hi'));
+    assert.equal(((await pong) as [Buffer])[0].toString(), 'hi');
+    // The remote stops reading; 20 MB of pings come in, their pongs pile up at the join.
+    const raw = (remote as unknown as { _socket: Socket })._socket;
+    raw.pause();
+    raw.removeAllListeners('data');
+    for (let i = 0; i < 160_000; i++) remote.ping(Buffer.alloc(125, 1));
+    const deadline = Date.now() + LIMIT_MS;
+    while (!join.websocketPaused && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(join.websocketPaused, true, 'the WebSocket is read no further');
+    assert.ok(join.websocketBuffered < 2 * 64 * 1024 + 256, `${join.websocketBuffered} queued`);
+  });
+
+  it('pauses the WebSocket while the socket does not take its bytes, and resumes', async () => {
+    const { peer, remote, join } = await rig();
+    peer.pause();
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    for (let i = 0; i < 200; i++) remote.send(chunk);
+    const deadline = Date.now() + LIMIT_MS;
+    while (!join.websocketPaused && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(join.websocketPaused, true);
+    const all = received(peer, 200 * chunk.length);
+    peer.resume();
+    assert.equal((await all).length, 200 * chunk.length);
+  });
+});
