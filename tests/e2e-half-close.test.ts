@@ -1,0 +1,69 @@
+/**
+ * A TCP half-close through the whole chain: client → edge (workerd) → unwrapper → receiver. A
+ * Beat that sends a window and then shuts its write side gets the window's ack and then a clean
+ * end, as it does from Logstash directly: its FIN reaches Logstash as a FIN, Logstash's acks
+ * still come back, and Logstash's own FIN comes back as a FIN (docs/design.md, "Half-close").
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createDecoder, encodeAck, encodeJson, encodeWindow } from '@beats-gate/lumberjack';
+import { startControlledReceiver, type ControlledReceiver } from './support/controlled-receiver.ts';
+import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
+
+const LIMIT_MS = 20_000;
+
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), LIMIT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+for (const inspect of ['off', 'stamp'] as const) {
+  describe(`half-close through the whole chain (unwrapper inspect=${inspect})`, () => {
+    let receiver: ControlledReceiver;
+    let fixture: StackFixture;
+    before(async () => {
+      receiver = await startControlledReceiver();
+      fixture = await startTestStack(undefined, {
+        logstashHosts: `127.0.0.1:${receiver.port}`,
+        env: { unwrapper: { UNWRAPPER_INSPECT: inspect } },
+      });
+    });
+    after(async () => {
+      await fixture?.close();
+      await receiver?.close();
+    });
+
+    it('a window, then FIN: the ack arrives, then the connection ends cleanly', async () => {
+      const run = `half-close-${inspect}-${Date.now()}`;
+      const events = [1, 2, 3].map((seq) => ({ run, seq, message: `event ${seq}` }));
+      // allowHalfOpen: this Beat keeps reading after its FIN, as Filebeat does.
+      const beat = connect({
+        host: '127.0.0.1',
+        port: fixture.stack.ports.client,
+        allowHalfOpen: true,
+      });
+      await within(once(beat, 'connect'), 'the client to accept');
+      const received: Buffer[] = [];
+      beat.on('data', (chunk: Buffer) => received.push(chunk));
+      const ended = within(once(beat, 'end'), "Logstash's FIN at the Beat");
+      beat.end(
+        Buffer.concat([encodeWindow(3), ...events.map((event, i) => encodeJson(i + 1, event))]),
+      );
+      await ended;
+      // The ack came before the end, and nothing else.
+      const frames = createDecoder().push(Buffer.concat(received));
+      assert.deepEqual(
+        frames.filter((f) => f.type === 'ack' && f.seq !== 0),
+        createDecoder().push(encodeAck(3)),
+      );
+      beat.end();
+      await within(once(beat, 'close'), 'the Beat connection to close');
+      assert.equal(receiver.countRun(run), 3);
+    });
+  });
+}
