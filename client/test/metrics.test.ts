@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { createMetrics } from '../src/admin/metrics.ts';
-import { createClient } from '../src/index.ts';
+import { createClient, type ClientOptions } from '../src/index.ts';
 import {
   captureLogger,
   clientConfig,
@@ -23,12 +23,12 @@ function value(text: string, series: string): number | undefined {
 }
 
 /** A client with --metrics in front of `edge`; scrape() reads its /metrics. */
-async function startClient(edge: Edge) {
+async function startClient(edge: Edge, options: ClientOptions = {}) {
   const client = createClient(
     clientConfig([listenerConfig(edge.url, { type: 'static', token: 'abc' })], {
       admin: { host: '127.0.0.1', port: 0, metrics: true },
     }),
-    { logger: captureLogger().logger },
+    { logger: captureLogger().logger, ...options },
   );
   const bound = await client.listen();
   return {
@@ -79,7 +79,11 @@ describe('client metrics', () => {
 
   it('shows a backoff on the next scrape', async () => {
     const edge = await startEdge({ decide: () => ({ status: 503 }) });
-    const { client, port, scrape } = await startClient(edge);
+    // A frozen clock: the backoff cannot run out before the scrape, however slow the machine.
+    const { client, port, scrape } = await startClient(edge, {
+      now: () => 1e12,
+      random: () => 0.5,
+    });
     try {
       const beats = await connectBeats(port);
       await beats.closed;

@@ -53,6 +53,11 @@ describe('createLogger', () => {
     });
   });
 
+  it('is captured only with an event name, the rule every line follows', () => {
+    const { logger } = createLogCapture();
+    assert.throws(() => logger.info('no event here'), /^Error: log line without an event: /);
+  });
+
   it('drops lines below its level', () => {
     const { logger, lines } = createLogCapture({ level: 'warn' });
     logger.info({ event: 'quiet' });

@@ -1,7 +1,8 @@
 /**
  * For tests: a logger built by createLogger (so redaction, level labels and time are the real
  * ones) whose lines are kept, parsed, for assertions; `waitFor` is bounded in time and names what
- * it waited for.
+ * it waited for. A line without an `event` name throws where it is logged, so every service test
+ * that captures logs also checks that rule.
  */
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from './create-logger.ts';
@@ -30,6 +31,7 @@ export function createLogCapture(options: { service?: string; level?: string } =
       for (const part of text.split('\n')) {
         if (part.length === 0) continue;
         const line = JSON.parse(part) as LogLine;
+        if (typeof line.event !== 'string') throw new Error(`log line without an event: ${part}`);
         raw.push(part);
         lines.push(line);
         for (const waiter of waiters) {
