@@ -20,7 +20,7 @@ export interface DevKeys {
   /** The private signing key as a JWK with `kid` and `alg`. */
   signingJwk: JWK;
   jwks: { keys: JWK[] };
-  /** `kid:base64url-secret`, the form UNWRAPPER_ASSERTION_KEYS and ASSERTION_KEYS read. */
+  /** `kid:base64url-secret`, the form BEATS_GATE_UNWRAPPER_ASSERTION_KEYS and ASSERTION_KEYS read. */
   assertionKeys: string;
 }
 

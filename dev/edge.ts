@@ -3,27 +3,36 @@
  * assertion key from `.dev/`, forwarding to the local unwrapper. Runs until SIGTERM or SIGINT.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { loadOptions, runCommand } from '@beats-gate/kit';
 import { startEdge } from '../edge-worker/local.ts';
+import { EDGE_COMMAND } from './dev-commands.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from './dev-keys.ts';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '8787' },
-      origin: { type: 'string', default: 'http://127.0.0.1:8080' },
-      dir: { type: 'string', default: '.dev' },
-    },
+interface EdgeConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly origin: string;
+  readonly dir: string;
+}
+
+function loadEdgeConfig(argv: readonly string[], env: NodeJS.ProcessEnv) {
+  const loaded = loadOptions(EDGE_COMMAND, argv, env);
+  if (loaded.kind === 'print') return loaded;
+  const options = loaded.config;
+  // The worker's ORIGIN_URL is a URL without a trailing path of its own.
+  const origin = options.value('origin').href.replace(/\/$/, '');
+  return options.finish<EdgeConfig>({
+    ...options.value('listen'),
+    origin,
+    dir: options.value('dir'),
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--port must be a port number, got "${values.port}"`);
-  }
+}
+
+async function main(values: EdgeConfig): Promise<void> {
   const keys = await ensureDevKeys(values.dir);
   const edge = await startEdge({
     host: values.host,
-    port,
+    port: values.port,
     vars: {
       ORIGIN_URL: values.origin,
       JWT_ISSUER: DEV_ISSUER,
@@ -53,7 +62,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-main().catch((error: unknown) => {
-  console.error(`edge: ${(error as Error).stack ?? String(error)}`);
-  process.exitCode = 1;
-});
+runCommand('edge', () => loadEdgeConfig(process.argv.slice(2), process.env), main).catch(
+  (error: unknown) => {
+    console.error(`edge: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  },
+);

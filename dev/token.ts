@@ -1,45 +1,40 @@
 /**
- * `npm run token -- --sub NAME [--ttl SECONDS]`: prints a dev JWT (and nothing else) on stdout,
- * signed with the local stack's key under `.dev/`, so it can be used as `$(npm run -s token …)`.
+ * `npm run -s token -- --sub NAME [--ttl-seconds N] [--claims key=value]…`: prints a dev JWT (and
+ * nothing else) on stdout, signed with the local stack's key under `.dev/`, so it can be used as
+ * `$(npm run -s token …)`. Options as in dev/dev-commands.ts (BEATS_GATE_DEV_TOKEN_*).
  */
-import { parseArgs } from 'node:util';
+import { loadOptions, runCommand } from '@beats-gate/kit';
+import { TOKEN_COMMAND } from './dev-commands.ts';
 import { ensureDevKeys, mintDevToken } from './dev-keys.ts';
 
-const usage = `usage: npm run token -- --sub NAME [--ttl SECONDS] [--claim key=value]... [--dir .dev]`;
+interface TokenRequest {
+  readonly dir: string;
+  readonly sub: string;
+  readonly ttlSeconds: number;
+  readonly claims: Readonly<Record<string, string>>;
+}
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      sub: { type: 'string', default: 'dev-device' },
-      ttl: { type: 'string', default: '3600' },
-      claim: { type: 'string', multiple: true, default: [] },
-      dir: { type: 'string', default: '.dev' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+function loadTokenRequest(argv: readonly string[], env: NodeJS.ProcessEnv) {
+  const loaded = loadOptions(TOKEN_COMMAND, argv, env);
+  if (loaded.kind === 'print') return loaded;
+  const options = loaded.config;
+  return options.finish<TokenRequest>({
+    dir: options.value('dir'),
+    sub: options.value('sub'),
+    ttlSeconds: options.value('ttlSeconds'),
+    claims: options.value('claims') ?? {},
   });
-  if (values.help) {
-    console.log(usage);
-    return;
-  }
-  const ttlSeconds = Number(values.ttl);
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
-    throw new Error(`--ttl must be a positive whole number of seconds, got "${values.ttl}"`);
-  }
-  const claims: Record<string, string> = {};
-  for (const pair of values.claim) {
-    const eq = pair.indexOf('=');
-    if (eq < 1) throw new Error(`--claim expects key=value, got "${pair}"`);
-    claims[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  const token = await mintDevToken(await ensureDevKeys(values.dir), {
-    sub: values.sub,
-    ttlSeconds,
-    claims,
-  });
+}
+
+async function mint(request: TokenRequest): Promise<void> {
+  const { dir, ...claims } = request;
+  const token = await mintDevToken(await ensureDevKeys(dir), claims);
   process.stdout.write(token + '\n');
 }
 
-main().catch((error: unknown) => {
-  console.error(`token: ${(error as Error).message}\n${usage}`);
-  process.exitCode = 2;
-});
+runCommand('token', () => loadTokenRequest(process.argv.slice(2), process.env), mint).catch(
+  (error: unknown) => {
+    console.error(`token: ${(error as Error).message}`);
+    process.exitCode = 1;
+  },
+);

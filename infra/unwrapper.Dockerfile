@@ -5,7 +5,7 @@
 # No build step: Node 22 (22.18 or later) runs the TypeScript sources directly by type stripping,
 # exactly as in development and tests, so what was tested is what runs. The first stage installs
 # only the unwrapper's production dependencies; the final stage holds those, the sources of the
-# three workspaces involved, and nothing else (no npm cache, no dev tooling, no tests).
+# four workspaces involved, and nothing else (no npm cache, no dev tooling, no tests).
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
@@ -13,6 +13,7 @@ WORKDIR /app
 # Every workspace manifest, because npm ci checks the lockfile against all of them.
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
+COPY kit/package.json kit/
 COPY lumberjack/package.json lumberjack/
 COPY edge-worker/package.json edge-worker/
 COPY unwrapper/package.json unwrapper/
@@ -24,8 +25,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @beats-g
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
-    UNWRAPPER_LISTEN=0.0.0.0:8080 \
-    UNWRAPPER_ADMIN_LISTEN=0.0.0.0:9090
+    BEATS_GATE_UNWRAPPER_LISTEN=0.0.0.0:8080 \
+    BEATS_GATE_UNWRAPPER_ADMIN_LISTEN=0.0.0.0:9090
 WORKDIR /app
 # node_modules/@beats-gate/* are symlinks to the workspace folders copied below; Node resolves
 # them to /app/<workspace>/src, outside node_modules, where type stripping applies.
@@ -33,6 +34,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY protocol/package.json protocol/
 COPY protocol/src protocol/src
+COPY kit/package.json kit/
+COPY kit/src kit/src
 COPY lumberjack/package.json lumberjack/
 COPY lumberjack/src lumberjack/src
 COPY unwrapper/package.json unwrapper/

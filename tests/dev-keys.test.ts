@@ -36,7 +36,7 @@ describe('dev keys', () => {
   it('`npm run token` prints only a JWT', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [join(root, 'dev/token.ts'), '--dir', dir, '--sub', 'x', '--ttl', '5'],
+      [join(root, 'dev/token.ts'), '--dir', dir, '--sub', 'x', '--ttl-seconds', '5'],
       { cwd: root },
     );
     assert.match(stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
@@ -45,10 +45,10 @@ describe('dev keys', () => {
         join(root, 'dev/token.ts'),
         '--dir',
         dir,
-        '--ttl',
+        '--ttl-seconds',
         '0',
       ]),
-      /--ttl must be a positive whole number/,
+      /--ttl-seconds: expected an integer from 1 to/,
     );
   });
 });

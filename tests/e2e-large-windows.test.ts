@@ -38,7 +38,7 @@ for (const mode of ['validate', 'stamp'] as const) {
       fixture = await startTestStack(undefined, {
         logstashHosts: `127.0.0.1:${receiver.port}`,
         subject: 'device-large',
-        env: { unwrapper: { UNWRAPPER_INSPECT: mode } },
+        env: { unwrapper: { BEATS_GATE_UNWRAPPER_INSPECT: mode } },
       });
     });
     after(async () => {

@@ -25,9 +25,9 @@ describe('Lumberjack-aware unwrapper in the whole chain', () => {
       subject: 'device-42',
       env: {
         unwrapper: {
-          UNWRAPPER_INSPECT: 'stamp',
-          UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: 'true',
-          UNWRAPPER_SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
+          BEATS_GATE_UNWRAPPER_INSPECT: 'stamp',
+          BEATS_GATE_UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: 'true',
+          BEATS_GATE_UNWRAPPER_SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
         },
       },
     });

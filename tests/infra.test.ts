@@ -146,7 +146,7 @@ describe('infra/compose.yaml', () => {
     }
   });
 
-  it('gives the unwrapper only UNWRAPPER_* names its loader knows, and they load', () => {
+  it('gives the unwrapper only BEATS_GATE_UNWRAPPER_* names its loader knows, and they load', () => {
     const env = environmentOf(service('unwrapper'));
     for (const name of Object.keys(env)) assert.ok(UNWRAPPER_ENV.has(name), name);
     const result = loadUnwrapperConfig([], onHost(env));
@@ -227,7 +227,10 @@ describe('infra/compose.yaml', () => {
     assert.match(pipeline, /beats\s*\{\s*port\s*=>\s*5044/);
     assert.match(pipeline, /hosts\s*=>\s*\["http:\/\/elasticsearch:9200"\]/);
     assert.match(pipeline, /\[@metadata\]\[beats_gate\]/);
-    assert.equal(environmentOf(service('unwrapper')).UNWRAPPER_UPSTREAMS, 'logstash:5044');
+    assert.equal(
+      environmentOf(service('unwrapper')).BEATS_GATE_UNWRAPPER_UPSTREAMS,
+      'logstash:5044',
+    );
   });
 
   it('copies every workspace manifest into the tools image before npm ci', () => {

@@ -61,7 +61,7 @@ describe('npm start', () => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
         [join(root, 'dev/send.ts'), '--count', '5000'],
-        { cwd: root, env: { ...process.env, CLIENT_PORT: String(ports.client) } },
+        { cwd: root, env: { ...process.env, BEATS_GATE_DEV_CLIENT_PORT: String(ports.client) } },
       );
       assert.match(stdout, /acked 5000\/5000/);
       const events = (await readFile(join(dir, '.dev/events.ndjson'), 'utf8')).trim().split('\n');

@@ -90,7 +90,10 @@ export async function measureInspect(
     for (const mode of INSPECT_MODES) {
       targets.set(
         mode,
-        await startChain({ parts: ['unwrapper'], env: { unwrapper: { UNWRAPPER_INSPECT: mode } } }),
+        await startChain({
+          parts: ['unwrapper'],
+          env: { unwrapper: { BEATS_GATE_UNWRAPPER_INSPECT: mode } },
+        }),
       );
     }
     if (options.warmUp) {

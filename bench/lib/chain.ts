@@ -34,9 +34,9 @@ export interface Chain {
 /** Limits the benchmarks would otherwise hit: tunnels per instance and per subject, listeners. */
 const ROOMY: Partial<Record<PartName, Record<string, string>>> = {
   unwrapper: {
-    UNWRAPPER_MAX_TUNNELS: '1000000',
-    UNWRAPPER_MAX_TUNNELS_PER_SUBJECT: '1000000',
-    UNWRAPPER_REPLAY_CACHE_SIZE: '1000000',
+    BEATS_GATE_UNWRAPPER_MAX_TUNNELS: '1000000',
+    BEATS_GATE_UNWRAPPER_MAX_TUNNELS_PER_SUBJECT: '1000000',
+    BEATS_GATE_UNWRAPPER_REPLAY_CACHE_SIZE: '1000000',
   },
   client: { BEATS_GATE_CLIENT_MAX_CONNECTIONS: '10000' },
 };

@@ -5,7 +5,7 @@ import { createClient, loadConfig, type ClientConfig } from '../src/index.ts';
 
 const SHUTDOWN_LIMIT_MS = 5000;
 
-async function main(config: ClientConfig): Promise<void> {
+async function run(config: ClientConfig): Promise<void> {
   const client = createClient(config);
   const { logger } = client;
   let stopping = false;
@@ -34,4 +34,9 @@ async function main(config: ClientConfig): Promise<void> {
   }
 }
 
-await runCommand('beats-gate-client', () => loadConfig(process.argv.slice(2), process.env), main);
+async function main(): Promise<void> {
+  await runCommand('beats-gate-client', () => loadConfig(process.argv.slice(2), process.env), run);
+}
+
+// infra/sea/bundle.ts rewrites this last line for the single executable: keep it as it is.
+await main();

@@ -1,13 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import {
-  createAdminServer,
-  createLogger,
-  isLoopbackHost,
-  packageVersion,
-  type Logger,
-} from '@beats-gate/kit';
+import { createAdminServer, createLogger, isLoopbackHost, type Logger } from '@beats-gate/kit';
 import { CloseCode } from '@beats-gate/protocol';
+import clientPackage from '../package.json' with { type: 'json' };
 import { createMetrics, type Metrics } from './admin/metrics.ts';
 import type { ClientConfig, TokenSource } from './config/types.ts';
 import { ClientError, ConfigError } from './errors.ts';
@@ -50,7 +45,8 @@ export interface Client {
 }
 
 const OAUTH_TIMEOUT_MS = 10_000;
-const CLIENT_VERSION = packageVersion(new URL('../package.json', import.meta.url));
+// Imported, not read at run time: the single-executable bundle has no package.json beside it.
+const CLIENT_VERSION = clientPackage.version;
 
 /** loadConfig checks this too; repeated here for configurations built by hand. */
 function assertLoopback(config: ClientConfig): void {

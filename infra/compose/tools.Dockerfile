@@ -10,6 +10,7 @@ USER node
 # Manifests first, so editing source does not reinstall dependencies.
 COPY --chown=node:node package.json package-lock.json ./
 COPY --chown=node:node protocol/package.json protocol/
+COPY --chown=node:node kit/package.json kit/
 COPY --chown=node:node lumberjack/package.json lumberjack/
 COPY --chown=node:node edge-worker/package.json edge-worker/
 COPY --chown=node:node unwrapper/package.json unwrapper/

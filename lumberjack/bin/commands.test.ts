@@ -74,16 +74,16 @@ describe('commands', { timeout: 240_000 }, () => {
     const receiver = await runToEnd(receiverBin, ['--help']);
     assert.equal(receiver.code, 0);
     for (const flag of [
-      '--host',
-      '--port',
+      '--listen <host:port>',
       '--out',
       '--fsync',
-      '--keepalive-ms',
-      '--idle-timeout-ms',
-      '--tls-cert',
-      '--tls-key',
-      '--tls-ca',
+      '--keepalive-ms <ms>',
+      '--idle-timeout-ms <ms>',
+      '--tls-cert-file <path>',
+      '--tls-key-file <path>',
+      '--tls-ca-file <path>',
       '--verify-clients',
+      'BEATS_GATE_RECEIVER_LISTEN',
     ]) {
       assert.ok(receiver.stdout.includes(flag), `receiver --help lacks ${flag}`);
     }
@@ -96,8 +96,9 @@ describe('commands', { timeout: 240_000 }, () => {
       '--pipelining',
       '--timeout-ms',
       '--json',
-      '--tls-ca',
-      'host:port',
+      '--tls-ca-file <path>',
+      '[host:port]',
+      'BEATS_GATE_SEND_TARGET',
     ]) {
       assert.ok(send.stdout.includes(flag), `send --help lacks ${flag}`);
     }
@@ -106,8 +107,8 @@ describe('commands', { timeout: 240_000 }, () => {
   it('carry a few thousand events from beats-gate-send through beats-gate-receiver to the file', async () => {
     const out = join(dir, 'events.ndjson');
     const receiver = start(receiverBin, [
-      '--port',
-      '0',
+      '--listen',
+      '127.0.0.1:0',
       '--out',
       out,
       '--fsync',
@@ -175,15 +176,15 @@ describe('commands', { timeout: 240_000 }, () => {
       resolve(import.meta.dirname, '../src/receiver/test-fixtures', name);
     const out = join(dir, 'tls.ndjson');
     const receiver = start(receiverBin, [
-      '--port',
-      '0',
+      '--listen',
+      '127.0.0.1:0',
       '--out',
       out,
-      '--tls-cert',
+      '--tls-cert-file',
       pem('server.crt'),
-      '--tls-key',
+      '--tls-key-file',
       pem('server.key'),
-      '--tls-ca',
+      '--tls-ca-file',
       pem('ca.crt'),
       '--verify-clients',
     ]);
@@ -193,11 +194,11 @@ describe('commands', { timeout: 240_000 }, () => {
       '--count',
       '2000',
       '--json',
-      '--tls-ca',
+      '--tls-ca-file',
       pem('ca.crt'),
-      '--tls-cert',
+      '--tls-cert-file',
       pem('client.crt'),
-      '--tls-key',
+      '--tls-key-file',
       pem('client.key'),
       `127.0.0.1:${String(listening.port)}`,
     ]);
@@ -230,19 +231,19 @@ describe('commands', { timeout: 240_000 }, () => {
 
   it('both commands exit 2 on bad arguments, naming the problem', async () => {
     const [badPort, tls, target, level] = await Promise.all([
-      runToEnd(receiverBin, ['--port', 'http']),
-      runToEnd(receiverBin, ['--port', '0', '--verify-clients']),
+      runToEnd(receiverBin, ['--listen', 'http']),
+      runToEnd(receiverBin, ['--listen', '127.0.0.1:0', '--verify-clients']),
       runToEnd(sendBin, ['--count', '1', 'nowhere']),
       runToEnd(sendBin, ['--compression', '12', '127.0.0.1:1']),
     ]);
     assert.equal(badPort.code, 2);
-    assert.match(badPort.stderr, /--port.*expected an integer/);
+    assert.match(badPort.stderr, /--listen: expected host:port/);
     assert.equal(tls.code, 2);
-    assert.match(tls.stderr, /--verify-clients needs/);
+    assert.match(tls.stderr, /--verify-clients: needs tlsCertFile, tlsKeyFile and tlsCaFile/);
     assert.equal(target.code, 2);
-    assert.match(target.stderr, /expected host:port/);
+    assert.match(target.stderr, /argument <host:port>: expected host:port/);
     assert.equal(level.code, 2);
-    assert.match(level.stderr, /--compression/);
+    assert.match(level.stderr, /--compression: expected an integer from 0 to 9/);
   });
 
   it('beats-gate-receiver exits 1 when the port is taken', async () => {
@@ -250,8 +251,8 @@ describe('commands', { timeout: 240_000 }, () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
     const result = await runToEnd(receiverBin, [
-      '--port',
-      String(port),
+      '--listen',
+      `127.0.0.1:${port}`,
       '--out',
       join(dir, 'x.ndjson'),
     ]);

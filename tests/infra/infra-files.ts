@@ -9,7 +9,7 @@ import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import { envNames } from '../../kit/src/index.ts';
 import { CLIENT_COMMAND } from '../../client/src/config/options.ts';
-import { CONFIG_FLAG, OPTIONS as UNWRAPPER_OPTIONS } from '../../unwrapper/src/config/options.ts';
+import { UNWRAPPER_COMMAND } from '../../unwrapper/src/config/options.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const INFRA = join(ROOT, 'infra');
@@ -53,7 +53,7 @@ export function readJsonc<T>(path: string): T {
   return result.config as T;
 }
 
-export const UNWRAPPER_ENV = new Set([...UNWRAPPER_OPTIONS.map((o) => o.env), CONFIG_FLAG.env]);
+export const UNWRAPPER_ENV = envNames(UNWRAPPER_COMMAND);
 export const CLIENT_ENV = envNames(CLIENT_COMMAND);
 
 /**

@@ -102,15 +102,15 @@ export function checkUnwrapperObjects(objects: readonly K8sObject[], keyFile: st
   for (const item of container.env ?? []) env[item.name] = item.value ?? '';
   for (const name of Object.keys(env)) assert.ok(UNWRAPPER_ENV.has(name), `unknown ${name}`);
 
-  // The Secret is mounted where UNWRAPPER_ASSERTION_KEYS_FILE points.
+  // The Secret is mounted where BEATS_GATE_UNWRAPPER_ASSERTION_KEYS_FILE points.
   const mount = container.volumeMounts?.find((m) => m.name === 'assertion-keys');
   const volume = pod.volumes?.find((v) => v.name === 'assertion-keys');
   const example = readSecretExample();
   assert.equal(volume?.secret?.secretName, example.metadata?.name);
   const [key] = Object.keys(example.stringData ?? {});
-  assert.equal(env.UNWRAPPER_ASSERTION_KEYS_FILE, `${mount?.mountPath}/${key}`);
+  assert.equal(env.BEATS_GATE_UNWRAPPER_ASSERTION_KEYS_FILE, `${mount?.mountPath}/${key}`);
 
-  const result = loadConfig([], { ...env, UNWRAPPER_ASSERTION_KEYS_FILE: keyFile });
+  const result = loadConfig([], { ...env, BEATS_GATE_UNWRAPPER_ASSERTION_KEYS_FILE: keyFile });
   assert.equal(result.kind, 'config');
   if (result.kind !== 'config') return;
   const { config } = result;

@@ -37,7 +37,10 @@ export const FAST_RECOVERY = {
     // The dev token command starts a Node process; on a loaded CI machine that can take seconds.
     BEATS_GATE_CLIENT_TOKEN_COMMAND_TIMEOUT_MS: '30000',
   },
-  unwrapper: { UNWRAPPER_SHUTDOWN_GRACE_MS: '500', UNWRAPPER_UPSTREAM_RETRY_MS: '200' },
+  unwrapper: {
+    BEATS_GATE_UNWRAPPER_SHUTDOWN_GRACE_MS: '500',
+    BEATS_GATE_UNWRAPPER_UPSTREAM_RETRY_MS: '200',
+  },
 };
 
 export interface StackFixture {

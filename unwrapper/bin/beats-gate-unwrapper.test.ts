@@ -52,20 +52,20 @@ describe('beats-gate-unwrapper', () => {
     const proc = run(['--help']);
     const [code] = await proc.exited;
     assert.equal(code, 0);
-    assert.match(proc.output().stdout, /--upstreams <value>/);
-    assert.match(proc.output().stdout, /UNWRAPPER_ASSERTION_KEYS/);
+    assert.match(proc.output().stdout, /--upstreams <host:port,…>/);
+    assert.match(proc.output().stdout, /BEATS_GATE_UNWRAPPER_ASSERTION_KEYS/);
   });
 
   it('exits 2 listing every configuration problem, without the secret', async () => {
-    const proc = run(['--max-tunnels', '0'], { UNWRAPPER_ASSERTION_KEYS: 'k:short' });
+    const proc = run(['--max-tunnels', '0'], { BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: 'k:short' });
     const [code] = await proc.exited;
     assert.equal(code, 2);
     const { stderr } = proc.output();
     assert.match(stderr, /--max-tunnels: expected an integer/);
-    assert.match(stderr, /UNWRAPPER_UPSTREAMS: required/);
+    assert.match(stderr, /BEATS_GATE_UNWRAPPER_UPSTREAMS, file key "upstreams": required/);
     assert.match(
       stderr,
-      /UNWRAPPER_ASSERTION_KEYS: assertion key #1 \(kid "k"\): the secret is not base64url/,
+      /BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: assertion key #1 \(kid "k"\): the secret is not base64url/,
     );
     assert.doesNotMatch(stderr, /short/);
   });
@@ -73,13 +73,13 @@ describe('beats-gate-unwrapper', () => {
   it('on SIGTERM: not ready, refuses upgrades with 503, drains, closes the rest with 1001, exits 0', async () => {
     upstream = await startRawUpstream();
     const proc = run([], {
-      UNWRAPPER_LISTEN: '127.0.0.1:0',
-      UNWRAPPER_ADMIN_LISTEN: '127.0.0.1:0',
-      UNWRAPPER_UPSTREAMS: `127.0.0.1:${upstream.port}`,
-      UNWRAPPER_ASSERTION_KEYS: KEY_TEXT,
-      UNWRAPPER_SHUTDOWN_GRACE_MS: '1500',
+      BEATS_GATE_UNWRAPPER_LISTEN: '127.0.0.1:0',
+      BEATS_GATE_UNWRAPPER_ADMIN_LISTEN: '127.0.0.1:0',
+      BEATS_GATE_UNWRAPPER_UPSTREAMS: `127.0.0.1:${upstream.port}`,
+      BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: KEY_TEXT,
+      BEATS_GATE_UNWRAPPER_SHUTDOWN_GRACE_MS: '1500',
       // Probes would show up as connections of the raw upstream.
-      UNWRAPPER_UPSTREAM_PROBE_INTERVAL_MS: '0',
+      BEATS_GATE_UNWRAPPER_UPSTREAM_PROBE_INTERVAL_MS: '0',
     });
     children.push(proc.child);
     await waitFor(() => proc.lines.some((l) => l.event === 'listening'), 'listening');

@@ -1,21 +1,10 @@
 #!/usr/bin/env node
 // Parses the configuration, starts the unwrapper, and drains it on SIGTERM/SIGINT (exit 0).
-import { ConfigError, createUnwrapper, loadConfig } from '../src/index.ts';
+import { runCommand } from '@beats-gate/kit';
+import { createUnwrapper, loadConfig, type UnwrapperConfig } from '../src/index.ts';
 
-async function main() {
-  let loaded;
-  try {
-    loaded = loadConfig(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`beats-gate-unwrapper: ${error.message}\n`);
-    process.exit(2);
-  }
-  if (loaded.kind === 'help') {
-    process.stdout.write(loaded.text);
-    return;
-  }
-  const unwrapper = createUnwrapper(loaded.config);
+async function main(config: UnwrapperConfig) {
+  const unwrapper = createUnwrapper(config);
   const { logger } = unwrapper;
   let stopping = false;
   function onSignal(signal: NodeJS.Signals) {
@@ -44,4 +33,8 @@ async function main() {
   }
 }
 
-await main();
+await runCommand(
+  'beats-gate-unwrapper',
+  () => loadConfig(process.argv.slice(2), process.env),
+  main,
+);

@@ -1,7 +1,7 @@
 export { createUnwrapper } from './create-unwrapper.ts';
 export type { Unwrapper, UnwrapperAddresses, UnwrapperOptions } from './create-unwrapper.ts';
 export { loadConfig, ConfigError } from './config/load-config.ts';
-export type { LoadConfigResult } from './config/load-config.ts';
+export { UNWRAPPER_COMMAND } from './config/options.ts';
 export { DEFAULTS } from './config/types.ts';
 export type * from './config/types.ts';
 export { REFUSALS, UpgradeRefusal } from './upgrade/refusal.ts';

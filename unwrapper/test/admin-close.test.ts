@@ -90,7 +90,7 @@ describe('admin API: POST /tunnels/close', () => {
     const answer = await post(harness, '?subject=device-7', TOKEN);
     assert.equal(answer.status, 403);
     assert.equal(answer.body.error, 'ERR_ADMIN_DISABLED');
-    assert.match(String(answer.body.message), /UNWRAPPER_ADMIN_TOKEN_FILE/);
+    assert.match(String(answer.body.message), /BEATS_GATE_UNWRAPPER_ADMIN_TOKEN_FILE/);
     assert.equal((await fetch(`${harness.adminUrl}/healthz`)).status, 200);
   });
 });

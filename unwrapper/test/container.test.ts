@@ -108,7 +108,7 @@ describe('bin/healthcheck.ts', () => {
 
   const run = (listen: string) =>
     promisify(execFile)(process.execPath, [resolve(root, 'unwrapper/bin/healthcheck.ts')], {
-      env: { UNWRAPPER_ADMIN_LISTEN: listen },
+      env: { BEATS_GATE_UNWRAPPER_ADMIN_LISTEN: listen },
     });
 
   it('exits 0 when /healthz answers and 1 when nothing listens', async () => {

@@ -57,12 +57,12 @@ describe('Lumberjack-aware mode against one valid token', () => {
     const upstream = await startRawUpstream();
     const MiB = 1024 * 1024;
     const binary = await startBinary({
-      UNWRAPPER_UPSTREAMS: `127.0.0.1:${upstream.port}`,
-      UNWRAPPER_INSPECT: 'stamp',
-      UNWRAPPER_MAX_PAYLOAD_BYTES: String(MiB),
-      UNWRAPPER_INSPECT_MAX_FRAME_BYTES: String(MiB),
-      UNWRAPPER_HIGH_WATER_MARK_BYTES: String(MiB),
-      UNWRAPPER_MAX_TUNNELS_PER_SUBJECT: '8',
+      BEATS_GATE_UNWRAPPER_UPSTREAMS: `127.0.0.1:${upstream.port}`,
+      BEATS_GATE_UNWRAPPER_INSPECT: 'stamp',
+      BEATS_GATE_UNWRAPPER_MAX_PAYLOAD_BYTES: String(MiB),
+      BEATS_GATE_UNWRAPPER_INSPECT_MAX_FRAME_BYTES: String(MiB),
+      BEATS_GATE_UNWRAPPER_HIGH_WATER_MARK_BYTES: String(MiB),
+      BEATS_GATE_UNWRAPPER_MAX_TUNNELS_PER_SUBJECT: '8',
     });
     try {
       const key = binary.key;

@@ -112,10 +112,10 @@ describe('drains', () => {
     }
   });
 
-  it('SIGTERM on the real binary with UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: no duplicate', async () => {
+  it('SIGTERM on the real binary with BEATS_GATE_UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: no duplicate', async () => {
     const binary = await startBinary({
-      UNWRAPPER_UPSTREAMS: `127.0.0.1:${relay.port}`,
-      UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: 'true',
+      BEATS_GATE_UNWRAPPER_UPSTREAMS: `127.0.0.1:${relay.port}`,
+      BEATS_GATE_UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: 'true',
     });
     const second = await startUnwrapper({ upstreams: upstreams(), assertionKeys: [binary.key] });
     let target = binary.url;

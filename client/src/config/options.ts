@@ -15,6 +15,7 @@ import {
   text,
   url,
 } from '@beats-gate/kit';
+import clientPackage from '../../package.json' with { type: 'json' };
 import {
   edgeUrl,
   headers,
@@ -45,7 +46,7 @@ export const CLIENT_COMMAND = defineCommand({
   summary:
     'Listens for Beats (Lumberjack) connections on loopback and carries each one over its own ' +
     'authenticated WebSocket (wss) to the beats-gate edge.',
-  packageJson: new URL('../../package.json', import.meta.url),
+  version: clientPackage.version,
   envPrefix: 'BEATS_GATE_CLIENT_',
   entries: { key: 'listeners', label: 'listener' },
   notes: NOTES,

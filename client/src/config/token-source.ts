@@ -5,7 +5,7 @@
  * source (the OAuth client, the command's time limit) may come from any layer or the listener.
  */
 import type { Entry, Layer, Options } from '@beats-gate/kit';
-import type { CLIENT_COMMAND} from './options.ts';
+import type { CLIENT_COMMAND } from './options.ts';
 import { TOKEN_SOURCE_KEYS, type ClientOptionKey } from './options.ts';
 import type { TokenSource } from './types.ts';
 

@@ -10,8 +10,11 @@ export interface CommandSpec<O extends OptionTable = OptionTable> {
   readonly name: string;
   /** What it does, for the top of --help. */
   readonly summary: string;
-  /** The package.json whose version --version prints. */
-  readonly packageJson: URL;
+  /**
+   * What --version prints: the package's own, imported from its package.json
+   * (`import pkg from '../../package.json' with { type: 'json' }`), which bundlers inline.
+   */
+  readonly version: string;
   /** The one prefix of its variables: `BEATS_GATE_CLIENT_`. */
   readonly envPrefix: string;
   readonly options: O;

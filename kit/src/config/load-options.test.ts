@@ -175,9 +175,10 @@ describe('loadOptions', () => {
 });
 
 describe('--help and --version', () => {
-  const version = (
-    JSON.parse(readFileSync(TEST_COMMAND.packageJson, 'utf8')) as { version: string }
-  ).version;
+  // Read from the file, not through the import the command uses, so the two are compared.
+  const { version } = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
 
   it('come back as text to print, the same way', () => {
     for (const flag of ['--version', '-V']) {

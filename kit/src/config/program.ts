@@ -4,7 +4,7 @@
  * goes under the flag, not beside it, so a long flag cannot squeeze it out of wrapping.
  */
 import { Command, Option, type Help } from 'commander';
-import { packageVersion, type CommandSpec } from './command.ts';
+import type { CommandSpec } from './command.ts';
 import { meaning } from './describe-option.ts';
 import { envName, flagSyntax } from './option.ts';
 import { wrapText } from './wrap-text.ts';
@@ -58,7 +58,7 @@ export function createProgram(command: CommandSpec): Command {
   const program = new Command(command.name)
     .description(command.summary)
     .helpOption('-h, --help', 'show this help and exit')
-    .version(packageVersion(command.packageJson), '-V, --version', 'print the version and exit')
+    .version(command.version, '-V, --version', 'print the version and exit')
     .configureHelp({ helpWidth: HELP_WIDTH, formatItem })
     .allowUnknownOption()
     .allowExcessArguments()

@@ -1,4 +1,5 @@
 // A small command for the kit's own tests: one option of every kind the loader treats apart.
+import kitPackage from '../../package.json' with { type: 'json' };
 import { defineCommand } from './command.ts';
 import { bool, hostPort, hostPortList, int, level, list, secret, text } from './kinds.ts';
 import { option } from './option.ts';
@@ -6,7 +7,7 @@ import { option } from './option.ts';
 export const TEST_COMMAND = defineCommand({
   name: 'kit-test',
   summary: 'A command for the tests of the kit.',
-  packageJson: new URL('../../package.json', import.meta.url),
+  version: kitPackage.version,
   envPrefix: 'BEATS_GATE_KIT_TEST_',
   entries: { key: 'listeners', label: 'listener' },
   options: {

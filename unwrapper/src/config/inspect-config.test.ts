@@ -8,8 +8,8 @@ import { ConfigError, loadConfig } from './load-config.ts';
 import { DEFAULTS } from './types.ts';
 
 const BASE = {
-  UNWRAPPER_UPSTREAMS: '127.0.0.1:5044',
-  UNWRAPPER_ASSERTION_KEYS: generateAssertionKey('k'),
+  BEATS_GATE_UNWRAPPER_UPSTREAMS: '127.0.0.1:5044',
+  BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: generateAssertionKey('k'),
 };
 
 function load(argv: string[], env: NodeJS.ProcessEnv = {}) {
@@ -50,9 +50,9 @@ describe('Lumberjack-aware options', () => {
         '--drain-at-window-boundary',
       ],
       {
-        UNWRAPPER_INSPECT_HOST_NAME_CLAIM: 'host',
-        UNWRAPPER_INSPECT_COMPRESSION_LEVEL: '1',
-        UNWRAPPER_UPSTREAM_GROUPS: 'acme=10.0.0.1:5044,10.0.0.2:5044;globex=[::1]:5045',
+        BEATS_GATE_UNWRAPPER_INSPECT_HOST_NAME_CLAIM: 'host',
+        BEATS_GATE_UNWRAPPER_INSPECT_COMPRESSION_LEVEL: '1',
+        BEATS_GATE_UNWRAPPER_UPSTREAM_GROUPS: 'acme=10.0.0.1:5044,10.0.0.2:5044;globex=[::1]:5045',
       },
     );
     const settings = resolveInspect(config);
@@ -72,9 +72,9 @@ describe('Lumberjack-aware options', () => {
 
   it('reports every bad value and combination, naming its source', () => {
     const found = problems(['--inspect', 'loud', '--inspect-field', '[a]b'], {
-      UNWRAPPER_INSPECT_CLAIM_POLICY: 'drop',
-      UNWRAPPER_INSPECT_COMPRESSION_LEVEL: '10',
-      UNWRAPPER_UPSTREAM_GROUPS: 'acme=nohost',
+      BEATS_GATE_UNWRAPPER_INSPECT_CLAIM_POLICY: 'drop',
+      BEATS_GATE_UNWRAPPER_INSPECT_COMPRESSION_LEVEL: '10',
+      BEATS_GATE_UNWRAPPER_UPSTREAM_GROUPS: 'acme=nohost',
     });
     assert.ok(
       found.some((p) => /^--inspect: expected one of off, validate, stamp/.test(p)),
@@ -82,16 +82,18 @@ describe('Lumberjack-aware options', () => {
     );
     assert.ok(
       found.some((p) =>
-        /^UNWRAPPER_INSPECT_CLAIM_POLICY: expected one of off, tag, reject/.test(p),
+        /^BEATS_GATE_UNWRAPPER_INSPECT_CLAIM_POLICY: expected one of off, tag, reject/.test(p),
       ),
     );
     assert.ok(
       found.some((p) =>
-        /^UNWRAPPER_INSPECT_COMPRESSION_LEVEL: expected an integer from 0 to 9/.test(p),
+        /^BEATS_GATE_UNWRAPPER_INSPECT_COMPRESSION_LEVEL: expected an integer from 0 to 9/.test(p),
       ),
     );
     assert.ok(
-      found.some((p) => /^UNWRAPPER_UPSTREAM_GROUPS: group acme: expected host:port/.test(p)),
+      found.some((p) =>
+        /^BEATS_GATE_UNWRAPPER_UPSTREAM_GROUPS: group acme: expected host:port/.test(p),
+      ),
     );
     assert.ok(found.some((p) => /^--inspect-field: field "\[a\]b"/.test(p)));
     const combos = problems(['--inspect-claim-policy', 'tag']);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { generateAssertionKey } from '@beats-gate/protocol';
 import { ConfigError, loadConfig } from './load-config.ts';
-import { OPTIONS } from './options.ts';
+import { envName, flagName } from '@beats-gate/kit';
+import { UNWRAPPER_COMMAND } from './options.ts';
 
 const KEYS = `${generateAssertionKey('k2')},${generateAssertionKey('k1')}`;
 const SECRET = KEYS.split(',')[0]!.split(':')[1]!;
@@ -33,29 +34,35 @@ describe('loadConfig', () => {
     const token = 'f'.repeat(64);
     const file = join(dir, 'admin-token');
     writeFileSync(file, `${token}\n`);
-    const base = { UNWRAPPER_UPSTREAMS: 'l:5044', UNWRAPPER_ASSERTION_KEYS: KEYS };
-    assert.equal(load([], { ...base, UNWRAPPER_ADMIN_TOKEN_FILE: file }).adminToken, token);
+    const base = {
+      BEATS_GATE_UNWRAPPER_UPSTREAMS: 'l:5044',
+      BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: KEYS,
+    };
+    assert.equal(
+      load([], { ...base, BEATS_GATE_UNWRAPPER_ADMIN_TOKEN_FILE: file }).adminToken,
+      token,
+    );
     assert.equal(load([], base).adminToken, undefined);
-    const short = problems([], { ...base, UNWRAPPER_ADMIN_TOKEN: 'hunter2' });
+    const short = problems([], { ...base, BEATS_GATE_UNWRAPPER_ADMIN_TOKEN: 'hunter2' });
     assert.ok(
       short.some((p) =>
-        /^UNWRAPPER_ADMIN_TOKEN: expected a token of at least 32 characters/.test(p),
+        /^BEATS_GATE_UNWRAPPER_ADMIN_TOKEN: expected a token of at least 32 characters/.test(p),
       ),
       short.join('\n'),
     );
     assert.ok(!short.join('\n').includes('hunter2'), 'the token is never printed');
     const both = problems([], {
       ...base,
-      UNWRAPPER_ADMIN_TOKEN: token,
-      UNWRAPPER_ADMIN_TOKEN_FILE: file,
+      BEATS_GATE_UNWRAPPER_ADMIN_TOKEN: token,
+      BEATS_GATE_UNWRAPPER_ADMIN_TOKEN_FILE: file,
     });
     assert.ok(both.some((p) => /give one of them, not both/.test(p)));
   });
 
   it('reads the environment and applies defaults', () => {
     const config = load([], {
-      UNWRAPPER_UPSTREAMS: 'logstash-a:5044, 10.0.0.2:5045',
-      UNWRAPPER_ASSERTION_KEYS: KEYS,
+      BEATS_GATE_UNWRAPPER_UPSTREAMS: 'logstash-a:5044, 10.0.0.2:5045',
+      BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: KEYS,
     });
     assert.deepEqual(config.upstreams, [
       { host: 'logstash-a', port: 5044 },
@@ -83,9 +90,9 @@ describe('loadConfig', () => {
       }),
     );
     const config = load(['--config', file, '--max-tunnels', '33'], {
-      UNWRAPPER_ASSERTION_KEYS: KEYS,
-      UNWRAPPER_MAX_TUNNELS: '22',
-      UNWRAPPER_MAX_TUNNELS_PER_SUBJECT: '4',
+      BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: KEYS,
+      BEATS_GATE_UNWRAPPER_MAX_TUNNELS: '22',
+      BEATS_GATE_UNWRAPPER_MAX_TUNNELS_PER_SUBJECT: '4',
     });
     assert.equal(config.maxTunnels, 33);
     assert.equal(config.maxTunnelsPerSubject, 4);
@@ -97,28 +104,29 @@ describe('loadConfig', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ maxTunels: 1, pingIntervalMs: 'often' }));
     const found = problems(['--config', file, '--max-payload-bytes', '12', '--stray'], {
-      UNWRAPPER_LISTEN: 'nowhere',
-      UNWRAPPER_UPSTREAM_STRATEGY: 'random',
-      UNWRAPPER_ASSERTION_KEYS: `${KEYS},short:${SECRET.slice(0, 10)}`,
-      UNWRAPPER_UPSTREAM_CA_FILE: join(dir, 'missing.pem'),
-      UNWRAPPER_JWT_ISSUER: 'iss',
+      BEATS_GATE_UNWRAPPER_LISTEN: 'nowhere',
+      BEATS_GATE_UNWRAPPER_UPSTREAM_STRATEGY: 'random',
+      BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: `${KEYS},short:${SECRET.slice(0, 10)}`,
+      BEATS_GATE_UNWRAPPER_UPSTREAM_CA_FILE: join(dir, 'missing.pem'),
+      BEATS_GATE_UNWRAPPER_JWT_ISSUER: 'iss',
     });
     const text = found.join('\n');
     for (const expected of [
-      /unknown argument "--stray"/,
-      /unknown key "maxTunels"/,
-      /key "pingIntervalMs": expected an integer/,
-      /--max-payload-bytes: expected an integer from 1024/,
-      /UNWRAPPER_LISTEN: expected host:port/,
-      /UNWRAPPER_UPSTREAM_STRATEGY: expected least-connections or round-robin/,
-      /UNWRAPPER_UPSTREAMS: required/,
-      /UNWRAPPER_ASSERTION_KEYS: assertion key #3 \(kid "short"\)/,
-      /UNWRAPPER_UPSTREAM_CA_FILE: cannot read file .* \(ENOENT\)/,
-      /UNWRAPPER_JWT_ISSUER: only meaningful with jwtJwksUrl or jwtJwksFile/,
+      /^unknown option --stray \(see --help\)$/m,
+      /^file key "maxTunels" in .*bad\.json: not an option/m,
+      /^file key "pingIntervalMs" in .*bad\.json: expected an integer/m,
+      /^--max-payload-bytes: expected an integer from 1024/m,
+      /^BEATS_GATE_UNWRAPPER_LISTEN: expected host:port/m,
+      /^BEATS_GATE_UNWRAPPER_UPSTREAM_STRATEGY: expected one of least-connections, round-robin/m,
+      /^--upstreams, BEATS_GATE_UNWRAPPER_UPSTREAMS, file key "upstreams": required/m,
+      /BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: assertion key #3 \(kid "short"\)/,
+      /^BEATS_GATE_UNWRAPPER_UPSTREAM_CA_FILE: cannot read file .* \(ENOENT\)/m,
+      /^BEATS_GATE_UNWRAPPER_UPSTREAM_CA_FILE: needs upstreamTls \(--upstream-tls\)$/m,
+      /BEATS_GATE_UNWRAPPER_JWT_ISSUER: only meaningful with jwtJwksUrl or jwtJwksFile/,
     ]) {
       assert.match(text, expected);
     }
-    assert.equal(found.length, 10, text);
+    assert.equal(found.length, 11, text);
     assert.doesNotMatch(text, new RegExp(SECRET.slice(0, 10)));
   });
 
@@ -129,7 +137,7 @@ describe('loadConfig', () => {
     writeFileSync(ca, 'PEM');
     const config = load(
       ['--upstream-tls', '--upstream-ca-file', ca, '--upstream-servername', 'logstash.internal'],
-      { UNWRAPPER_UPSTREAMS: 'a:1', UNWRAPPER_ASSERTION_KEYS_FILE: keys },
+      { BEATS_GATE_UNWRAPPER_UPSTREAMS: 'a:1', BEATS_GATE_UNWRAPPER_ASSERTION_KEYS_FILE: keys },
     );
     assert.equal(config.assertionKeys.length, 2);
     assert.equal(config.upstreamTls?.ca?.toString(), 'PEM');
@@ -140,25 +148,47 @@ describe('loadConfig', () => {
     const pem = join(dir, 'x.pem');
     writeFileSync(pem, 'PEM');
     const found = problems(['--tls-cert-file', pem, '--upstream-cert-file', pem], {
-      UNWRAPPER_UPSTREAMS: 'a:1',
-      UNWRAPPER_ASSERTION_KEYS: KEYS,
-      UNWRAPPER_ASSERTION_KEYS_FILE: pem,
-      UNWRAPPER_UPSTREAM_TLS: 'true',
+      BEATS_GATE_UNWRAPPER_UPSTREAMS: 'a:1',
+      BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: KEYS,
+      BEATS_GATE_UNWRAPPER_ASSERTION_KEYS_FILE: pem,
+      BEATS_GATE_UNWRAPPER_UPSTREAM_TLS: 'true',
     }).join('\n');
+    assert.match(found, /^--upstream-cert-file: needs upstreamKeyFile too/m);
+    assert.match(found, /^--tls-cert-file: needs tlsKeyFile too/m);
     assert.match(
       found,
-      /--upstream-cert-file and UNWRAPPER_UPSTREAM_KEY_FILE: give both or neither/,
+      /BEATS_GATE_UNWRAPPER_ASSERTION_KEYS and BEATS_GATE_UNWRAPPER_ASSERTION_KEYS_FILE: give one/,
     );
-    assert.match(found, /--tls-cert-file and UNWRAPPER_TLS_KEY_FILE: give both or neither/);
-    assert.match(found, /UNWRAPPER_ASSERTION_KEYS and UNWRAPPER_ASSERTION_KEYS_FILE: give one/);
   });
 
   it('returns the help text, which documents every option', () => {
     const result = loadConfig(['--help'], {});
-    assert.equal(result.kind, 'help');
-    for (const spec of OPTIONS) {
-      assert.ok(result.text.includes(`--${spec.flag}`), spec.flag);
-      assert.ok(result.text.includes(spec.env), spec.env);
+    assert.equal(result.kind, 'print');
+    for (const key of Object.keys(UNWRAPPER_COMMAND.options)) {
+      assert.ok(result.text.includes(flagName(key)), key);
+      assert.ok(result.text.includes(envName(UNWRAPPER_COMMAND.envPrefix, key)), key);
     }
+  });
+
+  it('reads the same settings from a YAML file as from JSON, lists as YAML sequences', () => {
+    const yaml = join(dir, 'unwrapper.yaml');
+    writeFileSync(
+      yaml,
+      [
+        'upstreams: [logstash-a:5044, "[::1]:5045"]',
+        'maxTunnels: 11',
+        'upstreamGroups:',
+        '  acme: [10.0.0.1:5044]',
+        'inspectClaims: [tenant, site]',
+      ].join('\n'),
+    );
+    const config = load(['--config', yaml], { BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: KEYS });
+    assert.deepEqual(config.upstreams, [
+      { host: 'logstash-a', port: 5044 },
+      { host: '::1', port: 5045 },
+    ]);
+    assert.equal(config.maxTunnels, 11);
+    assert.deepEqual(config.upstreamGroups?.acme, [{ host: '10.0.0.1', port: 5044 }]);
+    assert.deepEqual(config.inspectClaims, ['tenant', 'site']);
   });
 });

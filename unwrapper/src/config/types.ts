@@ -3,13 +3,11 @@
  * builds it from flags, environment and a file; `createUnwrapper` accepts a partial one and fills
  * the rest from `DEFAULTS`, so tests and the local stack only name what they change.
  */
+import type { HostPort } from '@beats-gate/kit';
 import type { AssertionKey } from '@beats-gate/protocol';
 import type { JSONWebKeySet } from 'jose';
 
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
+export type { HostPort };
 
 export type UpstreamStrategy = 'least-connections' | 'round-robin';
 

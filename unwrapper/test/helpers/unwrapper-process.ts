@@ -13,10 +13,10 @@ export async function startBinary(env: Record<string, string>) {
   const child = spawn(process.execPath, [BIN], {
     env: {
       PATH: process.env.PATH ?? '',
-      UNWRAPPER_LISTEN: '127.0.0.1:0',
-      UNWRAPPER_ADMIN_LISTEN: '127.0.0.1:0',
-      UNWRAPPER_ASSERTION_KEYS: keyText,
-      UNWRAPPER_UPSTREAM_PROBE_INTERVAL_MS: '0',
+      BEATS_GATE_UNWRAPPER_LISTEN: '127.0.0.1:0',
+      BEATS_GATE_UNWRAPPER_ADMIN_LISTEN: '127.0.0.1:0',
+      BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: keyText,
+      BEATS_GATE_UNWRAPPER_UPSTREAM_PROBE_INTERVAL_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
