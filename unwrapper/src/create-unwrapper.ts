@@ -131,16 +131,17 @@ export function createUnwrapper(options: UnwrapperOptions) {
       ...(gate ? { gate } : {}),
       ws,
       upstream: lease.socket,
-      identity: { connectionId, subject: identity.subject, clientAddress, upstream: lease.upstream },
+      identity: {
+        connectionId,
+        subject: identity.subject,
+        clientAddress,
+        upstream: lease.upstream,
+      },
       highWaterMarkBytes: config.highWaterMarkBytes,
       pingIntervalMs: config.pingIntervalMs,
       closeTimeoutMs: config.closeTimeoutMs,
       now,
-      onData: (direction, bytes) =>
-        metrics.bytes.inc(
-          { direction: direction === 'up' ? 'client_to_upstream' : 'upstream_to_client' },
-          bytes,
-        ),
+      onData: (direction, bytes) => metrics.bytes.inc({ direction }, bytes),
       onClose: (result) => {
         tunnels.delete(tunnel);
         release();

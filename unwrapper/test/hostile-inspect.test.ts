@@ -93,8 +93,7 @@ describe('Lumberjack-aware mode against one valid token', () => {
       const metrics = `http://127.0.0.1:${admin.admin.port}/metrics`;
       const taken = async () => {
         const text = await (await fetch(metrics)).text();
-        const line =
-          /beats_gate_unwrapper_bytes_total\{direction="client_to_upstream"\} (\d+)/.exec(text);
+        const line = /beats_gate_unwrapper_bytes_total\{direction="up"\} (\d+)/.exec(text);
         return Number(line?.[1] ?? 0);
       };
       const expected = 8 * (header.length + perTunnel);

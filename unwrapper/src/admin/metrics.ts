@@ -58,7 +58,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; read: Metrics
     ),
     bytes: metrics.counter(
       'bytes_total',
-      'Bytes carried, counted as they pass, by direction (client_to_upstream, upstream_to_client)',
+      'Bytes carried, counted as they pass; up is towards Logstash, down towards the Beat',
       ['direction'],
     ),
     tunnelDuration: metrics.histogram('tunnel_duration_seconds', 'Lifetime of closed tunnels', {
