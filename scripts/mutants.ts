@@ -35,7 +35,8 @@ export interface Mutant {
   readonly tests: readonly TestRun[];
 }
 
-const TUNNEL = ['unwrapper/src/tunnel/tunnel.ts'];
+// The join both ends of the tunnel use; the unwrapper's tunnel tests exercise it at origin.
+const TUNNEL = ['kit/src/join/socket-ws-join.ts'];
 const UPGRADE = ['unwrapper/src/upgrade/handle-upgrade.ts'];
 const DRAIN = ['unwrapper/src/inspect/lumberjack-gate.ts'];
 const JSON_SCAN = ['unwrapper/src/inspect/json-scan.ts'];
@@ -49,14 +50,13 @@ export const MUTANTS: readonly Mutant[] = [
     patches: [
       {
         files: TUNNEL,
-        find: 'else upstream.end();',
-        replace: "else if (closedBy !== 'client') upstream.end();",
+        find: 'else socket.end();',
+        replace: "else if (closedBy !== 'websocket') socket.end();",
       },
       {
         files: TUNNEL,
-        find: "if (closing?.closedBy !== 'upstream' && code !== CloseCode.NORMAL) upstream.destroy();",
-        replace:
-          "if (closing?.closedBy === 'unwrapper' && code !== CloseCode.NORMAL) upstream.destroy();",
+        find: "if (closing?.closedBy !== 'socket' && code !== CloseCode.NORMAL) socket.destroy();",
+        replace: "if (closing?.closedBy === 'self' && code !== CloseCode.NORMAL) socket.destroy();",
       },
     ],
     tests: [{ file: 'unwrapper/test/tunnel-failures.test.ts' }],
@@ -68,7 +68,7 @@ export const MUTANTS: readonly Mutant[] = [
       {
         files: TUNNEL,
         find: 'if (ws.readyState === ws.OPEN) ws.close(',
-        replace: "if (ws.readyState === ws.OPEN && closedBy !== 'upstream') ws.close(",
+        replace: "if (ws.readyState === ws.OPEN && closedBy !== 'socket') ws.close(",
       },
     ],
     tests: [{ file: 'unwrapper/test/tunnel-failures.test.ts' }],
@@ -80,10 +80,10 @@ export const MUTANTS: readonly Mutant[] = [
     patches: [
       {
         files: TUNNEL,
-        find: 'stats.bytesFromClient += chunk.length;',
+        find: 'stats.bytesFromWebsocket += chunk.length;',
         // The third message of each tunnel vanishes without a trace.
         replace:
-          'const seen = ((stats as { seen?: number }).seen ?? 0) + 1;\n      (stats as { seen?: number }).seen = seen;\n      if (seen === 3) return;\n      stats.bytesFromClient += chunk.length;',
+          'const seen = ((stats as { seen?: number }).seen ?? 0) + 1;\n      (stats as { seen?: number }).seen = seen;\n      if (seen === 3) return;\n      stats.bytesFromWebsocket += chunk.length;',
       },
     ],
     tests: [
