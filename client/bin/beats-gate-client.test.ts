@@ -76,8 +76,8 @@ describe('beats-gate-client command', () => {
     try {
       await waitFor(
         () => client.events.some((e) => e.event === 'admin_listening'),
+        // A process start: bounded by the default wait, not a timing assertion.
         'client start',
-        1000,
       );
       const listening = client.events.find((e) => e.event === 'listening');
       const port = Number(String(listening?.address).split(':').at(-1));

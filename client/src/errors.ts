@@ -19,6 +19,28 @@ export type ClientErrorCode =
   | 'ERR_HANDSHAKE_ABORTED'
   | 'ERR_LISTEN_FAILED';
 
+/**
+ * One table decides what each failure means for new Beats connections, as the edge's ERROR_SPECS
+ * does for its refusals: `backOff` when the edge, the proxy or the token source is down or
+ * overloaded, so new connections are reset at once until the back-off ends instead of each
+ * trying again; not when the failure belongs to one connection or to a setup that retrying
+ * cannot fix sooner.
+ */
+export const ERROR_POLICY = {
+  ERR_TOKEN_UNAVAILABLE: { backOff: true },
+  ERR_TOKEN_FILE: { backOff: true },
+  ERR_TOKEN_COMMAND: { backOff: true },
+  ERR_TOKEN_OAUTH: { backOff: true },
+  ERR_HANDSHAKE_REJECTED: { backOff: false },
+  ERR_HANDSHAKE_UNAUTHORIZED: { backOff: false },
+  ERR_HANDSHAKE_RATE_LIMITED: { backOff: true },
+  ERR_HANDSHAKE_UNAVAILABLE: { backOff: true },
+  ERR_HANDSHAKE_NETWORK: { backOff: true },
+  ERR_HANDSHAKE_TIMEOUT: { backOff: true },
+  ERR_HANDSHAKE_ABORTED: { backOff: false },
+  ERR_LISTEN_FAILED: { backOff: false },
+} as const satisfies Record<ClientErrorCode, { readonly backOff: boolean }>;
+
 export class ClientError extends Error {
   override name = 'ClientError';
   readonly code: ClientErrorCode;

@@ -6,13 +6,12 @@ import { CloseCode, closeCodeName } from '@beats-gate/protocol';
 import type WebSocket from 'ws';
 import type { Metrics } from './admin/metrics.ts';
 import type { ListenerConfig } from './config/types.ts';
-import { ClientError, HandshakeError } from './errors.ts';
+import { ClientError, ERROR_POLICY, HandshakeError } from './errors.ts';
 import type { TokenProvider } from './token/types.ts';
 import { createBackoff, type Backoff } from './tunnel/backoff.ts';
 import { createEdgeDialer } from './tunnel/dial-edge.ts';
 import { formatAddress, listenOn } from './net/listen-on.ts';
 import type { LastError, ListenerStatus } from './listener-status.ts';
-import { shouldBackOff } from './tunnel/handshake.ts';
 import { createTunnel, type Tunnel } from './tunnel/tunnel.ts';
 
 export interface ListenerSettings {
@@ -101,10 +100,7 @@ export function createListener(settings: ListenerSettings) {
           });
     const status = failure instanceof HandshakeError ? failure.status : 0;
     const aborted = failure.code === 'ERR_HANDSHAKE_ABORTED';
-    const backOff =
-      failure instanceof HandshakeError
-        ? shouldBackOff(failure)
-        : failure.code.startsWith('ERR_TOKEN');
+    const backOff = ERROR_POLICY[failure.code].backOff;
     const retryAfterMs = failure instanceof HandshakeError ? failure.retryAfterMs : undefined;
     const retryInMs = backOff && !closing ? backoff.failure(retryAfterMs) : undefined;
     if (!aborted) recordError(failure, status);

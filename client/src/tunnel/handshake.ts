@@ -37,16 +37,6 @@ function edgeCodeOf(body: string): string | undefined {
   }
 }
 
-/** Whether a failure means the edge is down or overloaded, so new connections should back off. */
-export function shouldBackOff(error: HandshakeError): boolean {
-  return (
-    error.code === 'ERR_HANDSHAKE_NETWORK' ||
-    error.code === 'ERR_HANDSHAKE_TIMEOUT' ||
-    error.code === 'ERR_HANDSHAKE_RATE_LIMITED' ||
-    error.code === 'ERR_HANDSHAKE_UNAVAILABLE'
-  );
-}
-
 /**
  * Opens one WebSocket to the edge: bearer token in the Authorization header (never the URL), no
  * compression (Lumberjack windows are already zlib-compressed, and inflating would cost memory per
@@ -60,7 +50,8 @@ export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
       perMessageDeflate: false,
       // The tunnel's join answers pings itself, counting unread pongs like data (kit join).
       autoPong: false,
-      handshakeTimeout: options.timeoutMs,
+      // No handshakeTimeout: the timer below is the one deadline, and it says so with a code
+      // rather than in ws's message text.
       maxPayload: options.maxPayload,
       followRedirects: false,
       ...(options.agent ? { agent: options.agent } : {}),
@@ -120,9 +111,8 @@ export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
       res.once('error', done);
     }
     function onError(error: NodeJS.ErrnoException) {
-      const timedOut = error.message === 'Opening handshake has timed out';
       failure ??= new HandshakeError(
-        timedOut ? 'ERR_HANDSHAKE_TIMEOUT' : 'ERR_HANDSHAKE_NETWORK',
+        'ERR_HANDSHAKE_NETWORK',
         `cannot reach the edge: ${error.code ?? error.message}`,
         {},
         { cause: error },
