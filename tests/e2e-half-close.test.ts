@@ -30,7 +30,7 @@ for (const inspect of ['off', 'stamp'] as const) {
       receiver = await startControlledReceiver();
       fixture = await startTestStack(undefined, {
         logstashHosts: `127.0.0.1:${receiver.port}`,
-        env: { unwrapper: { UNWRAPPER_INSPECT: inspect } },
+        env: { unwrapper: { BEATS_GATE_UNWRAPPER_INSPECT: inspect } },
       });
     });
     after(async () => {
