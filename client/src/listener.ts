@@ -152,13 +152,13 @@ export function createListener(settings: ListenerSettings) {
     const remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     metrics.tunnelsOpened.inc(labels);
     log.info({ event: 'tunnel_opened', remoteAddress, edge: config.url.host });
-    countBytes(socket, ws);
     const tunnel = createTunnel({
       socket,
       ws,
       highWaterMark: settings.highWaterMark,
       pingIntervalMs: settings.pingIntervalMs,
       now,
+      onData: (direction, bytes) => metrics.bytes.inc({ ...labels, direction }, bytes),
       onClosed(summary) {
         tunnels.delete(tunnel);
         const { code, reason, ...rest } = summary;
@@ -185,15 +185,6 @@ export function createListener(settings: ListenerSettings) {
    * that lives for days shows its traffic on the next scrape. These listeners only observe; the
    * tunnel still reads and writes. (The shared join reports each chunk itself: onData.)
    */
-  function countBytes(socket: Socket, ws: WebSocket) {
-    const up = { ...labels, direction: 'up' };
-    const down = { ...labels, direction: 'down' };
-    socket.on('data', (chunk: Buffer) => metrics.bytes.inc(up, chunk.length));
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) metrics.bytes.inc(down, data.length);
-    });
-  }
-
   return {
     name: config.name,
     async listen(): Promise<{ host: string; port: number }> {

@@ -31,6 +31,8 @@ export interface TunnelOptions {
   readonly highWaterMark: number;
   readonly pingIntervalMs: number;
   readonly onClosed: (summary: TunnelSummary) => void;
+  /** Bytes as they pass: `up` from Beats towards Logstash, `down` back. */
+  readonly onData?: (direction: 'up' | 'down', bytes: number) => void;
   readonly now?: () => number;
 }
 
@@ -66,6 +68,8 @@ export function createTunnel(options: TunnelOptions): Tunnel {
       socketError: () => ({ code: CloseCode.GOING_AWAY, reason: 'beats connection failed' }),
       socketClosed: { code: CloseCode.GOING_AWAY, reason: 'beats connection closed' },
     },
+    onData: (direction, bytes) =>
+      options.onData?.(direction === 'socket_to_websocket' ? 'up' : 'down', bytes),
     onClose: (result) =>
       options.onClosed({
         bytesUp: result.stats.bytesFromSocket,
