@@ -3,7 +3,7 @@
  * assertion key from `.dev/`, forwarding to the local unwrapper. Runs until SIGTERM or SIGINT.
  */
 import { readFile } from 'node:fs/promises';
-import { loadOptions, runCommand } from '@beats-gate/kit';
+import { loadCommand, runCommand, type Loaded, type Options } from '@beats-gate/kit';
 import { startEdge } from '../edge-worker/local.ts';
 import { EDGE_COMMAND } from './dev-commands.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from './dev-keys.ts';
@@ -15,17 +15,20 @@ interface EdgeConfig {
   readonly dir: string;
 }
 
-function loadEdgeConfig(argv: readonly string[], env: NodeJS.ProcessEnv) {
-  const loaded = loadOptions(EDGE_COMMAND, argv, env);
-  if (loaded.kind === 'print') return loaded;
-  const options = loaded.config;
+/** The configuration from the loaded options; rules across options add their problems. */
+function build(options: Options<typeof EDGE_COMMAND.options>): EdgeConfig {
   // The worker's ORIGIN_URL is a URL without a trailing path of its own.
   const origin = options.value('origin').href.replace(/\/$/, '');
-  return options.finish<EdgeConfig>({
+  return {
     ...options.value('listen'),
     origin,
     dir: options.value('dir'),
-  });
+  };
+}
+
+/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
+function loadEdgeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<EdgeConfig> {
+  return loadCommand(EDGE_COMMAND, argv, env, build);
 }
 
 async function main(values: EdgeConfig): Promise<void> {
@@ -62,9 +65,4 @@ async function main(values: EdgeConfig): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-runCommand('edge', () => loadEdgeConfig(process.argv.slice(2), process.env), main).catch(
-  (error: unknown) => {
-    console.error(`edge: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
-  },
-);
+await runCommand('edge', () => loadEdgeConfig(process.argv.slice(2), process.env), main);

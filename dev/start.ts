@@ -2,7 +2,13 @@
  * `npm start`: the whole beats-gate chain on loopback in one foreground process tree.
  * Beats → client :5044 → edge (workerd) :8787 → unwrapper :8080 (admin :9090) → receiver :5045.
  */
-import { formatHostPort, loadOptions, runCommand } from '@beats-gate/kit';
+import {
+  formatHostPort,
+  loadCommand,
+  runCommand,
+  type Loaded,
+  type Options,
+} from '@beats-gate/kit';
 import { START_COMMAND } from './dev-commands.ts';
 import { ensureDevKeys } from './dev-keys.ts';
 import { startStack, type PartName, type Stack, type StackPorts } from './stack.ts';
@@ -14,12 +20,10 @@ interface StartConfig {
   readonly logLevel: string;
 }
 
-function loadStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv) {
-  const loaded = loadOptions(START_COMMAND, argv, env);
-  if (loaded.kind === 'print') return loaded;
-  const options = loaded.config;
+/** The configuration from the loaded options; rules across options add their problems. */
+function build(options: Options<typeof START_COMMAND.options>): StartConfig {
   const logstash = options.value('logstash');
-  return options.finish<StartConfig>({
+  return {
     ports: {
       client: options.value('clientPort'),
       edge: options.value('edgePort'),
@@ -30,7 +34,12 @@ function loadStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv) {
     logstashHosts: logstash?.map(formatHostPort).join(','),
     dir: options.value('dir'),
     logLevel: options.value('logLevel'),
-  });
+  };
+}
+
+/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
+function loadStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<StartConfig> {
+  return loadCommand(START_COMMAND, argv, env, build);
 }
 
 const colours: Record<PartName, number> = { receiver: 35, unwrapper: 34, edge: 33, client: 32 };
@@ -98,9 +107,4 @@ async function main(config: StartConfig): Promise<void> {
   console.log(`${prefix('stack')} ready: Beats can connect to ${stack.host}:${stack.ports.client}`);
 }
 
-runCommand('npm start', () => loadStartConfig(process.argv.slice(2), process.env), main).catch(
-  (error: unknown) => {
-    console.error(`npm start: ${(error as Error).message}`);
-    process.exitCode = 1;
-  },
-);
+await runCommand('npm start', () => loadStartConfig(process.argv.slice(2), process.env), main);

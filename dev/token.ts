@@ -3,7 +3,7 @@
  * nothing else) on stdout, signed with the local stack's key under `.dev/`, so it can be used as
  * `$(npm run -s token …)`. Options as in dev/dev-commands.ts (BEATS_GATE_DEV_TOKEN_*).
  */
-import { loadOptions, runCommand } from '@beats-gate/kit';
+import { loadCommand, runCommand, type Loaded, type Options } from '@beats-gate/kit';
 import { TOKEN_COMMAND } from './dev-commands.ts';
 import { ensureDevKeys, mintDevToken } from './dev-keys.ts';
 
@@ -14,16 +14,19 @@ interface TokenRequest {
   readonly claims: Readonly<Record<string, string>>;
 }
 
-function loadTokenRequest(argv: readonly string[], env: NodeJS.ProcessEnv) {
-  const loaded = loadOptions(TOKEN_COMMAND, argv, env);
-  if (loaded.kind === 'print') return loaded;
-  const options = loaded.config;
-  return options.finish<TokenRequest>({
+/** The configuration from the loaded options; rules across options add their problems. */
+function build(options: Options<typeof TOKEN_COMMAND.options>): TokenRequest {
+  return {
     dir: options.value('dir'),
     sub: options.value('sub'),
     ttlSeconds: options.value('ttlSeconds'),
     claims: options.value('claims') ?? {},
-  });
+  };
+}
+
+/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
+function loadTokenRequest(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<TokenRequest> {
+  return loadCommand(TOKEN_COMMAND, argv, env, build);
 }
 
 async function mint(request: TokenRequest): Promise<void> {
@@ -32,9 +35,4 @@ async function mint(request: TokenRequest): Promise<void> {
   process.stdout.write(token + '\n');
 }
 
-runCommand('token', () => loadTokenRequest(process.argv.slice(2), process.env), mint).catch(
-  (error: unknown) => {
-    console.error(`token: ${(error as Error).message}`);
-    process.exitCode = 1;
-  },
-);
+await runCommand('token', () => loadTokenRequest(process.argv.slice(2), process.env), mint);

@@ -57,8 +57,9 @@ export {
   url,
   type FileContent,
 } from './config/kinds.ts';
-export { loadOptions, type Env } from './config/load-options.ts';
+export { loadCommand, loadOptions, type Env } from './config/load-options.ts';
 export { LOG_LEVELS, type LogLevel } from './config/log-levels.ts';
 export { envName, flagName, option, type OptionSpec, type OptionTable } from './config/option.ts';
 export type { Entry, Layer, Loaded, Options } from './config/options.ts';
-export { EXIT_USAGE, runCommand } from './config/run-command.ts';
+export { EXIT_FAILED, EXIT_USAGE, runCommand } from './config/run-command.ts';
+export { bothOrNeither, onlyWith } from './config/rules.ts';

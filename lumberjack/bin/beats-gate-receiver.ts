@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 // A Logstash stand-in: receives Beats (Lumberjack v1/v2) and appends the events to an ndjson file.
 // Argument parsing and wiring only; the behaviour lives in src/receiver.
-import { createLogger, runCommand } from '@beats-gate/kit';
+import { createLogger, EXIT_FAILED, runCommand } from '@beats-gate/kit';
 import { pino } from 'pino';
 import { createFileSink, createReceiver } from '../src/index.ts';
 import type { Batch } from '../src/index.ts';
 import { loadReceiverConfig, type ReceiverRun } from './receiver-command.ts';
-
-const EXIT_FAILED = 1;
 
 async function run(flags: ReceiverRun): Promise<void> {
   const logger = createLogger({
@@ -48,15 +46,8 @@ async function run(flags: ReceiverRun): Promise<void> {
   await receiver.listen();
 }
 
-try {
-  await runCommand(
-    'beats-gate-receiver',
-    () => loadReceiverConfig(process.argv.slice(2), process.env),
-    run,
-  );
-} catch (err) {
-  process.stderr.write(
-    `beats-gate-receiver: ${err instanceof Error ? err.message : String(err)}\n`,
-  );
-  process.exit(EXIT_FAILED);
-}
+await runCommand(
+  'beats-gate-receiver',
+  () => loadReceiverConfig(process.argv.slice(2), process.env),
+  run,
+);

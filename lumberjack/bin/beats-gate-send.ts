@@ -8,7 +8,7 @@ import { SenderError, createSender, generateEvents } from '../src/index.ts';
 import type { SendResult } from '../src/index.ts';
 import { loadSendConfig, type SendRun } from './send-command.ts';
 
-const EXIT = { OK: 0, FAILED: 1 } as const;
+const EXIT = { OK: 0, NOT_ALL_ACKED: 1 } as const;
 
 async function run(flags: SendRun): Promise<void> {
   const logger = createLogger({
@@ -68,16 +68,7 @@ async function run(flags: SendRun): Promise<void> {
         `${result?.resends ?? 0} resent (run ${runId})${ok ? '' : ' - NOT ALL ACKNOWLEDGED'}\n`,
     );
   }
-  process.exitCode = ok ? EXIT.OK : EXIT.FAILED;
+  process.exitCode = ok ? EXIT.OK : EXIT.NOT_ALL_ACKED;
 }
 
-try {
-  await runCommand(
-    'beats-gate-send',
-    () => loadSendConfig(process.argv.slice(2), process.env),
-    run,
-  );
-} catch (err) {
-  process.stderr.write(`beats-gate-send: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(EXIT.FAILED);
-}
+await runCommand('beats-gate-send', () => loadSendConfig(process.argv.slice(2), process.env), run);

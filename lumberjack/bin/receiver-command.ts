@@ -5,22 +5,23 @@
 import {
   bool,
   defineCommand,
-  file,
   hostPort,
   int,
   level,
-  loadOptions,
+  loadCommand,
+  onlyWith,
   option,
   text,
   type Env,
   type HostPort,
   type Loaded,
+  type Options,
 } from '@beats-gate/kit';
 import lumberjackPackage from '../package.json' with { type: 'json' };
 import type { ReceiverOptions } from '../src/index.ts';
+import { tlsFileOptions, tlsFiles } from './tls-files.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
-const pem = file({ read: true });
 
 export const RECEIVER_COMMAND = defineCommand({
   name: 'beats-gate-receiver',
@@ -63,9 +64,10 @@ Example:
       'windows per connection waiting to be written before reading pauses',
       { default: 4 },
     ),
-    tlsCertFile: option(pem, 'serve TLS with this PEM certificate (needs tlsKeyFile)'),
-    tlsKeyFile: option(pem, 'PEM private key of that certificate'),
-    tlsCaFile: option(pem, 'PEM CA bundle that client certificates must chain to'),
+    ...tlsFileOptions({
+      cert: 'serve TLS with this PEM certificate',
+      ca: 'PEM CA bundle that client certificates must chain to',
+    }),
     verifyClients: option(bool, 'require a client certificate signed by tlsCaFile', {
       default: false,
     }),
@@ -84,31 +86,17 @@ export interface ReceiverRun {
   readonly logLevel: string;
 }
 
-export function loadReceiverConfig(argv: readonly string[], env: Env): Loaded<ReceiverRun> {
-  const loaded = loadOptions(RECEIVER_COMMAND, argv, env);
-  if (loaded.kind === 'print') return loaded;
-  const options = loaded.config;
+/** The configuration from the loaded options; rules across options add their problems. */
+function build(options: Options<typeof RECEIVER_COMMAND.options>): ReceiverRun {
   const { problems } = options;
-  const cert = options.value('tlsCertFile');
-  const key = options.value('tlsKeyFile');
-  const ca = options.value('tlsCaFile');
+  const { cert, key, ca } = tlsFiles(options);
   const verifyClients = options.value('verifyClients');
-  if (options.given('tlsCertFile') !== options.given('tlsKeyFile')) {
-    problems.push(
-      `${options.where('tlsCertFile')} and ${options.where('tlsKeyFile')}: go together`,
-    );
-  }
   if (verifyClients && !(options.given('tlsCaFile') && options.given('tlsCertFile'))) {
     problems.push(`${options.where('verifyClients')}: needs tlsCertFile, tlsKeyFile and tlsCaFile`);
   }
-  if (options.given('tlsCaFile') && !options.given('tlsCertFile')) {
-    problems.push(`${options.where('tlsCaFile')}: needs tlsCertFile and tlsKeyFile`);
-  }
-  const tls =
-    cert && key
-      ? { cert: cert.content, key: key.content, ...(ca ? { ca: ca.content } : {}), verifyClients }
-      : undefined;
-  return options.finish({
+  onlyWith(options, ['tlsCaFile'], options.given('tlsCertFile'), 'tlsCertFile and tlsKeyFile');
+  const tls = cert && key ? { cert, key, ...(ca ? { ca } : {}), verifyClients } : undefined;
+  return {
     listen: options.value('listen'),
     out: options.value('out'),
     fsync: options.value('fsync'),
@@ -117,5 +105,10 @@ export function loadReceiverConfig(argv: readonly string[], env: Env): Loaded<Re
     maxPendingBatches: options.value('maxPendingBatches'),
     tls,
     logLevel: options.value('logLevel'),
-  });
+  };
+}
+
+/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
+export function loadReceiverConfig(argv: readonly string[], env: Env): Loaded<ReceiverRun> {
+  return loadCommand(RECEIVER_COMMAND, argv, env, build);
 }

@@ -7,11 +7,10 @@ import { randomUUID } from 'node:crypto';
 import {
   bool,
   defineCommand,
-  file,
   hostPort,
   int,
   level,
-  loadOptions,
+  loadCommand,
   option,
   text,
   type Env,
@@ -21,9 +20,9 @@ import {
 } from '@beats-gate/kit';
 import lumberjackPackage from '../package.json' with { type: 'json' };
 import type { SenderOptions } from '../src/index.ts';
+import { tlsFileOptions, tlsFiles } from './tls-files.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
-const pem = file({ read: true });
 
 export const SEND_COMMAND = defineCommand({
   name: 'beats-gate-send',
@@ -81,11 +80,11 @@ Example:
       { default: 5 },
     ),
     tls: option(bool, 'connect with TLS (implied by the other tls options)', { default: false }),
-    tlsCaFile: option(pem, 'PEM CA bundle to verify the receiver with', {
-      defaultText: 'system roots',
+    ...tlsFileOptions({
+      cert: 'PEM client certificate',
+      ca: 'PEM CA bundle to verify the receiver with',
+      caDefault: 'system roots',
     }),
-    tlsCertFile: option(pem, 'PEM client certificate (needs tlsKeyFile)'),
-    tlsKeyFile: option(pem, 'PEM private key of that certificate'),
     tlsServername: option(text('<name>'), 'name to verify the receiver certificate against'),
     tlsInsecure: option(bool, 'do not verify the receiver certificate (tests only)', {
       default: false,
@@ -107,36 +106,24 @@ export interface SendRun {
 }
 
 function tlsOptions(options: Options<typeof SEND_COMMAND.options>): SenderOptions['tls'] {
-  const { problems } = options;
-  if (options.given('tlsCertFile') !== options.given('tlsKeyFile')) {
-    problems.push(
-      `${options.where('tlsCertFile')} and ${options.where('tlsKeyFile')}: go together`,
-    );
-  }
+  const files = tlsFiles(options);
   const wanted =
     options.value('tls') ||
     options.value('tlsInsecure') ||
     (['tlsCaFile', 'tlsCertFile', 'tlsServername'] as const).some((key) => options.given(key));
   if (!wanted) return undefined;
-  const ca = options.value('tlsCaFile');
-  const cert = options.value('tlsCertFile');
-  const key = options.value('tlsKeyFile');
   const servername = options.value('tlsServername');
   return {
-    ...(ca ? { ca: ca.content } : {}),
-    ...(cert ? { cert: cert.content } : {}),
-    ...(key ? { key: key.content } : {}),
+    ...files,
     ...(servername !== undefined ? { servername } : {}),
     rejectUnauthorized: !options.value('tlsInsecure'),
   };
 }
 
-export function loadSendConfig(argv: readonly string[], env: Env): Loaded<SendRun> {
-  const loaded = loadOptions(SEND_COMMAND, argv, env);
-  if (loaded.kind === 'print') return loaded;
-  const options = loaded.config;
+/** The configuration from the loaded options; rules across options add their problems. */
+function build(options: Options<typeof SEND_COMMAND.options>): SendRun {
   const tls = tlsOptions(options);
-  return options.finish({
+  return {
     target: options.value('target') ?? { host: '', port: 0 },
     count: options.value('count'),
     runId: options.value('runId') ?? randomUUID(),
@@ -153,5 +140,10 @@ export function loadSendConfig(argv: readonly string[], env: Env): Loaded<SendRu
       backoffMaxMs: options.value('backoffMaxMs'),
       maxAttempts: options.value('maxAttempts'),
     },
-  });
+  };
+}
+
+/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
+export function loadSendConfig(argv: readonly string[], env: Env): Loaded<SendRun> {
+  return loadCommand(SEND_COMMAND, argv, env, build);
 }

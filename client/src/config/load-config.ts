@@ -2,16 +2,13 @@
  * The client's configuration from flags, BEATS_GATE_CLIENT_* variables and the config file (see
  * options.ts), with the rules across options: listeners, token sources, loopback addresses.
  */
-import { loadOptions, type Env, type Loaded } from '@beats-gate/kit';
+import { loadCommand, type Env, type Loaded, type Options } from '@beats-gate/kit';
 import { buildListeners, checkLoopback } from './listeners.ts';
 import { CLIENT_COMMAND } from './options.ts';
 import type { ClientConfig } from './types.ts';
 
-/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
-export function loadConfig(argv: readonly string[], env: Env): Loaded<ClientConfig> {
-  const loaded = loadOptions(CLIENT_COMMAND, argv, env);
-  if (loaded.kind === 'print') return loaded;
-  const options = loaded.config;
+/** The configuration from the loaded options; rules across options add their problems. */
+function build(options: Options<typeof CLIENT_COMMAND.options>): ClientConfig {
   const { problems } = options;
   const allowRemote = options.value('allowRemote');
   const listeners = buildListeners(options);
@@ -28,7 +25,7 @@ export function loadConfig(argv: readonly string[], env: Env): Loaded<ClientConf
   }
   const caFile = options.value('caFile');
   const proxy = options.value('proxy');
-  return options.finish({
+  return {
     listeners,
     allowRemote,
     pingIntervalMs: options.value('pingIntervalMs'),
@@ -42,5 +39,10 @@ export function loadConfig(argv: readonly string[], env: Env): Loaded<ClientConf
     ...(caFile === undefined ? {} : { caFile }),
     ...(proxy === undefined ? {} : { proxy }),
     ...(admin ? { admin: { ...admin, metrics } } : {}),
-  });
+  };
+}
+
+/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
+export function loadConfig(argv: readonly string[], env: Env): Loaded<ClientConfig> {
+  return loadCommand(CLIENT_COMMAND, argv, env, build);
 }

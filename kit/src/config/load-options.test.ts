@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from './config-error.ts';
-import { loadOptions, type Env } from './load-options.ts';
+import { loadCommand, loadOptions, type Env } from './load-options.ts';
 import type { Options } from './options.ts';
 import { TEST_COMMAND } from './test-command.ts';
 
@@ -171,6 +171,25 @@ describe('loadOptions', () => {
     assert.deepEqual(config.upstreams, { value: 'a:1,b:2', from: '--upstreams' });
     assert.deepEqual(config.maxTunnels, { value: 7, from: 'BEATS_GATE_KIT_TEST_MAX_TUNNELS' });
     assert.deepEqual(config.listen, { value: '127.0.0.1:5044', from: 'default' });
+  });
+});
+
+describe('loadCommand', () => {
+  it('builds the configuration from the options, then finishes with the problems of its rules', () => {
+    const build = (options: TestOptions) => {
+      if (options.value('verbose')) options.problems.push(`${options.where('verbose')}: not today`);
+      return { tunnels: options.value('maxTunnels') };
+    };
+    assert.deepEqual(loadCommand(TEST_COMMAND, ['--max-tunnels', '3'], {}, build), {
+      kind: 'config',
+      config: { tunnels: 3 },
+    });
+    assert.throws(
+      () => loadCommand(TEST_COMMAND, ['--verbose'], {}, build),
+      (error: unknown) =>
+        error instanceof ConfigError && error.problems.join() === '--verbose: not today',
+    );
+    assert.equal(loadCommand(TEST_COMMAND, ['--help'], {}, build).kind, 'print');
   });
 });
 

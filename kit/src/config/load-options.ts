@@ -127,3 +127,19 @@ export function loadOptions<const O extends OptionTable>(
     config: createOptions(command, { settings, entries, problems, printConfig: flags.printConfig }),
   };
 }
+
+/**
+ * The usual shape of a service's `loadConfig`: load the options, build the configuration from
+ * them (adding the problems of the rules across options), and finish: a ConfigError listing every
+ * problem, the text to print, or the configuration.
+ */
+export function loadCommand<const O extends OptionTable, C>(
+  command: CommandSpec<O>,
+  argv: readonly string[],
+  env: Env,
+  build: (options: Options<O>) => C,
+): Loaded<C> {
+  const loaded = loadOptions(command, argv, env);
+  if (loaded.kind === 'print') return loaded;
+  return loaded.config.finish(build(loaded.config));
+}

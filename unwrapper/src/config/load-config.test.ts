@@ -122,7 +122,7 @@ describe('loadConfig', () => {
       /BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: assertion key #3 \(kid "short"\)/,
       /^BEATS_GATE_UNWRAPPER_UPSTREAM_CA_FILE: cannot read file .* \(ENOENT\)/m,
       /^BEATS_GATE_UNWRAPPER_UPSTREAM_CA_FILE: needs upstreamTls \(--upstream-tls\)$/m,
-      /BEATS_GATE_UNWRAPPER_JWT_ISSUER: only meaningful with jwtJwksUrl or jwtJwksFile/,
+      /^BEATS_GATE_UNWRAPPER_JWT_ISSUER: needs jwtJwksUrl or jwtJwksFile$/m,
     ]) {
       assert.match(text, expected);
     }

@@ -4,7 +4,9 @@
  * Lumberjack-aware combinations (inspect-config.ts), each problem naming its source.
  */
 import {
-  loadOptions,
+  bothOrNeither,
+  loadCommand,
+  onlyWith,
   type Env,
   type FileContent,
   type Loaded,
@@ -27,11 +29,8 @@ type UnwrapperOptions = Options<typeof UNWRAPPER_COMMAND.options>;
 
 const text = (file: FileContent | undefined) => file?.content.toString('utf8');
 
-/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
-export function loadConfig(argv: readonly string[], env: Env): Loaded<UnwrapperConfig> {
-  const loaded = loadOptions(UNWRAPPER_COMMAND, argv, env);
-  if (loaded.kind === 'print') return loaded;
-  const options = loaded.config;
+/** The configuration from the loaded options; rules across options add their problems. */
+function build(options: UnwrapperOptions): UnwrapperConfig {
   const value = <K extends UnwrapperOptionKey>(key: K) => options.value(key);
   const optional = <K extends UnwrapperOptionKey>(key: K) => {
     const found = options.value(key);
@@ -80,7 +79,12 @@ export function loadConfig(argv: readonly string[], env: Env): Loaded<UnwrapperC
     ...listenerTls(options),
   };
   checkInspect(options, config);
-  return options.finish(config);
+  return config;
+}
+
+/** `argv` without node and the script. Throws one ConfigError listing every problem found. */
+export function loadConfig(argv: readonly string[], env: Env): Loaded<UnwrapperConfig> {
+  return loadCommand(UNWRAPPER_COMMAND, argv, env, build);
 }
 
 /**
@@ -138,13 +142,6 @@ function assertionKeys(options: UnwrapperOptions): AssertionKey[] {
   }
 }
 
-/** A certificate and its key go together. */
-function bothOrNeither(options: UnwrapperOptions, a: UnwrapperOptionKey, b: UnwrapperOptionKey) {
-  if (options.given(a) === options.given(b)) return;
-  const [given, missing] = options.given(a) ? [a, b] : [b, a];
-  options.problems.push(`${options.where(given)}: needs ${missing} too (give both or neither)`);
-}
-
 const UPSTREAM_TLS_PARTS = [
   'upstreamCaFile',
   'upstreamServername',
@@ -153,13 +150,13 @@ const UPSTREAM_TLS_PARTS = [
 ] as const;
 
 function upstreamTls(options: UnwrapperOptions): Pick<UnwrapperConfig, 'upstreamTls'> {
-  const { problems } = options;
-  if (!options.value('upstreamTls')) {
-    for (const key of UPSTREAM_TLS_PARTS.filter((k) => options.given(k))) {
-      problems.push(`${options.where(key)}: needs upstreamTls (--upstream-tls)`);
-    }
-    return {};
-  }
+  onlyWith(
+    options,
+    UPSTREAM_TLS_PARTS,
+    options.value('upstreamTls'),
+    'upstreamTls (--upstream-tls)',
+  );
+  if (!options.value('upstreamTls')) return {};
   bothOrNeither(options, 'upstreamCertFile', 'upstreamKeyFile');
   const servername = options.value('upstreamServername');
   return {
@@ -177,9 +174,12 @@ function listenerTls(options: UnwrapperOptions): Pick<UnwrapperConfig, 'tls'> {
   const key = options.value('tlsKeyFile')?.content;
   const clientCa = options.value('tlsClientCaFile')?.content;
   bothOrNeither(options, 'tlsCertFile', 'tlsKeyFile');
-  if (options.given('tlsClientCaFile') && !options.given('tlsCertFile')) {
-    options.problems.push(`${options.where('tlsClientCaFile')}: needs tlsCertFile and tlsKeyFile`);
-  }
+  onlyWith(
+    options,
+    ['tlsClientCaFile'],
+    options.given('tlsCertFile'),
+    'tlsCertFile and tlsKeyFile',
+  );
   if (!cert || !key) return {};
   return { tls: { cert, key, ...(clientCa ? { clientCa } : {}) } };
 }
@@ -195,12 +195,9 @@ function jwt(options: UnwrapperOptions): Pick<UnwrapperConfig, 'jwt'> {
   const { problems } = options;
   const url = options.value('jwtJwksUrl');
   const file = options.value('jwtJwksFile');
-  if (!options.given('jwtJwksUrl') && !options.given('jwtJwksFile')) {
-    for (const key of JWT_DETAILS.filter((k) => options.given(k))) {
-      problems.push(`${options.where(key)}: only meaningful with jwtJwksUrl or jwtJwksFile`);
-    }
-    return {};
-  }
+  const reverified = options.given('jwtJwksUrl') || options.given('jwtJwksFile');
+  onlyWith(options, JWT_DETAILS, reverified, 'jwtJwksUrl or jwtJwksFile');
+  if (!reverified) return {};
   if (options.given('jwtJwksUrl') && options.given('jwtJwksFile')) {
     problems.push(
       `${options.where('jwtJwksUrl')} and ${options.where('jwtJwksFile')}: give one of them`,
