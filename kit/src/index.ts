@@ -63,3 +63,4 @@ export { envName, flagName, option, type OptionSpec, type OptionTable } from './
 export type { Entry, Layer, Loaded, Options } from './config/options.ts';
 export { EXIT_FAILED, EXIT_USAGE, runCommand } from './config/run-command.ts';
 export { bothOrNeither, onlyWith } from './config/rules.ts';
+export { serveUntilSignal, type Service } from './service/serve-until-signal.ts';

@@ -15,7 +15,18 @@
  */
 import { forEachDataPair } from '@beats-gate/lumberjack';
 import { forEachElement, forEachMember, createKeySet, type KeySet } from './json-members.ts';
-import { keyEquals, releaseStack, skipSpace, skipString, skipValue } from './json-scan.ts';
+import {
+  keyEquals,
+  MINUS,
+  NINE,
+  OPEN_OBJECT,
+  QUOTE,
+  releaseStack,
+  skipSpace,
+  skipString,
+  skipValue,
+  ZERO,
+} from './json-scan.ts';
 import { MAX_FIELD_DEPTH } from './field-path.ts';
 
 export type ClaimPolicyMode = 'off' | 'tag' | 'reject';
@@ -36,12 +47,6 @@ export interface ClaimsPolicy {
    */
   checkData(frame: Buffer): string[];
 }
-
-const QUOTE = 0x22;
-const OPEN_OBJECT = 0x7b;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const NINE = 0x39;
 
 /** One checked field whose last segments a key spelled: its value is compared with the claim. */
 interface Leaf {

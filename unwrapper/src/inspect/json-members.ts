@@ -5,16 +5,19 @@
  * JsonScanError, never a loop. Nothing here recurses: a visitor that descends into a member
  * decides how deep it goes.
  */
-import { JsonScanError, skipSpace, skipString } from './json-scan.ts';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  JsonScanError,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  skipSpace,
+  skipString,
+} from './json-scan.ts';
 
 /**
  * Called for one member: its key's quotes are at keyStart and keyEnd - 1, its value starts at

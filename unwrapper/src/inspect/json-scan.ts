@@ -7,19 +7,20 @@
  */
 import { isUtf8 } from 'node:buffer';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
+// The JSON bytes every scanner in this folder reads by (json-members, json-stamp, claims-policy).
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const OPEN_OBJECT = 0x7b;
+export const CLOSE_OBJECT = 0x7d;
+export const OPEN_ARRAY = 0x5b;
+export const CLOSE_ARRAY = 0x5d;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
+export const MINUS = 0x2d;
 const PLUS = 0x2b;
 const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
+export const ZERO = 0x30;
+export const NINE = 0x39;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 const LOWER_U = 0x75;

@@ -8,16 +8,15 @@
  * device's copy.
  */
 import {
+  CLOSE_OBJECT,
+  COMMA,
   createObjectRuns,
+  OPEN_OBJECT,
   releaseObjectRuns,
   scanJsonObjectRuns,
   scanObjectRuns,
   type ObjectRuns,
 } from './json-scan.ts';
-
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const COMMA = 0x2c;
 
 /** Copies source[start, end) to target at `offset` (Buffer#copy is a fast native call). */
 function put(source: Buffer, start: number, end: number, target: Buffer, offset: number): number {
