@@ -38,7 +38,8 @@ as JSON lines (pino) on stderr. SIGINT/SIGTERM stop the run and print what was a
 Exit codes: 0 every event acknowledged, 1 not all acknowledged, 2 bad arguments.
 
 Example:
-  beats-gate-send --count 1000000 --batch 2048 --compression 3 --pipelining 2 127.0.0.1:5045`,
+  beats-gate-send --count 1000000 --batch 2048 --compression 3 --pipelining 2 \\
+    127.0.0.1:5045`,
   options: {
     target: option(
       hostPort({ minPort: 1 }),

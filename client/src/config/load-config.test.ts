@@ -132,7 +132,7 @@ describe('loadConfig', () => {
   it('reads several listeners from a YAML file, each with its own url and token source', () => {
     // The example of --help, word for word.
     const example = CLIENT_COMMAND.notes?.split('\n').filter((line) => line.startsWith('  '));
-    assert.ok(example && example.length === 5);
+    assert.ok(example && example.length === 7);
     const file = write(
       'listeners.yaml',
       [

@@ -35,10 +35,15 @@ options marked "also per listener" (YAML here; JSON has the same keys):
   tokenFile: /etc/beats-gate/token
   listeners:
     - { name: filebeat, listen: 127.0.0.1:5044 }
-    - { name: packetbeat, listen: 127.0.0.1:5045, tokenFile: /etc/beats-gate/pb }
+    - name: packetbeat
+      listen: 127.0.0.1:5045
+      tokenFile: /etc/beats-gate/pb
+
 Exactly one token source per listener: token, tokenFile, tokenCommand or oauthTokenUrl.
+
 While the edge is unreachable or answers 429/5xx the client backs off (full jitter, honouring \
 Retry-After) and resets new Beats connections at once, so Beats backs off and resends later.
+
 Documentation: docs/client.md`;
 
 export const CLIENT_COMMAND = defineCommand({
