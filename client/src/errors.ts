@@ -1,5 +1,6 @@
 // The configuration's error is the kit's, shared by every service: ERR_CONFIG_INVALID.
 export { ConfigError } from '@beats-gate/kit';
+import { CodedError } from '@beats-gate/protocol';
 
 /**
  * Every failure the client reports carries a stable code, so logs, metrics and callers can switch
@@ -41,13 +42,8 @@ export const ERROR_POLICY = {
   ERR_LISTEN_FAILED: { backOff: false },
 } as const satisfies Record<ClientErrorCode, { readonly backOff: boolean }>;
 
-export class ClientError extends Error {
+export class ClientError extends CodedError<ClientErrorCode> {
   override name = 'ClientError';
-  readonly code: ClientErrorCode;
-  constructor(code: ClientErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** A refused or failed WebSocket handshake, with what the edge answered when it answered. */

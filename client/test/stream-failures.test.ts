@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { END_OF_STREAM } from '@beats-gate/protocol';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
@@ -86,18 +87,29 @@ describe('failures in the middle of a stream', () => {
     }
   });
 
-  it('closes the WebSocket when Beats resets its connection', async () => {
+  it('tells the edge at once when Beats resets its connection', async () => {
     const codes: number[] = [];
-    const { edge, client, port } = await setup((ws) => ws.on('close', (code) => codes.push(code)));
+    let ended = false;
+    const { edge, client, port } = await setup((ws) => {
+      ws.on('close', (code) => codes.push(code));
+      ws.on('message', (data: Buffer, isBinary) => {
+        // END is what the unwrapper relays as a FIN; once Logstash ends too, END comes back.
+        if (!isBinary && data.toString() === END_OF_STREAM) {
+          ended = true;
+          ws.send(END_OF_STREAM);
+        }
+      });
+    });
     try {
       const beats = await connectBeats(port);
       beats.socket.write('x');
       await waitFor(() => edge.sockets.length === 1, 'tunnel');
       beats.socket.resetAndDestroy();
+      // Linux reports a peer's RST as ECONNRESET (a close with 1001) or, when the socket error
+      // was already consumed, as a plain EOF (END, as for a FIN); either way the edge learns at
+      // once, and the tunnel then closes.
       await waitFor(() => codes.length === 1, 'close at the edge');
-      // Linux reports a peer's RST as ECONNRESET (1001) or, when the socket error was already
-      // consumed, as a plain EOF (1000); either way the edge learns at once.
-      assert.ok(codes[0] === 1001 || codes[0] === 1000, `close code ${codes[0]}`);
+      assert.ok(codes[0] === 1001 || (ended && codes[0] === 1000), `close code ${codes[0]}`);
     } finally {
       await teardown(client, edge);
     }

@@ -5,6 +5,8 @@
  * exhaustive under the compiler while still letting `switch (error.code)` be checked.
  */
 
+import { CodedError } from '@beats-gate/protocol';
+
 /** RFC 6750 §3.1 error attribute of the challenge; `none` sends a bare `Bearer` challenge. */
 export type Challenge = 'none' | 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
@@ -69,13 +71,8 @@ export const ERROR_SPECS = {
 
 export type EdgeErrorCode = keyof typeof ERROR_SPECS;
 
-export class EdgeError extends Error {
+export class EdgeError extends CodedError<EdgeErrorCode> {
   override name = 'EdgeError';
-  readonly code: EdgeErrorCode;
-  constructor(code: EdgeErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 
   get status(): number {
     return ERROR_SPECS[this.code].status;

@@ -2,7 +2,7 @@
  * The tunnel route: decide whether an upgrade may reach origin, and if so pass it through. Checks
  * run cheapest first, and origin is contacted only after every one of them passed.
  */
-import { EdgeError, ERROR_SPECS } from './errors.ts';
+import { EdgeError, ERROR_SPECS, type EdgeErrorCode } from './errors.ts';
 import { describeCause, logDecision } from './log.ts';
 import { buildOriginRequest } from './origin-request.ts';
 import { consume, failureKey, upgradeKey } from './rate-limit.ts';
@@ -105,46 +105,60 @@ async function countFailure(
   return refusal;
 }
 
-/** A WebSocket upgrade from a device: browsers are refused, devices never send Origin. */
-function checkHandshake(request: Request): string {
-  if (request.method !== 'GET') {
-    throw new EdgeError('ERR_EDGE_METHOD_NOT_ALLOWED', 'the tunnel accepts only GET upgrades');
-  }
-  const upgrade = request.headers.get('upgrade') ?? '';
-  if (!upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket')) {
-    throw new EdgeError(
-      'ERR_EDGE_UPGRADE_REQUIRED',
-      'this endpoint only accepts WebSocket upgrades',
-    );
-  }
-  // Cross-site WebSocket hijacking: a web page could make a browser open the tunnel. Devices never
-  // send Origin, so any Origin is refused.
-  if (request.headers.has('origin')) {
-    throw new EdgeError(
-      'ERR_EDGE_BROWSER_ORIGIN',
-      'browser WebSocket connections are not accepted',
-    );
-  }
-  const key = request.headers.get('sec-websocket-key');
-  if (!key || !/^[A-Za-z0-9+/]{22}==$/.test(key)) {
-    throw new EdgeError('ERR_EDGE_HANDSHAKE_INVALID', 'Sec-WebSocket-Key is missing or invalid');
-  }
-  // Checked here, not left to origin: the edge opens its own WebSocket to origin (version 13),
-  // so origin would accept, dial Logstash and answer 101 for a handshake the device cannot use.
-  if (request.headers.get('sec-websocket-version') !== '13') {
-    throw new EdgeError(
-      'ERR_EDGE_WEBSOCKET_VERSION',
-      'Sec-WebSocket-Version must be 13 (RFC 6455)',
-    );
-  }
+/**
+ * What a device's upgrade must be, checked in order, each with the refusal it gets. Everything is
+ * checked here rather than left to origin: the edge opens its own version-13 WebSocket to origin,
+ * so origin would accept, dial Logstash and answer 101 for a handshake the device cannot use.
+ */
+const HANDSHAKE_RULES: readonly [
+  accepts: (request: Request) => boolean,
+  code: EdgeErrorCode,
+  message: string,
+][] = [
+  [
+    (r) => r.method === 'GET',
+    'ERR_EDGE_METHOD_NOT_ALLOWED',
+    'the tunnel accepts only GET upgrades',
+  ],
+  [
+    (r) =>
+      (r.headers.get('upgrade') ?? '')
+        .split(',')
+        .some((token) => token.trim().toLowerCase() === 'websocket'),
+    'ERR_EDGE_UPGRADE_REQUIRED',
+    'this endpoint only accepts WebSocket upgrades',
+  ],
+  // Cross-site WebSocket hijacking: a web page could make a browser open the tunnel. Devices
+  // never send Origin, so any Origin is refused.
+  [
+    (r) => !r.headers.has('origin'),
+    'ERR_EDGE_BROWSER_ORIGIN',
+    'browser WebSocket connections are not accepted',
+  ],
+  [
+    (r) => /^[A-Za-z0-9+/]{22}==$/.test(r.headers.get('sec-websocket-key') ?? ''),
+    'ERR_EDGE_HANDSHAKE_INVALID',
+    'Sec-WebSocket-Key is missing or invalid',
+  ],
+  [
+    (r) => r.headers.get('sec-websocket-version') === '13',
+    'ERR_EDGE_WEBSOCKET_VERSION',
+    'Sec-WebSocket-Version must be 13 (RFC 6455)',
+  ],
   // beats-gate defines no subprotocol; one requested cannot be agreed to.
-  if (request.headers.has('sec-websocket-protocol')) {
-    throw new EdgeError(
-      'ERR_EDGE_HANDSHAKE_INVALID',
-      'Sec-WebSocket-Protocol is not used by beats-gate; send none',
-    );
+  [
+    (r) => !r.headers.has('sec-websocket-protocol'),
+    'ERR_EDGE_HANDSHAKE_INVALID',
+    'Sec-WebSocket-Protocol is not used by beats-gate; send none',
+  ],
+];
+
+/** Checks a device's upgrade; returns its Sec-WebSocket-Key. */
+function checkHandshake(request: Request): string {
+  for (const [accepts, code, message] of HANDSHAKE_RULES) {
+    if (!accepts(request)) throw new EdgeError(code, message);
   }
-  return key;
+  return request.headers.get('sec-websocket-key')!;
 }
 
 function identity(attempt: Attempt) {

@@ -1,4 +1,5 @@
 export * from './constants.ts';
+export * from './coded-error.ts';
 export * from './close-codes.ts';
 export * from './assertion-keys.ts';
 export * from './edge-assertion.ts';

@@ -11,18 +11,8 @@ export type {
   Version,
   WindowFrame,
 } from './frames.ts';
-export {
-  COMPRESSED_HEADER_BYTES,
-  DATA_HEADER_BYTES,
-  JSON_HEADER_BYTES,
-  TYPE_COMPRESSED,
-  TYPE_DATA,
-  TYPE_JSON,
-  TYPE_WINDOW,
-  VERSION_1,
-  VERSION_2,
-  WINDOW_FRAME_BYTES,
-} from './frames.ts';
+// The wire constants a frame rewriter needs (the unwrapper's stamper writes J frames in place).
+export { DATA_HEADER_BYTES, JSON_HEADER_BYTES, TYPE_JSON, VERSION_2 } from './frames.ts';
 export {
   DEFAULT_COMPRESSION_LEVEL,
   encodeAck,
