@@ -109,11 +109,17 @@ function asBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
   return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
 
-export function createJoin(options: JoinOptions) {
-  const { socket, ws, highWaterMarkBytes: hwm, closeTimeoutMs } = options;
-  const now = options.now ?? Date.now;
-  const openedAt = now();
-  const stats: JoinStats = {
+/** Where each socket and WebSocket keeps its join: handlers are module functions, as in ws. */
+const kJoin = Symbol('join');
+type Joined<T> = T & { [kJoin]: Join };
+
+/**
+ * One join. Its handlers are module-level functions that find the join on the emitter, and its
+ * methods live on the prototype, so a tunnel costs this object and its stats, not a closure per
+ * handler: idle tunnels are what an instance holds by the thousand.
+ */
+export class Join implements RelayHooks {
+  readonly stats: JoinStats = {
     bytesFromSocket: 0,
     bytesFromWebsocket: 0,
     peakSocketBuffered: 0,
@@ -122,247 +128,349 @@ export function createJoin(options: JoinOptions) {
     socketPauses: 0,
     pingsSkipped: 0,
   };
-  let closing: { closedBy: JoinEnd; code: number; reason: string } | undefined;
-  let wsClosed = false;
-  let socketClosed = false;
+  /** The relay, if any (the unwrapper's gate: drains, stats). */
+  readonly relay: Relay | undefined;
+  readonly #socket: Joined<Socket>;
+  readonly #ws: Joined<WebSocket>;
+  readonly #options: JoinOptions;
+  readonly #hwm: number;
+  readonly #openedAt: number;
+  readonly #heartbeat: ReturnType<typeof createHeartbeat>;
+  #closing: { closedBy: JoinEnd; code: number; reason: string } | undefined;
+  #wsClosed = false;
+  #socketClosed = false;
   /** The socket sent FIN (END went out), and the WebSocket peer sent END (FIN went out). */
-  let socketEnded = false;
-  let websocketEnded = false;
+  #socketEnded = false;
+  #websocketEnded = false;
   /** Which end sent its FIN first: it closed the tunnel, once the other end finished too. */
-  let endedFirst: JoinEnd | undefined;
+  #endedFirst: JoinEnd | undefined;
   /** The relay stopped reading for good (a drain at its boundary). */
-  let held = false;
-  const timers: NodeJS.Timeout[] = [];
-  const heartbeat = createHeartbeat({
-    intervalMs: options.pingIntervalMs,
-    ping: () => ws.ping(),
-    skip: () => ws.isPaused,
-    onSkip: () => stats.pingsSkipped++,
-    onTimeout() {
-      // No close frame: the path is dead. 1006 is what the peer's side will report too.
-      ws.terminate();
-      close('self', 1006, 'heartbeat timeout: two pongs missed');
-      socket.destroy();
-    },
-  });
+  #held = false;
+  #closeTimer: NodeJS.Timeout | undefined;
+  /** Write and send callbacks, bound once (ws and net call them without a `this`). */
+  readonly #afterSocketWrite: (error?: Error | null) => void;
+  readonly #afterWebsocketSend: (error?: Error) => void;
+  readonly #afterPong: () => void;
 
-  function close(closedBy: JoinEnd, code: number, reason: string) {
-    if (closing) return;
-    closing = { closedBy, code, reason };
-    heartbeat.stop();
-    relay?.stop();
+  constructor(options: JoinOptions) {
+    this.#options = options;
+    this.#hwm = options.highWaterMarkBytes;
+    this.#openedAt = (options.now ?? Date.now)();
+    const socket = options.socket as Joined<Socket>;
+    const ws = options.ws as Joined<WebSocket>;
+    this.#socket = socket;
+    this.#ws = ws;
+    socket[kJoin] = this;
+    ws[kJoin] = this;
+    this.#afterSocketWrite = socketAfterWrite.bind(socket);
+    this.#afterWebsocketSend = wsAfterSend.bind(ws);
+    this.#afterPong = wsAfterPong.bind(ws);
+    this.#heartbeat = createHeartbeat({
+      intervalMs: options.pingIntervalMs,
+      ping: () => ws.ping(),
+      skip: () => ws.isPaused,
+      onSkip: () => this.stats.pingsSkipped++,
+      onTimeout: () => {
+        // No close frame: the path is dead. 1006 is what the peer's side will report too.
+        ws.terminate();
+        this.#close('self', 1006, 'heartbeat timeout: two pongs missed');
+        socket.destroy();
+      },
+    });
+    this.relay = options.relay?.(this);
+    socket.on('drain', socketOnDrain);
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('error', socketOnError);
+    socket.on('close', socketOnClose);
+    ws.on('message', wsOnMessage);
+    ws.on('ping', wsOnPing);
+    ws.on('pong', wsOnPong);
+    ws.on('error', wsOnError);
+    ws.on('close', wsOnClose);
+    if (ws.readyState !== ws.OPEN)
+      this.#close('websocket', 1006, 'websocket closed before the join');
+    this.#heartbeat.start();
+  }
+
+  // RelayHooks: what the relay may do.
+
+  /** Writes to the socket; false when it holds the high-water mark or more. */
+  write(chunks: Buffer[]): boolean {
+    if (this.#closing) return false;
+    const socket = this.#socket;
+    const last = chunks.length - 1;
+    // One writev for a run of frames rather than a syscall each.
+    if (last > 0) socket.cork();
+    for (let i = 0; i <= last; i++) {
+      socket.write(chunks[i]!, i === last ? this.#afterSocketWrite : undefined);
+    }
+    if (last > 0) socket.uncork();
+    this.stats.peakSocketBuffered = Math.max(this.stats.peakSocketBuffered, socket.writableLength);
+    if (this.#heldTowardsSocket() >= this.#hwm) this.#pauseWebsocket();
+    return socket.writableLength < this.#hwm;
+  }
+
+  /** Closes both ends with this code (1001 on shutdown, 1008 when revoked). */
+  close(code: number, reason: string): void {
+    this.#close('self', code, reason);
+  }
+
+  /** Stops reading the WebSocket for good (a drain reached its boundary). */
+  pause(): void {
+    this.#held = true;
+    this.#pauseWebsocket();
+  }
+
+  /** Re-checks every reason to hold the WebSocket back, and reads it again when none is left. */
+  resume(): void {
+    if (this.#closing) return;
+    const ws = this.#ws;
+    if (this.relay && this.#socket.writableLength < this.#hwm) this.relay.writable();
+    if (!ws.isPaused || this.#held || this.#pongsQueued() || this.relay?.blocked) return;
+    if (this.#heldTowardsSocket() < this.#hwm / 2) ws.resume();
+  }
+
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+  /** Bytes waiting to go out on the socket, and on the WebSocket. */
+  get socketBuffered(): number {
+    return this.#socket.writableLength;
+  }
+  get websocketBuffered(): number {
+    return this.#ws.bufferedAmount;
+  }
+  /** Whether the WebSocket, and the socket, are not being read (backpressure). */
+  get websocketPaused(): boolean {
+    return this.#ws.isPaused;
+  }
+  get socketPaused(): boolean {
+    return this.#socket.isPaused();
+  }
+
+  // Internals.
+
+  /** What is held on the way to the socket: the one figure that pauses the WebSocket. */
+  #heldTowardsSocket(): number {
+    return this.#socket.writableLength + (this.relay?.bufferedBytes ?? 0);
+  }
+  #pauseWebsocket(): void {
+    if (this.#ws.isPaused) return;
+    this.#ws.pause();
+    this.stats.websocketPauses++;
+  }
+  /** Pongs the peer has not read: past the mark, it is read no further. */
+  #pongsQueued(): boolean {
+    return this.#ws.bufferedAmount >= this.#hwm;
+  }
+
+  #close(closedBy: JoinEnd, code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#closing = { closedBy, code, reason };
+    this.#heartbeat.stop();
+    this.relay?.stop();
+    const ws = this.#ws;
+    const socket = this.#socket;
     if (ws.readyState === ws.OPEN) ws.close(code, reason.slice(0, 120));
     // Let bytes already accepted reach the socket's peer, but never wait on it forever; a socket
     // that failed has nothing left to deliver.
     if (closedBy === 'socket' && code !== CloseCode.NORMAL) socket.destroy();
     else socket.end();
-    const timer = setTimeout(() => {
+    this.#closeTimer = setTimeout(() => {
       ws.terminate();
       socket.destroy();
-    }, closeTimeoutMs);
-    timer.unref();
-    timers.push(timer);
+    }, this.#options.closeTimeoutMs);
+    this.#closeTimer.unref();
   }
 
-  function finishIfDone() {
-    if (!wsClosed || !socketClosed) return;
-    for (const timer of timers) clearTimeout(timer);
-    const { closedBy, code, reason } = closing ?? {
+  #finishIfDone(): void {
+    if (!this.#wsClosed || !this.#socketClosed) return;
+    clearTimeout(this.#closeTimer);
+    const { closedBy, code, reason } = this.#closing ?? {
       closedBy: 'self' as const,
       code: CloseCode.INTERNAL_ERROR,
       reason: 'closed without a cause',
     };
-    options.onClose({ closedBy, code, reason, durationMs: now() - openedAt, stats });
+    const durationMs = (this.#options.now ?? Date.now)() - this.#openedAt;
+    this.#options.onClose({ closedBy, code, reason, durationMs, stats: this.stats });
   }
 
-  function guard<A extends unknown[]>(fn: (...args: A) => void) {
-    return (...args: A) => {
-      try {
-        fn(...args);
-      } catch (error) {
-        close('self', CloseCode.INTERNAL_ERROR, `internal error: ${String(error)}`);
-        socket.destroy();
+  /** A failure inside a handler is a bug: close both ends rather than leave them half-joined. */
+  fail(error: unknown): void {
+    this.#close('self', CloseCode.INTERNAL_ERROR, `internal error: ${String(error)}`);
+    this.#socket.destroy();
+  }
+
+  /** The WebSocket peer's END: a FIN on the socket after the bytes before it. */
+  #endSocket(): void {
+    this.#websocketEnded = true;
+    this.#endedFirst ??= 'websocket';
+    this.#socket.end();
+    if (this.#socketEnded) this.#close(this.#endedFirst, CloseCode.NORMAL, 'both directions ended');
+  }
+
+  // Handlers, called by the module functions below.
+
+  onWebsocketMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.#closing) return;
+    // Data proves the path alive as well as a pong does: a pong queued behind a large upload
+    // must not get a working tunnel killed.
+    this.#heartbeat.alive();
+    if (!isBinary) {
+      if (!this.#websocketEnded && asBuffer(data).toString() === END_OF_STREAM) {
+        if (this.relay) this.relay.end(() => this.#endSocket());
+        else this.#endSocket();
+        return;
       }
-    };
-  }
-
-  // WebSocket → socket.
-
-  /** What is held on the way to the socket: the one figure that pauses the WebSocket. */
-  function heldTowardsSocket() {
-    return socket.writableLength + (relay?.bufferedBytes ?? 0);
-  }
-  function pauseWebsocket() {
-    if (ws.isPaused) return;
-    ws.pause();
-    stats.websocketPauses++;
-  }
-  /** Pongs the peer has not read: past the mark, it is read no further. */
-  function pongsQueued() {
-    return ws.bufferedAmount >= hwm;
-  }
-  /** Re-checks every reason to hold the WebSocket back, and reads it again when none is left. */
-  function resumeWebsocket() {
-    if (closing) return;
-    if (relay && socket.writableLength < hwm) relay.writable();
-    if (!ws.isPaused || held || pongsQueued() || relay?.blocked) return;
-    if (heldTowardsSocket() < hwm / 2) ws.resume();
-  }
-  function afterSocketWrite(error?: Error | null) {
-    // 'drain' alone fires only past the socket's own mark (16 KiB), which a smaller
-    // highWaterMarkBytes never reaches: the write callback re-checks every time.
-    if (!error) resumeWebsocket();
-  }
-  /** Writes to the socket; false when it holds the high-water mark or more. */
-  function writeSocket(chunks: Buffer[]): boolean {
-    const last = chunks.length - 1;
-    // One writev for a run of frames rather than a syscall each.
-    if (last > 0) socket.cork();
-    for (let i = 0; i <= last; i++) {
-      socket.write(chunks[i]!, i === last ? afterSocketWrite : undefined);
+      this.#close(
+        'self',
+        CloseCode.UNSUPPORTED_DATA,
+        'text frames other than END are not accepted',
+      );
+      return;
     }
-    if (last > 0) socket.uncork();
-    stats.peakSocketBuffered = Math.max(stats.peakSocketBuffered, socket.writableLength);
-    if (heldTowardsSocket() >= hwm) pauseWebsocket();
-    return socket.writableLength < hwm;
+    if (this.#websocketEnded) {
+      this.#close('self', CloseCode.PROTOCOL_ERROR, 'data after the END control message');
+      return;
+    }
+    const chunk = asBuffer(data);
+    this.stats.bytesFromWebsocket += chunk.length;
+    this.#options.onData?.('websocket_to_socket', chunk.length);
+    if (!this.relay) this.write([chunk]);
+    else if (!this.relay.push(chunk) || this.#heldTowardsSocket() >= this.#hwm) {
+      this.#pauseWebsocket();
+    }
   }
-  socket.on('drain', resumeWebsocket);
 
-  function endSocket() {
-    websocketEnded = true;
-    endedFirst ??= 'websocket';
-    socket.end();
-    if (socketEnded) close(endedFirst, CloseCode.NORMAL, 'both directions ended');
+  onWebsocketPing(data: Buffer): void {
+    this.#heartbeat.alive();
+    if (this.#closing) return;
+    this.#ws.pong(data, undefined, this.#afterPong);
+    if (this.#pongsQueued()) this.#pauseWebsocket();
   }
 
-  const relay = options.relay?.({
-    write: (chunks) => (closing ? false : writeSocket(chunks)),
-    close: (code, reason) => close('self', code, reason),
-    pause() {
-      held = true;
-      pauseWebsocket();
-    },
-    resume: resumeWebsocket,
-  });
-
-  ws.on(
-    'message',
-    guard(function wsOnMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
-      if (closing) return;
-      // Data proves the path alive as well as a pong does: a pong queued behind a large upload
-      // must not get a working tunnel killed.
-      heartbeat.alive();
-      if (!isBinary) {
-        if (!websocketEnded && asBuffer(data).toString() === END_OF_STREAM) {
-          if (relay) relay.end(endSocket);
-          else endSocket();
-          return;
-        }
-        close('self', CloseCode.UNSUPPORTED_DATA, 'text frames other than END are not accepted');
-        return;
-      }
-      if (websocketEnded) {
-        close('self', CloseCode.PROTOCOL_ERROR, 'data after the END control message');
-        return;
-      }
-      const chunk = asBuffer(data);
-      stats.bytesFromWebsocket += chunk.length;
-      options.onData?.('websocket_to_socket', chunk.length);
-      if (!relay) writeSocket([chunk]);
-      else if (!relay.push(chunk) || heldTowardsSocket() >= hwm) pauseWebsocket();
-    }),
-  );
-
-  ws.on('ping', function wsOnPing(data: Buffer) {
-    heartbeat.alive();
-    if (closing) return;
-    ws.pong(data, undefined, resumeWebsocket);
-    if (pongsQueued()) pauseWebsocket();
-  });
-  ws.on('pong', () => heartbeat.alive());
-
-  // Socket → WebSocket.
-  function afterSend(error?: Error) {
-    if (error || closing) return;
-    if (socket.isPaused() && ws.bufferedAmount < hwm / 2) socket.resume();
-    resumeWebsocket();
+  onWebsocketPong(): void {
+    this.#heartbeat.alive();
   }
-  socket.on(
-    'data',
-    guard(function socketOnData(chunk: Buffer) {
-      if (closing) return;
-      stats.bytesFromSocket += chunk.length;
-      options.onData?.('socket_to_websocket', chunk.length);
-      ws.send(chunk, { binary: true }, afterSend);
-      // After the send: an ack that ends a drain must reach the peer before the close frame.
-      relay?.observe?.(chunk);
-      stats.peakWebsocketBuffered = Math.max(stats.peakWebsocketBuffered, ws.bufferedAmount);
-      if (ws.bufferedAmount >= hwm && !socket.isPaused()) {
-        socket.pause();
-        stats.socketPauses++;
-      }
-    }),
-  );
 
-  socket.on('end', function socketOnEnd() {
-    if (closing) return;
-    socketEnded = true;
-    endedFirst ??= 'socket';
-    // After every data message already queued: the peer sees the bytes, then the end.
-    ws.send(END_OF_STREAM, { binary: false });
-    if (websocketEnded) close(endedFirst, CloseCode.NORMAL, 'both directions ended');
-  });
-  socket.on('error', function socketOnError(error: NodeJS.ErrnoException) {
-    const { code, reason } = options.closeCodes.socketError(error);
-    close('socket', code, reason);
-  });
-  socket.on('close', function socketOnClose() {
-    socketClosed = true;
-    const { code, reason } = options.closeCodes.socketClosed;
-    close('socket', code, reason);
-    finishIfDone();
-  });
-
-  ws.on('error', function wsOnError(error: Error) {
+  onWebsocketError(error: Error): void {
     // ws already sends the matching close frame (1009 for an oversized message); mirror it.
-    close('self', closeCodeOf(error), error.message);
-    socket.destroy();
-  });
-  ws.on('close', function wsOnClose(code: number, reason: Buffer) {
-    wsClosed = true;
-    close('websocket', code, reason.toString('utf8').slice(0, 120) || 'closed');
+    this.#close('self', closeCodeOf(error), error.message);
+    this.#socket.destroy();
+  }
+
+  onWebsocketClose(code: number, reason: Buffer): void {
+    this.#wsClosed = true;
+    this.#close('websocket', code, reason.toString('utf8').slice(0, 120) || 'closed');
     // A normal close lets the socket flush and end; any other gives the peer nothing to trust.
-    if (closing?.closedBy !== 'socket' && code !== CloseCode.NORMAL) socket.destroy();
-    finishIfDone();
-  });
+    if (this.#closing?.closedBy !== 'socket' && code !== CloseCode.NORMAL) this.#socket.destroy();
+    this.#finishIfDone();
+  }
 
-  if (ws.readyState !== ws.OPEN) close('websocket', 1006, 'websocket closed before the join');
-  heartbeat.start();
+  onSocketData(chunk: Buffer): void {
+    if (this.#closing) return;
+    const ws = this.#ws;
+    this.stats.bytesFromSocket += chunk.length;
+    this.#options.onData?.('socket_to_websocket', chunk.length);
+    ws.send(chunk, { binary: true }, this.#afterWebsocketSend);
+    // After the send: an ack that ends a drain must reach the peer before the close frame.
+    this.relay?.observe?.(chunk);
+    this.stats.peakWebsocketBuffered = Math.max(
+      this.stats.peakWebsocketBuffered,
+      ws.bufferedAmount,
+    );
+    if (ws.bufferedAmount >= this.#hwm && !this.#socket.isPaused()) {
+      this.#socket.pause();
+      this.stats.socketPauses++;
+    }
+  }
 
-  return {
-    stats,
-    /** Closes both ends with this code (1001 on shutdown, 1008 when revoked). */
-    close: (code: number, reason: string) => close('self', code, reason),
-    /** The relay, if any (the unwrapper's gate: drains, stats). */
-    relay,
-    get closing(): boolean {
-      return closing !== undefined;
-    },
-    /** Bytes waiting to go out on the socket, and on the WebSocket. */
-    get socketBuffered(): number {
-      return socket.writableLength;
-    },
-    get websocketBuffered(): number {
-      return ws.bufferedAmount;
-    },
-    /** Whether the WebSocket, and the socket, are not being read (backpressure). */
-    get websocketPaused(): boolean {
-      return ws.isPaused;
-    },
-    get socketPaused(): boolean {
-      return socket.isPaused();
-    },
-  };
+  afterWebsocketSend(error?: Error): void {
+    if (error || this.#closing) return;
+    if (this.#socket.isPaused() && this.#ws.bufferedAmount < this.#hwm / 2) this.#socket.resume();
+    this.resume();
+  }
+
+  onSocketEnd(): void {
+    if (this.#closing) return;
+    this.#socketEnded = true;
+    this.#endedFirst ??= 'socket';
+    // After every data message already queued: the peer sees the bytes, then the end.
+    this.#ws.send(END_OF_STREAM, { binary: false });
+    if (this.#websocketEnded)
+      this.#close(this.#endedFirst, CloseCode.NORMAL, 'both directions ended');
+  }
+
+  onSocketError(error: NodeJS.ErrnoException): void {
+    const { code, reason } = this.#options.closeCodes.socketError(error);
+    this.#close('socket', code, reason);
+  }
+
+  onSocketClose(): void {
+    this.#socketClosed = true;
+    const { code, reason } = this.#options.closeCodes.socketClosed;
+    this.#close('socket', code, reason);
+    this.#finishIfDone();
+  }
 }
 
-export type Join = ReturnType<typeof createJoin>;
+// The emitters' listeners: one function each for every join, as in ws (socketOnData…).
+function joinOf(emitter: object): Join {
+  return (emitter as Joined<object>)[kJoin];
+}
+function socketOnData(this: Socket, chunk: Buffer) {
+  const join = joinOf(this);
+  try {
+    join.onSocketData(chunk);
+  } catch (error) {
+    join.fail(error);
+  }
+}
+function socketOnDrain(this: Socket) {
+  joinOf(this).resume();
+}
+function socketOnEnd(this: Socket) {
+  joinOf(this).onSocketEnd();
+}
+function socketOnError(this: Socket, error: NodeJS.ErrnoException) {
+  joinOf(this).onSocketError(error);
+}
+function socketOnClose(this: Socket) {
+  joinOf(this).onSocketClose();
+}
+function socketAfterWrite(this: Socket, error?: Error | null) {
+  // 'drain' alone fires only past the socket's own mark (16 KiB), which a smaller
+  // highWaterMarkBytes never reaches: the write callback re-checks every time.
+  if (!error) joinOf(this).resume();
+}
+function wsOnMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
+  const join = joinOf(this);
+  try {
+    join.onWebsocketMessage(data, isBinary);
+  } catch (error) {
+    join.fail(error);
+  }
+}
+function wsOnPing(this: WebSocket, data: Buffer) {
+  joinOf(this).onWebsocketPing(data);
+}
+function wsOnPong(this: WebSocket) {
+  joinOf(this).onWebsocketPong();
+}
+function wsAfterPong(this: WebSocket) {
+  joinOf(this).resume();
+}
+function wsAfterSend(this: WebSocket, error?: Error) {
+  joinOf(this).afterWebsocketSend(error);
+}
+function wsOnError(this: WebSocket, error: Error) {
+  joinOf(this).onWebsocketError(error);
+}
+function wsOnClose(this: WebSocket, code: number, reason: Buffer) {
+  joinOf(this).onWebsocketClose(code, reason);
+}
+
+export function createJoin(options: JoinOptions): Join {
+  return new Join(options);
+}
