@@ -38,8 +38,9 @@ describe('docs/troubleshooting.md', () => {
     }
   });
 
-  it('lists every log event of the edge, the unwrapper and the client', () => {
+  it('lists every log event of the edge, the unwrapper, the client and the kit they share', () => {
     const events = new Set([
+      ...eventsIn('kit/src'),
       ...eventsIn('edge-worker/src'),
       ...eventsIn('unwrapper/src'),
       ...eventsIn('unwrapper/bin'),
