@@ -6,12 +6,12 @@ import { CloseCode, closeCodeName } from '@beats-gate/protocol';
 import type WebSocket from 'ws';
 import type { Metrics } from './admin/metrics.ts';
 import type { ListenerConfig } from './config/types.ts';
-import { ClientError, ERROR_POLICY, HandshakeError } from './errors.ts';
+import { createHandshakeFailures } from './handshake-failures.ts';
 import type { TokenProvider } from './token/types.ts';
 import { createBackoff, type Backoff } from './tunnel/backoff.ts';
 import { createEdgeDialer } from './tunnel/dial-edge.ts';
 import { formatAddress, listenOn } from './net/listen-on.ts';
-import type { LastError, ListenerStatus } from './listener-status.ts';
+import type { ListenerStatus } from './listener-status.ts';
 import { createTunnel, type Tunnel } from './tunnel/tunnel.ts';
 
 export interface ListenerSettings {
@@ -49,7 +49,7 @@ export function createListener(settings: ListenerSettings) {
   const tunnels = new Map<Tunnel, { connectionId: string; openedAt: string }>();
   const handshakes = new Set<AbortController>();
   const closedWaiters = new Set<() => void>();
-  let lastError: LastError | null = null;
+  const failures = createHandshakeFailures({ backoff, metrics, labels, now });
   let closing = false;
   let address = `${config.host}:${config.port}`;
   // pauseOnConnect: no Beats byte is read before the tunnel exists, so none is buffered.
@@ -76,44 +76,9 @@ export function createListener(settings: ListenerSettings) {
     },
   });
 
-  function recordError(error: ClientError, status?: number) {
-    lastError = {
-      at: new Date(now()).toISOString(),
-      code: error.code,
-      message: error.message,
-      ...(status ? { status } : {}),
-    };
-  }
-
   function refuse(socket: Socket, log: Logger, reason: string, retryInMs?: number) {
     metrics.refused.inc({ ...labels, reason });
     log.info({ event: 'connection_refused', reason, retryInMs });
-    socket.resetAndDestroy();
-  }
-
-  function onHandshakeFailure(socket: Socket, log: Logger, error: unknown) {
-    const failure =
-      error instanceof ClientError
-        ? error
-        : new ClientError('ERR_HANDSHAKE_NETWORK', 'unexpected handshake failure', {
-            cause: error,
-          });
-    const status = failure instanceof HandshakeError ? failure.status : 0;
-    const aborted = failure.code === 'ERR_HANDSHAKE_ABORTED';
-    const backOff = ERROR_POLICY[failure.code].backOff;
-    const retryAfterMs = failure instanceof HandshakeError ? failure.retryAfterMs : undefined;
-    const retryInMs = backOff && !closing ? backoff.failure(retryAfterMs) : undefined;
-    if (!aborted) recordError(failure, status);
-    metrics.handshakeFailures.inc({ ...labels, error: failure.code });
-    log.warn({
-      event: 'handshake_failed',
-      status,
-      code: failure.code,
-      reason: failure.message,
-      edgeCode: failure instanceof HandshakeError ? failure.edgeCode : undefined,
-      retryAfterMs,
-      retryInMs,
-    });
     socket.resetAndDestroy();
   }
 
@@ -132,7 +97,7 @@ export function createListener(settings: ListenerSettings) {
     try {
       ws = await dial(controller.signal);
     } catch (error) {
-      onHandshakeFailure(socket, log, error);
+      failures.failed(socket, log, error, closing);
       return;
     } finally {
       handshakes.delete(controller);
@@ -236,7 +201,7 @@ export function createListener(settings: ListenerSettings) {
         handshaking: handshakes.size,
         backoffUntil: until === undefined ? null : new Date(until).toISOString(),
         consecutiveFailures: backoff.consecutiveFailures,
-        lastError,
+        lastError: failures.lastError,
         token: {
           source: tokens.kind,
           expiresAt: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
