@@ -5,6 +5,17 @@ import { close, connect, expectRefusal, tunnelUrl } from './support/client.ts';
 import { startHarness, waitForLog, type Harness } from './support/harness.ts';
 import { createTestKey, mintToken, type TestKey } from './support/tokens.ts';
 
+/**
+ * Miniflare's rate limiter counts in windows aligned to the wall clock (epoch / period). A test
+ * that counts to a limit must not straddle two windows, or the count restarts midway and the
+ * refusal it expects never comes: near the end of a window, wait for the next one.
+ */
+async function inOneWindow(periodSeconds: number, neededMs = 10_000): Promise<void> {
+  const periodMs = periodSeconds * 1000;
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < neededMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 describe('edge tunnel: revocation', () => {
   let harness: Harness;
   let key: TestKey;
@@ -107,6 +118,7 @@ describe('edge tunnel: rate limits', () => {
   after(() => harness.close());
 
   it('limits upgrades per subject with 429 and Retry-After', async () => {
+    await inOneWindow(60);
     const token = await mintToken(key, { claims: { sub: 'chatty-device' } });
     for (let i = 0; i < 2; i++) {
       const outcome = await connect(tunnelUrl(harness.edge.url), {
@@ -131,6 +143,7 @@ describe('edge tunnel: rate limits', () => {
   });
 
   it('limits failed attempts per client address', async () => {
+    await inOneWindow(60);
     const bad = `Bearer ${(await mintToken(key)).slice(0, -4)}AAAA`;
     const codes: string[] = [];
     for (let i = 0; i < 4; i++) {
