@@ -59,6 +59,29 @@ describe('loadConfig', () => {
     assert.ok(both.some((p) => /give one of them, not both/.test(p)));
   });
 
+  it('passes the JWT re-check the same scope and age rules as the edge', () => {
+    const config = load(
+      [
+        '--jwt-jwks-url',
+        'https://issuer.example/jwks.json',
+        '--jwt-issuer',
+        'https://issuer.example',
+        '--jwt-audience',
+        'beats-gate',
+        '--jwt-required-scope',
+        'beats:ship,beats:read',
+        '--jwt-max-token-age-seconds',
+        '600',
+      ],
+      {
+        BEATS_GATE_UNWRAPPER_UPSTREAMS: 'logstash:5044',
+        BEATS_GATE_UNWRAPPER_ASSERTION_KEYS: KEYS,
+      },
+    );
+    assert.deepEqual(config.jwt?.requiredScopes, ['beats:ship', 'beats:read']);
+    assert.equal(config.jwt?.maxTokenAgeSeconds, 600);
+  });
+
   it('reads the environment and applies defaults', () => {
     const config = load([], {
       BEATS_GATE_UNWRAPPER_UPSTREAMS: 'logstash-a:5044, 10.0.0.2:5045',

@@ -189,6 +189,8 @@ const JWT_DETAILS = [
   'jwtAudience',
   'jwtAlgorithms',
   'jwtClockToleranceSeconds',
+  'jwtRequiredScope',
+  'jwtMaxTokenAgeSeconds',
 ] as const;
 
 function jwt(options: UnwrapperOptions): Pick<UnwrapperConfig, 'jwt'> {
@@ -234,6 +236,12 @@ function jwt(options: UnwrapperOptions): Pick<UnwrapperConfig, 'jwt'> {
       audience: audience ?? '',
       algorithms,
       clockToleranceSeconds: options.value('jwtClockToleranceSeconds'),
+      ...(options.given('jwtRequiredScope')
+        ? { requiredScopes: options.value('jwtRequiredScope') }
+        : {}),
+      ...(options.given('jwtMaxTokenAgeSeconds')
+        ? { maxTokenAgeSeconds: options.value('jwtMaxTokenAgeSeconds') }
+        : {}),
     },
   };
 }

@@ -124,6 +124,14 @@ export const UNWRAPPER_COMMAND = defineCommand({
     jwtClockToleranceSeconds: option(int({ min: 0, max: 300 }), 'clock tolerance for the JWT', {
       default: 5,
     }),
+    jwtRequiredScope: option(
+      list('<scope,…>'),
+      'scopes the JWT must carry (in scope or scp), comma-separated; the edge’s JWT_REQUIRED_SCOPE',
+    ),
+    jwtMaxTokenAgeSeconds: option(
+      int({ min: 1, max: 31_536_000 }),
+      'refuse JWTs whose iat is older, as the edge’s JWT_MAX_TOKEN_AGE_SECONDS',
+    ),
     maxTunnels: option(
       int({ min: 1, max: 1_000_000 }),
       'open tunnels on this instance; over it upgrades get 503',

@@ -30,6 +30,10 @@ export interface JwtConfig {
   readonly audience: string;
   readonly algorithms: readonly string[];
   readonly clockToleranceSeconds: number;
+  /** Scopes the JWT must carry, as the edge's JWT_REQUIRED_SCOPE. */
+  readonly requiredScopes?: readonly string[];
+  /** Refuse JWTs whose iat is older, as the edge's JWT_MAX_TOKEN_AGE_SECONDS. */
+  readonly maxTokenAgeSeconds?: number;
 }
 
 export interface ListenerTlsConfig {

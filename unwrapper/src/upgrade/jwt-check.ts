@@ -13,15 +13,7 @@ import {
 import type { JwtConfig } from '../config/types.ts';
 import { UpgradeRefusal, type RefusalReason } from './refusal.ts';
 
-/**
- * Checks the options table does not offer yet; they take effect as soon as the configuration
- * carries them (`requiredScopes` as the edge's JWT_REQUIRED_SCOPE, `maxTokenAgeSeconds` as its
- * JWT_MAX_TOKEN_AGE_SECONDS).
- */
-export interface JwtCheckConfig extends JwtConfig {
-  readonly requiredScopes?: readonly string[];
-  readonly maxTokenAgeSeconds?: number;
-}
+export type JwtCheckConfig = JwtConfig;
 
 /**
  * The unwrapper's answer to each verifier code. A token the edge let through and origin refuses
