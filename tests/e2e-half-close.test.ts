@@ -9,18 +9,11 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createDecoder, encodeAck, encodeJson, encodeWindow } from '@beats-gate/lumberjack';
+import { within } from '@beats-gate/kit';
 import { startControlledReceiver, type ControlledReceiver } from './support/controlled-receiver.ts';
 import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
 
 const LIMIT_MS = 20_000;
-
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), LIMIT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 for (const inspect of ['off', 'stamp'] as const) {
   describe(`half-close through the whole chain (unwrapper inspect=${inspect})`, () => {
@@ -47,10 +40,10 @@ for (const inspect of ['off', 'stamp'] as const) {
         port: fixture.stack.ports.client,
         allowHalfOpen: true,
       });
-      await within(once(beat, 'connect'), 'the client to accept');
+      await within(once(beat, 'connect'), 'the client to accept', LIMIT_MS);
       const received: Buffer[] = [];
       beat.on('data', (chunk: Buffer) => received.push(chunk));
-      const ended = within(once(beat, 'end'), "Logstash's FIN at the Beat");
+      const ended = within(once(beat, 'end'), "Logstash's FIN at the Beat", LIMIT_MS);
       beat.end(
         Buffer.concat([encodeWindow(3), ...events.map((event, i) => encodeJson(i + 1, event))]),
       );
@@ -62,7 +55,7 @@ for (const inspect of ['off', 'stamp'] as const) {
         createDecoder().push(encodeAck(3)),
       );
       beat.end();
-      await within(once(beat, 'close'), 'the Beat connection to close');
+      await within(once(beat, 'close'), 'the Beat connection to close', LIMIT_MS);
       assert.equal(receiver.countRun(run), 3);
     });
   });

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after } from 'node:test';
 import { join, resolve } from 'node:path';
-import { createLogCapture, type Logger } from '@beats-gate/kit';
+import { createLogCapture, within, type Logger } from '@beats-gate/kit';
 import { END_OF_STREAM } from '@beats-gate/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientConfig, ListenerConfig, TokenSource } from '../src/index.ts';
@@ -26,25 +26,7 @@ export const vectorsDir = resolve(repoRoot, 'lumberjack/test/vectors');
 /** How long a helper waits for something a loopback peer should do at once. */
 export const WAIT_LIMIT_MS = 10_000;
 
-/** `promise`, or a rejection naming `what` once `limitMs` has passed. */
-export async function within<T>(
-  promise: Promise<T>,
-  what: string,
-  limitMs = WAIT_LIMIT_MS,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`timed out after ${limitMs} ms waiting for ${what}`)),
-      limitMs,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { within };
 
 export interface EdgeRequest {
   readonly authorization: string | undefined;

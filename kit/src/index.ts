@@ -64,3 +64,4 @@ export type { Entry, Layer, Loaded, Options } from './config/options.ts';
 export { EXIT_FAILED, EXIT_USAGE, runCommand } from './config/run-command.ts';
 export { bothOrNeither, onlyWith } from './config/rules.ts';
 export { serveUntilSignal, type Service } from './service/serve-until-signal.ts';
+export { within, WAIT_LIMIT_MS } from './time/within.ts';

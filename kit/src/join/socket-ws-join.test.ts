@@ -5,17 +5,10 @@ import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { END_OF_STREAM } from '@beats-gate/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
+import { within } from '../time/within.ts';
 import { createJoin, type JoinOptions, type JoinResult } from './socket-ws-join.ts';
 
 const LIMIT_MS = 5000;
-
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), LIMIT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface Rig {
   /** The far end of the joined socket (Beats or Logstash). */

@@ -5,29 +5,12 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Batch, BatchSink, Logger } from './types.ts';
+import { within } from '@beats-gate/kit';
 
 /** How long a helper waits for something a loopback peer should do at once. */
 export const WAIT_LIMIT_MS = 10_000;
 
-/** `promise`, or a rejection naming `what` (read when the time is up) once `limitMs` passed. */
-export async function within<T>(
-  promise: Promise<T>,
-  what: string | (() => string),
-  limitMs = WAIT_LIMIT_MS,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const named = typeof what === 'function' ? what() : what;
-      reject(new Error(`timed out after ${limitMs} ms waiting for ${named}`));
-    }, limitMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { within };
 
 export interface RawClient {
   readonly socket: Socket;

@@ -15,7 +15,7 @@ import {
   TUNNEL_PATH,
   type AssertionKey,
 } from '@beats-gate/protocol';
-import { createLogCapture } from '@beats-gate/kit';
+import { createLogCapture, within } from '@beats-gate/kit';
 import type { Registry } from 'prom-client';
 import { WebSocket } from 'ws';
 import { createUnwrapper, type Unwrapper, type UnwrapperOptions } from '../../src/index.ts';
@@ -29,25 +29,7 @@ export type LogLine = Record<string, unknown> & { event?: string };
 /** How long a helper waits for something a loopback peer should do at once. */
 export const WAIT_LIMIT_MS = 10_000;
 
-/** `promise`, or a rejection naming `what` (read when the time is up) once `limitMs` has passed. */
-export async function within<T>(
-  promise: Promise<T>,
-  what: string | (() => string),
-  limitMs = WAIT_LIMIT_MS,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const named = typeof what === 'function' ? what() : what;
-      reject(new Error(`timed out after ${limitMs} ms waiting for ${named}`));
-    }, limitMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { within };
 
 /** Resolves when a socket has closed (at once if it already has). */
 export function socketClosed(
