@@ -113,6 +113,27 @@ describe('stamp mode against the lumberjack receiver', () => {
     ws.close();
   });
 
+  it('the stamp keeps every member where the device put it, @metadata included', async () => {
+    const first = logstash.memory.events.length;
+    const ws = await openIdentityTunnel(harness.url, { subject: 'ordered' });
+    const ack = within(
+      new Promise<Buffer>((resolve) => ws.once('message', resolve)),
+      "Logstash's ack",
+    );
+    ws.send(
+      Buffer.concat([
+        encodeWindow(1),
+        encodeJson(1, '{"a":1,"@metadata":{"beat":"filebeat","type":"_doc"},"message":"x"}'),
+      ]),
+    );
+    assert.deepEqual(await ack, Buffer.from('324100000001', 'hex'));
+    const event = logstash.memory.events[first] as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(event), ['a', '@metadata', 'message']);
+    assert.deepEqual(Object.keys(event['@metadata']!), ['beat', 'type', 'beats_gate']);
+    assert.equal((event['@metadata']!.beats_gate as { subject: string }).subject, 'ordered');
+    ws.close();
+  });
+
   it('a Filebeat-like sender delivers every event through stamp mode, tagged on mismatch', async () => {
     const local = await startUnwrapper({
       upstreams: [{ host: '127.0.0.1', port: logstash.port }],
