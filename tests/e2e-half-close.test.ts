@@ -7,28 +7,17 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createDecoder, encodeAck, encodeJson, encodeWindow } from '@beats-gate/lumberjack';
 import { within } from '@beats-gate/kit';
-import { startControlledReceiver, type ControlledReceiver } from './support/controlled-receiver.ts';
-import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
+import { useStackWithReceiver } from './support/stack-fixture.ts';
 
 const LIMIT_MS = 20_000;
 
 for (const inspect of ['off', 'stamp'] as const) {
   describe(`half-close through the whole chain (unwrapper inspect=${inspect})`, () => {
-    let receiver: ControlledReceiver;
-    let fixture: StackFixture;
-    before(async () => {
-      receiver = await startControlledReceiver();
-      fixture = await startTestStack(undefined, {
-        logstashHosts: `127.0.0.1:${receiver.port}`,
-        env: { unwrapper: { BEATS_GATE_UNWRAPPER_INSPECT: inspect } },
-      });
-    });
-    after(async () => {
-      await fixture?.close();
-      await receiver?.close();
+    const chain = useStackWithReceiver({
+      unwrapper: { BEATS_GATE_UNWRAPPER_INSPECT: inspect },
     });
 
     it('a window, then FIN: the ack arrives, then the connection ends cleanly', async () => {
@@ -37,7 +26,7 @@ for (const inspect of ['off', 'stamp'] as const) {
       // allowHalfOpen: this Beat keeps reading after its FIN, as Filebeat does.
       const beat = connect({
         host: '127.0.0.1',
-        port: fixture.stack.ports.client,
+        port: chain.fixture.stack.ports.client,
         allowHalfOpen: true,
       });
       await within(once(beat, 'connect'), 'the client to accept', LIMIT_MS);
@@ -56,7 +45,7 @@ for (const inspect of ['off', 'stamp'] as const) {
       );
       beat.end();
       await within(once(beat, 'close'), 'the Beat connection to close', LIMIT_MS);
-      assert.equal(receiver.countRun(run), 3);
+      assert.equal(chain.receiver.countRun(run), 3);
     });
   });
 }

@@ -6,10 +6,9 @@
  * Logstash directly (and the byte tunnel) accepted it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createSender } from '@beats-gate/lumberjack';
-import { startControlledReceiver, type ControlledReceiver } from './support/controlled-receiver.ts';
-import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
+import { useStackWithReceiver } from './support/stack-fixture.ts';
 
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike'.split(
   ' ',
@@ -31,19 +30,9 @@ function message(seed: number, bytes: number): string {
 
 for (const mode of ['validate', 'stamp'] as const) {
   describe(`Lumberjack-aware ${mode} mode with windows of 80 MB`, () => {
-    let receiver: ControlledReceiver;
-    let fixture: StackFixture;
-    before(async () => {
-      receiver = await startControlledReceiver();
-      fixture = await startTestStack(undefined, {
-        logstashHosts: `127.0.0.1:${receiver.port}`,
-        subject: 'device-large',
-        env: { unwrapper: { BEATS_GATE_UNWRAPPER_INSPECT: mode } },
-      });
-    });
-    after(async () => {
-      await fixture?.close();
-      await receiver?.close();
+    const chain = useStackWithReceiver({
+      subject: 'device-large',
+      unwrapper: { BEATS_GATE_UNWRAPPER_INSPECT: mode },
     });
 
     it('4,096 events of 40 KB in windows of 2048 at compression 3 are all acknowledged', async () => {
@@ -56,7 +45,7 @@ for (const mode of ['validate', 'stamp'] as const) {
       }));
       const sender = createSender({
         host: '127.0.0.1',
-        port: fixture.stack.ports.client,
+        port: chain.fixture.stack.ports.client,
         batchSize: 2048,
         compressionLevel: 3,
         maxAttempts: 1,
@@ -68,7 +57,7 @@ for (const mode of ['validate', 'stamp'] as const) {
       } finally {
         sender.close();
       }
-      const received = receiver.events.filter((event) => event.run === runId);
+      const received = chain.receiver.events.filter((event) => event.run === runId);
       assert.equal(received.length, count);
       for (const event of received) {
         const seq = event.seq as number;

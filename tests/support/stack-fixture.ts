@@ -7,9 +7,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { ensureDevKeys, type DevKeys } from '../../dev/dev-keys.ts';
 import { startStack, type Stack, type StackOptions, type StackPorts } from '../../dev/stack.ts';
+import { startControlledReceiver, type ControlledReceiver } from './controlled-receiver.ts';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -103,4 +104,28 @@ export async function startTestStack(
 /** Prints the stack's logs when the test failed: call from `afterEach`/`after` with the context. */
 export function dumpLogsOnFailure(fixture: StackFixture | undefined, passed: boolean): void {
   if (fixture && !passed) process.stderr.write(fixture.logs.slice(-400).join('\n') + '\n');
+}
+
+/**
+ * The local stack in front of an in-process controlled receiver, started before and closed after
+ * the calling describe(): what the Lumberjack-aware end-to-end suites share. Call it in the
+ * describe body; read `receiver` and `fixture` in the tests.
+ */
+export function useStackWithReceiver(
+  options: { subject?: string; unwrapper?: Record<string, string> } = {},
+) {
+  const state = {} as { receiver: ControlledReceiver; fixture: StackFixture };
+  before(async () => {
+    state.receiver = await startControlledReceiver();
+    state.fixture = await startTestStack(undefined, {
+      logstashHosts: `127.0.0.1:${state.receiver.port}`,
+      ...(options.subject ? { subject: options.subject } : {}),
+      env: { unwrapper: options.unwrapper ?? {} },
+    });
+  });
+  after(async () => {
+    await state.fixture?.close();
+    await state.receiver?.close();
+  });
+  return state;
 }

@@ -88,50 +88,38 @@ describe('stamp mode against the lumberjack receiver', () => {
     });
   }
 
-  it('a spoofed field is overwritten; the device cannot choose its subject', async () => {
+  /** Sends one window of one event as `subject`; returns the event Logstash acknowledged. */
+  async function stampOne(subject: string, json: string) {
     const first = logstash.memory.events.length;
-    const ws = await openIdentityTunnel(harness.url, { subject: 'real' });
+    const ws = await openIdentityTunnel(harness.url, { subject });
     const ack = within(
       new Promise<Buffer>((resolve) => ws.once('message', resolve)),
       "Logstash's ack",
     );
-    ws.send(
-      Buffer.concat([
-        encodeWindow(1),
-        encodeJson(
-          1,
-          '{"@metadata":{"beat":"filebeat","beats_gate":{"subject":"spoofed"}},"message":"x"}',
-        ),
-      ]),
-    );
+    ws.send(Buffer.concat([encodeWindow(1), encodeJson(1, json)]));
     assert.deepEqual(await ack, Buffer.from('324100000001', 'hex'));
-    const event = logstash.memory.events[first] as {
-      '@metadata': Record<string, Record<string, unknown>>;
-    };
-    assert.equal(event['@metadata'].beats_gate!.subject, 'real');
-    assert.equal(event['@metadata'].beat, 'filebeat');
     ws.close();
+    return logstash.memory.events[first] as Record<string, Record<string, unknown>>;
+  }
+
+  it('a spoofed field is overwritten; the device cannot choose its subject', async () => {
+    const event = await stampOne(
+      'real',
+      '{"@metadata":{"beat":"filebeat","beats_gate":{"subject":"spoofed"}},"message":"x"}',
+    );
+    const metadata = event['@metadata']!;
+    assert.equal((metadata.beats_gate as { subject: string }).subject, 'real');
+    assert.equal(metadata.beat, 'filebeat');
   });
 
   it('the stamp keeps every member where the device put it, @metadata included', async () => {
-    const first = logstash.memory.events.length;
-    const ws = await openIdentityTunnel(harness.url, { subject: 'ordered' });
-    const ack = within(
-      new Promise<Buffer>((resolve) => ws.once('message', resolve)),
-      "Logstash's ack",
+    const event = await stampOne(
+      'ordered',
+      '{"a":1,"@metadata":{"beat":"filebeat","type":"_doc"},"message":"x"}',
     );
-    ws.send(
-      Buffer.concat([
-        encodeWindow(1),
-        encodeJson(1, '{"a":1,"@metadata":{"beat":"filebeat","type":"_doc"},"message":"x"}'),
-      ]),
-    );
-    assert.deepEqual(await ack, Buffer.from('324100000001', 'hex'));
-    const event = logstash.memory.events[first] as Record<string, Record<string, unknown>>;
     assert.deepEqual(Object.keys(event), ['a', '@metadata', 'message']);
     assert.deepEqual(Object.keys(event['@metadata']!), ['beat', 'type', 'beats_gate']);
     assert.equal((event['@metadata']!.beats_gate as { subject: string }).subject, 'ordered');
-    ws.close();
   });
 
   it('a Filebeat-like sender delivers every event through stamp mode, tagged on mismatch', async () => {
