@@ -65,3 +65,20 @@ export { EXIT_FAILED, EXIT_USAGE, runCommand } from './config/run-command.ts';
 export { bothOrNeither, onlyWith } from './config/rules.ts';
 export { serveUntilSignal, type Service } from './service/serve-until-signal.ts';
 export { within, WAIT_LIMIT_MS } from './time/within.ts';
+export {
+  checkStep,
+  CheckFailure,
+  failed,
+  passed,
+  type CheckOutcome,
+  type CheckStep,
+} from './check/check-step.ts';
+export {
+  formatCheckLine,
+  runCheckCommand,
+  runChecks,
+  STEP_LIMIT_MS,
+  type CheckCommandOptions,
+  type CheckReport,
+  type RunChecksOptions,
+} from './check/run-checks.ts';
