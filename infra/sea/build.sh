@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 export PATH="$root/node_modules/.bin:$PATH"
 
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<22||(a===22&&b<12)) { console.error("build.sh: Node >= 22.12 needed, this is "+process.version); process.exit(1) }'
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<22||(a===22&&b<18)) { console.error("build.sh: Node >= 22.18 needed, this is "+process.version); process.exit(1) }'
 
 node "$root/infra/sea/bundle.ts" "$work/client.cjs"
 
