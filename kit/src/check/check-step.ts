@@ -13,6 +13,11 @@ export interface CheckStep {
   /** What is checked: `token`, `edge tls`, `upstream 10.0.0.1:5044`. */
   readonly name: string;
   /**
+   * Steps of one group are independent of each other (every upstream of a service): all of them
+   * run even when one fails, so each gets its line, and the run stops after the group.
+   */
+  readonly group?: string;
+  /**
    * `signal` aborts when the step's deadline passes: hand it to whatever dials or spawns, so no
    * socket or child outlives the report.
    */
@@ -27,8 +32,8 @@ export function failed(problem: string, fix: string): CheckOutcome {
   return { ok: false, problem, fix };
 }
 
-export function checkStep(name: string, run: CheckStep['run']): CheckStep {
-  return { name, run };
+export function checkStep(name: string, run: CheckStep['run'], group?: string): CheckStep {
+  return group === undefined ? { name, run } : { name, run, group };
 }
 
 /**

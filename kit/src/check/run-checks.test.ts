@@ -40,6 +40,34 @@ describe('runChecks', () => {
     assert.match(out.lines.at(-1)!, /^b \.+ FAIL refused \(fix: start it\)\n$/);
   });
 
+  it("runs every step of the failed one's group, then stops", async () => {
+    const out = collect();
+    const ran: string[] = [];
+    const step = (name: string, ok: boolean, group?: string) =>
+      checkStep(
+        name,
+        () => {
+          ran.push(name);
+          return ok ? passed('open') : failed('refused', 'start it');
+        },
+        group,
+      );
+    const report = await runChecks(
+      [
+        step('keys', true),
+        step('upstream a', false, 'upstreams'),
+        step('upstream b', true, 'upstreams'),
+        step('upstream c', false, 'upstreams'),
+        step('after', true),
+      ],
+      out,
+    );
+    assert.deepEqual(ran, ['keys', 'upstream a', 'upstream b', 'upstream c']);
+    assert.equal(report.failed?.name, 'upstream a');
+    assert.deepEqual(report.passed, ['keys', 'upstream b']);
+    assert.equal(out.lines.length, 4);
+  });
+
   it('reports a thrown CheckFailure with its fix, and any other error as unexpected', async () => {
     const out = collect();
     const first = await runChecks(

@@ -1,9 +1,10 @@
 /**
  * Runs the steps of a `test` command in order and prints one line per step, `OK` with what it
- * found or `FAIL` with the problem and the fix, stopping at the first failure. Steps come from an
- * iterable, usually a generator, which is only resumed once the step before has passed: later
- * steps may be built from what earlier ones found (the upstreams of the configuration just
- * loaded) and are never built after a failure.
+ * found or `FAIL` with the problem and the fix, stopping at the first failure (or, when the step
+ * that failed belongs to a group of independent steps, after the rest of its group). Steps come
+ * from an iterable, usually a generator, which is only resumed once the step before has passed:
+ * later steps may be built from what earlier ones found (the upstreams of the configuration just
+ * loaded) and are never built after a failure outside a group.
  */
 import { ConfigError } from '../config/config-error.ts';
 import type { Loaded } from '../config/options.ts';
@@ -87,16 +88,21 @@ export async function runChecks(
   const write = options.write ?? ((line: string) => process.stdout.write(line));
   const limitMs = options.stepLimitMs ?? STEP_LIMIT_MS;
   const passedSteps: string[] = [];
+  let failure: CheckReport['failed'];
+  let failedGroup: string | undefined;
   for (const step of steps) {
+    if (failure && (failedGroup === undefined || step.group !== failedGroup)) break;
     const outcome = await runStep(step, limitMs);
     write(formatCheckLine(step.name, outcome));
-    if (!outcome.ok) {
-      const { problem, fix } = outcome;
-      return { passed: passedSteps, failed: { name: step.name, problem, fix } };
+    if (outcome.ok) {
+      passedSteps.push(step.name);
+    } else if (!failure) {
+      failure = { name: step.name, problem: outcome.problem, fix: outcome.fix };
+      failedGroup = step.group;
+      if (failedGroup === undefined) break;
     }
-    passedSteps.push(step.name);
   }
-  return { passed: passedSteps };
+  return failure ? { passed: passedSteps, failed: failure } : { passed: passedSteps };
 }
 
 export interface CheckCommandOptions<C> extends RunChecksOptions {
