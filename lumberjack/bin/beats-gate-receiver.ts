@@ -14,9 +14,18 @@ async function run(flags: ReceiverRun): Promise<void> {
     destination: pino.destination({ fd: 2, sync: true }),
   });
   const fileSink = createFileSink(flags.out, { fsync: flags.fsync === true });
-  const totals = { events: 0, batches: 0 };
+  // Before listening: a path that cannot be written must stop the start, not every window.
+  await fileSink.open().catch((error: unknown) => {
+    throw new Error(`--out: ${(error as Error).message}`, { cause: error });
+  });
+  const totals = { events: 0, batches: 0, failedWrites: 0 };
   const sink = async (batch: Batch): Promise<void> => {
-    await fileSink(batch);
+    try {
+      await fileSink(batch);
+    } catch (error) {
+      totals.failedWrites++;
+      throw error;
+    }
     totals.events += batch.events.length;
     totals.batches++;
   };

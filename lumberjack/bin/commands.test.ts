@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { checkDelivery } from '../src/index.ts';
@@ -245,6 +246,55 @@ describe('commands', { timeout: 240_000 }, () => {
     assert.equal(level.code, 2);
     assert.match(level.stderr, /--compression: expected an integer from 0 to 9/);
   });
+
+  it('beats-gate-receiver refuses at start an --out it cannot write, naming path, reason and fix', async () => {
+    const missing = join(dir, 'no-such-dir', 'events.ndjson');
+    const [noDir, isDir] = await Promise.all([
+      runToEnd(receiverBin, ['--listen', '127.0.0.1:0', '--out', missing]),
+      runToEnd(receiverBin, ['--listen', '127.0.0.1:0', '--out', dir]),
+    ]);
+    assert.equal(noDir.code, 1);
+    assert.ok(
+      noDir.stderr.includes(
+        `--out: cannot append events to ${missing} (ENOENT): its directory ${dirname(missing)} does not exist: create it (mkdir -p ${dirname(missing)})`,
+      ),
+      noDir.stderr,
+    );
+    assert.equal(isDir.code, 1);
+    assert.ok(
+      isDir.stderr.includes(`--out: cannot append events to ${dir} (EISDIR): it is a directory`),
+      isDir.stderr,
+    );
+    // Refused before listening: no port was ever announced.
+    for (const run of [noDir, isDir]) assert.doesNotMatch(run.stderr, /"listening"/);
+  });
+
+  it(
+    'beats-gate-receiver stops cleanly on SIGTERM after a failed write',
+    { skip: !existsSync('/dev/full') && 'no /dev/full on this system' },
+    async () => {
+      // /dev/full opens for appending, then fails every write with ENOSPC.
+      const receiver = start(receiverBin, ['--listen', '127.0.0.1:0', '--out', '/dev/full']);
+      const listening = await logLine(receiver.child, 'listening');
+      const failedLine = logLine(receiver.child, 'connection_error');
+      const sent = await runToEnd(sendBin, [
+        '--count',
+        '10',
+        '--max-attempts',
+        '1',
+        '--json',
+        `127.0.0.1:${String(listening.port)}`,
+      ]);
+      assert.equal(sent.code, 1, 'nothing may be acknowledged that was not written');
+      assert.equal((JSON.parse(sent.stdout) as { acked: number }).acked, 0);
+      assert.match(String((await failedLine).error), /ENOSPC/);
+      receiver.child.kill('SIGTERM');
+      const stopped = await receiver.done;
+      assert.equal(stopped.code, 0, stopped.stderr);
+      const last = JSON.parse(stopped.stderr.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      assert.deepEqual([last.event, last.events, last.failedWrites], ['stopped', 0, 1]);
+    },
+  );
 
   it('beats-gate-receiver exits 1 when the port is taken', async () => {
     const server = createServer();

@@ -5,6 +5,8 @@ export type ReceiverErrorCode =
   | 'ERR_LJ_RECEIVER_UNEXPECTED_FRAME'
   /** The sink rejected a batch: the window is not acknowledged and the connection closes. */
   | 'ERR_LJ_RECEIVER_SINK_FAILED'
+  /** The file sink cannot open its file for appending (missing directory, no permission, …). */
+  | 'ERR_LJ_RECEIVER_FILE_UNWRITABLE'
   /** An option is out of range or missing. */
   | 'ERR_LJ_RECEIVER_OPTIONS';
 

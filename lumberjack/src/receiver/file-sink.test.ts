@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -81,7 +81,27 @@ describe('file sink', () => {
   });
 
   it('rejects when the file cannot be opened, so the receiver does not ack', async () => {
-    const sink = createFileSink(join(dir, 'missing-dir', 'x.ndjson'));
-    await assert.rejects(sink(batch([{ a: 1 }])), { code: 'ENOENT' });
+    const missing = join(dir, 'missing-dir');
+    const sink = createFileSink(join(missing, 'x.ndjson'));
+    await assert.rejects(sink(batch([{ a: 1 }])), {
+      code: 'ERR_LJ_RECEIVER_FILE_UNWRITABLE',
+      message: /x\.ndjson \(ENOENT\): its directory .* \(mkdir -p /,
+    });
+    // The failure is not kept: once the directory exists, the next batch is written.
+    await mkdir(missing);
+    await sink(batch([{ a: 2 }]));
+    await sink.close();
+    assert.equal(await readFile(join(missing, 'x.ndjson'), 'utf8'), '{"a":2}\n');
+  });
+
+  it('open() refuses a directory at once, naming it; close() after that resolves', async () => {
+    const sink = createFileSink(dir);
+    await assert.rejects(sink.open(), (error: Error & { code?: string; cause?: unknown }) => {
+      assert.equal(error.code, 'ERR_LJ_RECEIVER_FILE_UNWRITABLE');
+      assert.equal((error.cause as { code?: string }).code, 'EISDIR');
+      assert.ok(error.message.includes(`${dir} (EISDIR): it is a directory`), error.message);
+      return true;
+    });
+    await sink.close();
   });
 });

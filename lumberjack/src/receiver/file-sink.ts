@@ -1,12 +1,19 @@
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
+import { fileOpenError } from './file-open-error.ts';
 import type { Batch, BatchSink } from './types.ts';
 
 const NEWLINE = 0x0a;
 
 export type FileSink = BatchSink & {
-  /** Waits for every accepted batch to be written, then closes the file. */
+  /**
+   * Opens the file now, so a path that cannot be written fails at start (ReceiverError
+   * ERR_LJ_RECEIVER_FILE_UNWRITABLE naming the path, the reason and the fix), not on the first
+   * window. Without it the file is opened by the first batch.
+   */
+  open(): Promise<void>;
+  /** Waits for every accepted batch to be written, then closes the file. Never rejects. */
   close(): Promise<void>;
 };
 
@@ -31,11 +38,19 @@ export function createFileSink(path: string, options: FileSinkOptions = {}): Fil
   let closing = false;
 
   async function openFile(): Promise<FileHandle> {
-    const fh = await open(path, 'a');
-    // A new file's directory entry must reach the disk too, or the first windows acknowledged
-    // could vanish with the file after a power loss.
-    if (options.fsync) await syncDirectory(dirname(path));
-    return fh;
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(path, 'a');
+      // A new file's directory entry must reach the disk too, or the first windows acknowledged
+      // could vanish with the file after a power loss.
+      if (options.fsync) await syncDirectory(dirname(path));
+      return fh;
+    } catch (error) {
+      await fh?.close();
+      // Forget the failure, so the next batch tries again (the directory may exist by then).
+      handle = undefined;
+      throw fileOpenError(path, error);
+    }
   }
 
   function file(): Promise<FileHandle> {
@@ -59,10 +74,15 @@ export function createFileSink(path: string, options: FileSinkOptions = {}): Fil
   };
 
   return Object.assign(sink, {
+    async open(): Promise<void> {
+      await file();
+    },
     async close(): Promise<void> {
       closing = true;
       await tail;
-      if (handle !== undefined) await (await handle).close();
+      // A file that never opened has nothing to close; its failure was the batches' to report.
+      const fh = await handle?.catch(() => undefined);
+      await fh?.close();
     },
   });
 }
