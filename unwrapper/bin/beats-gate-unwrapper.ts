@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Parses the configuration, starts the unwrapper, and drains it on SIGTERM/SIGINT (exit 0).
+// Parses the configuration, starts the unwrapper, and drains it on SIGTERM/SIGINT (exit 0);
+// `beats-gate-unwrapper test [options]` checks the same configuration instead (src/check/).
 import { runCommand, serveUntilSignal } from '@beats-gate/kit';
+import { testUnwrapper } from '../src/check/test-unwrapper.ts';
 import { createUnwrapper, loadConfig, type UnwrapperConfig } from '../src/index.ts';
 
 async function main(config: UnwrapperConfig) {
@@ -13,8 +15,13 @@ async function main(config: UnwrapperConfig) {
   });
 }
 
-await runCommand(
-  'beats-gate-unwrapper',
-  () => loadConfig(process.argv.slice(2), process.env),
-  main,
-);
+const [first, ...rest] = process.argv.slice(2);
+if (first === 'test') {
+  process.exitCode = await testUnwrapper(rest, process.env);
+} else {
+  await runCommand(
+    'beats-gate-unwrapper',
+    () => loadConfig(process.argv.slice(2), process.env),
+    main,
+  );
+}
