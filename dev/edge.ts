@@ -3,7 +3,14 @@
  * assertion key from `.dev/`, forwarding to the local unwrapper. Runs until SIGTERM or SIGINT.
  */
 import { readFile } from 'node:fs/promises';
-import { loadCommand, runCommand, type Loaded, type Options } from '@beats-gate/kit';
+import {
+  createLogger,
+  loadCommand,
+  runCommand,
+  type Loaded,
+  type Logger,
+  type Options,
+} from '@beats-gate/kit';
 import { startEdge } from '../edge-worker/local.ts';
 import { EDGE_COMMAND } from './dev-commands.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from './dev-keys.ts';
@@ -31,7 +38,24 @@ function loadEdgeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded
   return loadCommand(EDGE_COMMAND, argv, env, build);
 }
 
+/**
+ * The worker's own lines are JSON with a level already; anything else workerd prints (an uncaught
+ * error, a runtime warning) becomes a line of the same shape, so every line has a level.
+ */
+function writeWorkerLine(log: Logger, line: string, level: string): void {
+  if (line.startsWith('{') && line.includes('"level":')) {
+    process.stdout.write(line + '\n');
+    return;
+  }
+  const message = line.slice(0, 2000);
+  if (level === 'error') log.error({ event: 'edge.runtime', message });
+  else if (level === 'warn') log.warn({ event: 'edge.runtime', message });
+  else log.info({ event: 'edge.runtime', message });
+}
+
 async function main(values: EdgeConfig): Promise<void> {
+  // The worker logs as service beats-gate-edge; the launcher's own lines say the same.
+  const log = createLogger({ service: 'beats-gate-edge', level: 'info' });
   const keys = await ensureDevKeys(values.dir);
   const edge = await startEdge({
     host: values.host,
@@ -52,9 +76,9 @@ async function main(values: EdgeConfig): Promise<void> {
     secrets: { ASSERTION_KEYS: keys.assertionKeys },
     // Bound as in production, with limits a developer's tests will not hit.
     rateLimits: { upgrade: { limit: 10_000, period: 60 }, failure: { limit: 1000, period: 60 } },
-    onLog: (line) => process.stdout.write(line + '\n'),
+    onLog: (line, level) => writeWorkerLine(log, line, level),
   });
-  console.log(JSON.stringify({ event: 'edge.listening', url: edge.url, origin: values.origin }));
+  log.info({ event: 'edge.listening', url: edge.url, origin: values.origin });
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -4,6 +4,7 @@
  */
 import { EdgeError, ERROR_SPECS, type EdgeErrorCode } from './errors.ts';
 import { describeCause, logDecision } from './log.ts';
+import { readOriginAnswer, resultOfStatus } from './origin-answer.ts';
 import { buildOriginRequest } from './origin-request.ts';
 import { consume, failureKey, upgradeKey } from './rate-limit.ts';
 import { errorResponse } from './respond.ts';
@@ -33,7 +34,16 @@ export async function handleTunnel(
   const runtime = getRuntime(env);
   try {
     const response = await admit(request, runtime, attempt);
-    logDecision({ ...base, result: 'allowed', status: response.status, ...identity(attempt) });
+    // Origin's answer, whatever it is, is what the device gets: the log says which it was.
+    const { result, code } = await readOriginAnswer(response);
+    logDecision({
+      ...base,
+      result,
+      by: 'origin',
+      ...(code ? { code } : {}),
+      status: response.status,
+      ...identity(attempt),
+    });
     // Returned as is: a new Response would lose the WebSocket that workerd attached to it.
     return response;
   } catch (error) {
@@ -43,7 +53,8 @@ export async function handleTunnel(
     const cause = describeCause(refusal);
     logDecision({
       ...base,
-      result: refusal.status >= 500 ? 'error' : 'refused',
+      result: resultOfStatus(refusal.status),
+      by: 'edge',
       code: refusal.code,
       status: refusal.status,
       ...(refusedFor !== refusal.code ? { refusedFor } : {}),
