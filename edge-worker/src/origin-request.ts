@@ -1,8 +1,10 @@
 /**
  * Builds the request the edge sends to origin: the device's upgrade with the token removed, any
- * client-supplied copy of the edge's own headers removed, and the edge assertion added. The
- * unwrapper trusts the assertion and the client-address header, so nothing the client sent may
- * reach it under those names.
+ * client-supplied copy of the edge's own headers and of the proxies' forwarding headers removed,
+ * and the edge assertion and one X-Forwarded-For added. The unwrapper trusts only the assertion
+ * (its `cip` is the client address); X-Forwarded-For carries the same address for what sits in
+ * front of the unwrapper (ingress, load balancer logs), so nothing the device sent may reach
+ * origin under any of these names.
  */
 import {
   ASSERTION_HEADER,
@@ -11,6 +13,23 @@ import {
   type AssertionSigner,
 } from '@beats-gate/protocol';
 import type { VerifiedToken } from './token-verifier.ts';
+
+/**
+ * Headers in which proxies pass on a client's address (or scheme and host). A device can send any
+ * of them; origin must only ever see the address the edge saw (CF-Connecting-IP as Cloudflare sets
+ * it on the request to the Worker).
+ */
+export const FORWARDING_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+] as const;
 
 export interface OriginRequestOptions {
   readonly originUrl: URL;
@@ -42,8 +61,9 @@ export async function buildOriginRequest(
 ): Promise<Request> {
   const headers = new Headers(input.request.headers);
   if (!options.forwardAuthorization) headers.delete('authorization');
-  headers.delete(ASSERTION_HEADER);
-  headers.delete(CLIENT_ADDRESS_HEADER);
+  for (const name of [ASSERTION_HEADER, CLIENT_ADDRESS_HEADER, ...FORWARDING_HEADERS]) {
+    headers.delete(name);
+  }
 
   const assertion = await options.signAssertion({
     subject: input.token.subject,
@@ -54,7 +74,7 @@ export async function buildOriginRequest(
     ...(input.clientAddress ? { clientAddress: input.clientAddress } : {}),
   });
   headers.set(ASSERTION_HEADER, assertion);
-  if (input.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, input.clientAddress);
+  if (input.clientAddress) headers.set('x-forwarded-for', input.clientAddress);
 
   // The upgrade is passed through as is (docs/edge-worker.md); redirects from origin go back to the
   // caller untouched rather than being followed with the assertion attached.

@@ -75,7 +75,8 @@ describe('edge tunnel: accepted upgrades', () => {
     assert.ok(seen);
     assert.equal(seen.authorization, undefined);
     assert.ok(!JSON.stringify(seen).includes(token), 'the token reached origin');
-    assert.equal(seen[CLIENT_ADDRESS_HEADER], '127.0.0.1');
+    assert.equal(seen[CLIENT_ADDRESS_HEADER], undefined);
+    assert.equal(seen['x-forwarded-for'], '127.0.0.1');
     const assertion = seen[ASSERTION_HEADER];
     assert.equal(typeof assertion, 'string');
     assert.notEqual(assertion, 'forged');
@@ -87,6 +88,34 @@ describe('edge tunnel: accepted upgrades', () => {
     assert.equal(log.level, 'info');
     assert.equal(log.service, 'beats-gate-edge');
     assert.ok(!harness.rawLogs.some((line) => line.includes(token)), 'the token was logged');
+  });
+
+  it("replaces the device's forwarding headers with one X-Forwarded-For, the address in the assertion", async () => {
+    const before = harness.origin.upgrades.length;
+    const key = randomBytes(16).toString('base64');
+    const status = await rawUpgrade(tunnelUrl(harness.edge.url), key, {
+      authorization: `Bearer ${await mintToken(es256)}`,
+      'x-forwarded-for': '198.51.100.1, 198.51.100.2',
+      forwarded: 'for=198.51.100.3;proto=https',
+      'x-real-ip': '198.51.100.4',
+      'true-client-ip': '198.51.100.5',
+      'x-client-ip': '198.51.100.6',
+      'x-forwarded-host': 'evil.example',
+      'x-forwarded-proto': 'http',
+    });
+    assert.equal(status, 101);
+    const seen = harness.origin.upgrades[before];
+    assert.ok(seen);
+    assert.ok(!JSON.stringify(seen).includes('198.51.100'), JSON.stringify(seen));
+    assert.ok(!JSON.stringify(seen).includes('evil.example'), JSON.stringify(seen));
+    for (const name of ['forwarded', 'x-real-ip', 'true-client-ip', 'x-client-ip']) {
+      assert.equal(seen[name], undefined, name);
+    }
+    // The address workerd gave as CF-Connecting-IP (Cloudflare's in production), once.
+    assert.equal(seen['x-forwarded-for'], '127.0.0.1');
+    const verify = createAssertionVerifier({ keys: harness.assertionKeys });
+    const identity = await verify(seen[ASSERTION_HEADER] as string, undefined);
+    assert.equal(identity.clientAddress, seen['x-forwarded-for']);
   });
 
   for (const [what, headers, code] of [
