@@ -37,7 +37,7 @@ describe('runChecks', () => {
     assert.deepEqual(built, ['a', 'b']);
     assert.deepEqual(report.failed, { name: 'b', problem: 'refused', fix: 'start it' });
     assert.deepEqual(report.passed, ['a']);
-    assert.match(out.lines.at(-1)!, /^b \.+ FAIL refused \(fix: start it\)\n$/);
+    assert.match(out.lines.at(-1)!, /^b \.+ FAIL refused\. Fix: start it\n$/);
   });
 
   it("runs every step of the failed one's group, then stops", async () => {
@@ -110,7 +110,7 @@ describe('runChecks', () => {
   it('keeps a multi-line problem on one line', () => {
     const line = formatCheckLine('config', failed('a:\n  - first\n  - second', 'fix\nit'));
     assert.equal(line.split('\n').length, 2);
-    assert.match(line, /FAIL a:; first; second \(fix: fix; it\)/);
+    assert.match(line, /FAIL a:; first; second\. Fix: fix; it\n$/);
   });
 });
 

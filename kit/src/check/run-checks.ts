@@ -15,7 +15,7 @@ import { CheckFailure, type CheckOutcome, type CheckStep } from './check-step.ts
 export const STEP_LIMIT_MS = 30_000;
 
 /** Names are padded with dots to this column, so the verdicts line up. */
-const NAME_COLUMN = 28;
+const NAME_COLUMN = 34;
 
 export interface CheckReport {
   /** Names of the steps that passed, in order. */
@@ -40,10 +40,11 @@ function oneLine(text: string): string {
 }
 
 export function formatCheckLine(name: string, outcome: CheckOutcome): string {
-  const label = `${name} `.padEnd(NAME_COLUMN, '.');
+  // A longer name still gets two dots, so the verdict never touches it.
+  const label = `${name} ..`.padEnd(NAME_COLUMN, '.');
   return outcome.ok
     ? `${label} OK   ${oneLine(outcome.detail)}\n`
-    : `${label} FAIL ${oneLine(outcome.problem)} (fix: ${oneLine(outcome.fix)})\n`;
+    : `${label} FAIL ${oneLine(outcome.problem)}. Fix: ${oneLine(outcome.fix)}\n`;
 }
 
 function outcomeOf(error: unknown): CheckOutcome {

@@ -59,20 +59,25 @@ function tlsFix(code: string, label: string): string {
   return `check that the beats input at ${label} has ssl_enabled => true, or turn upstreamTls off`;
 }
 
-function failure(error: UpstreamConnectError, config: StepConfig, target: HostPort): CheckOutcome {
+function failure(
+  error: UpstreamConnectError,
+  config: StepConfig,
+  target: HostPort,
+  option: 'upstreams' | 'upstreamGroups',
+): CheckOutcome {
   const label = formatHostPort(target);
   const code = causeCode(error);
   switch (error.reason) {
     case 'ECONNREFUSED':
       return failed(
         `${label} refused the connection: no Logstash listens there`,
-        `start Logstash's beats input on ${label}, or remove it from upstreams`,
+        `start Logstash's beats input on ${label}, or remove it from ${option}`,
       );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return failed(
         `${target.host} did not resolve (${error.reason})`,
-        'correct the host name in upstreams, or check DNS from this machine',
+        `correct the host name in ${option}, or check DNS from this machine`,
       );
     case 'ETIMEDOUT':
       return failed(
@@ -114,7 +119,12 @@ export function upstreamStep(
         });
       } catch (error) {
         if (!(error instanceof UpstreamConnectError)) throw error;
-        return failure(error, config, target);
+        return failure(
+          error,
+          config,
+          target,
+          groups.includes('default') ? 'upstreams' : 'upstreamGroups',
+        );
       }
       try {
         return passed(
