@@ -8,10 +8,11 @@ import type { ClientConfig, TokenSource } from './config/types.ts';
 import { ClientError, ConfigError } from './errors.ts';
 import { createListener, type Listener } from './listener.ts';
 import type { ListenerStatus } from './listener-status.ts';
-import { createProxyAgent, describeProxy } from './net/agent.ts';
+import { createProxyAgent } from './net/agent.ts';
 import { listenOn } from './net/listen-on.ts';
 import { createTokenProvider } from './token/create-token-provider.ts';
 import type { TokenProvider } from './token/types.ts';
+import { createListenerDialer } from './tunnel/dial-edge.ts';
 
 export interface ClientOptions {
   /** pino logger; by default JSON on stdout at the configured level. */
@@ -105,13 +106,24 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
         await tokens.prepare?.();
         providers.set(source, tokens);
       }
-      const agent = createProxyAgent(listenerConfig.url, config.proxy, ca);
-      const proxy = describeProxy(listenerConfig.url, config.proxy);
+      const refreshLog = logger.child({ listener: listenerConfig.name });
+      const { dial, proxy } = createListenerDialer(
+        listenerConfig,
+        {
+          handshakeTimeoutMs: config.handshakeTimeoutMs,
+          ...(config.proxy === undefined ? {} : { proxy: config.proxy }),
+          ...(ca ? { ca } : {}),
+        },
+        tokens,
+        {
+          onRefresh: () => refreshLog.info({ event: 'token_refresh', reason: 'edge answered 401' }),
+        },
+      );
       listeners.push(
         createListener({
           config: listenerConfig,
           tokens,
-          handshakeTimeoutMs: config.handshakeTimeoutMs,
+          dial,
           highWaterMark: config.highWaterMark,
           pingIntervalMs: config.pingIntervalMs,
           maxConnections: config.maxConnections,
@@ -122,9 +134,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
           },
           logger,
           metrics,
-          ...(agent ? { agent } : {}),
           ...(proxy ? { proxy } : {}),
-          ...(ca ? { ca } : {}),
           ...(options.now ? { now: options.now } : {}),
         }),
       );

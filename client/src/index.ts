@@ -9,3 +9,13 @@ export type { ClientErrorCode } from './errors.ts';
 export { createTokenProvider } from './token/create-token-provider.ts';
 export type { Token, TokenProvider } from './token/types.ts';
 export { createBackoff, parseRetryAfter } from './tunnel/backoff.ts';
+export { ERROR_POLICY } from './errors.ts';
+export type { FailurePart } from './errors.ts';
+export { describeFailure, type FailureReport } from './handshake-failures.ts';
+export {
+  createEdgeDialer,
+  createListenerDialer,
+  type DialEdge,
+  type NetworkSettings,
+} from './tunnel/dial-edge.ts';
+export { probeTunnel, type ProbeOptions, type ProbeResult } from './tunnel/probe-tunnel.ts';

@@ -2,6 +2,8 @@
 export interface LastError {
   readonly at: string;
   readonly code: string;
+  /** The part of the chain that failed (ERROR_POLICY). */
+  readonly part: string;
   readonly status?: number;
   readonly message: string;
 }

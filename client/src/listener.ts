@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Agent } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@beats-gate/kit';
 import { CloseCode, closeCodeName } from '@beats-gate/protocol';
@@ -9,7 +8,7 @@ import type { ListenerConfig } from './config/types.ts';
 import { createHandshakeFailures } from './handshake-failures.ts';
 import type { TokenProvider } from './token/types.ts';
 import { createBackoff, type Backoff } from './tunnel/backoff.ts';
-import { createEdgeDialer } from './tunnel/dial-edge.ts';
+import type { DialEdge } from './tunnel/dial-edge.ts';
 import { formatAddress, listenOn } from './net/listen-on.ts';
 import type { ListenerStatus } from './listener-status.ts';
 import { createTunnel, type Tunnel } from './tunnel/tunnel.ts';
@@ -17,11 +16,10 @@ import { createTunnel, type Tunnel } from './tunnel/tunnel.ts';
 export interface ListenerSettings {
   readonly config: ListenerConfig;
   readonly tokens: TokenProvider;
-  readonly agent?: Agent;
+  /** The listener's dial path (createListenerDialer): proxy, TLS, token, handshake. */
+  readonly dial: DialEdge;
   /** The proxy in use, without credentials, for the `listening` log line. */
   readonly proxy?: string;
-  readonly ca?: string;
-  readonly handshakeTimeoutMs: number;
   readonly highWaterMark: number;
   readonly pingIntervalMs: number;
   readonly maxConnections: number;
@@ -64,17 +62,7 @@ export function createListener(settings: ListenerSettings) {
     metrics.refused.inc({ ...labels, reason: 'capacity' });
     logger.warn({ event: 'connection_refused', reason: 'capacity' });
   });
-  const dial = createEdgeDialer({
-    url: config.url,
-    headers: config.headers,
-    tokens,
-    handshakeTimeoutMs: settings.handshakeTimeoutMs,
-    ...(settings.agent ? { agent: settings.agent } : {}),
-    ...(settings.ca ? { ca: settings.ca } : {}),
-    onRefresh() {
-      logger.info({ event: 'token_refresh', reason: 'edge answered 401' });
-    },
-  });
+  const { dial } = settings;
 
   function refuse(socket: Socket, log: Logger, reason: string, retryInMs?: number) {
     metrics.refused.inc({ ...labels, reason });

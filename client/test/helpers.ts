@@ -132,6 +132,53 @@ export function forwardTo(port: number) {
   };
 }
 
+export interface Proxy {
+  readonly url: string;
+  readonly connects: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+/** A tiny HTTP CONNECT proxy; with `credentials` it answers 407 to anyone without them. */
+export async function startProxy(credentials?: string): Promise<Proxy> {
+  const connects: IncomingMessage[] = [];
+  const sockets = new Set<Socket>();
+  const server: HttpServer = createHttpServer((_req, res) => res.writeHead(405).end());
+  server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    connects.push(req);
+    sockets.add(socket);
+    socket.on('error', () => {});
+    const expected = credentials && `Basic ${Buffer.from(credentials).toString('base64')}`;
+    if (expected && req.headers['proxy-authorization'] !== expected) {
+      socket.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm="test"\r\ncontent-length: 0\r\n\r\n',
+      );
+      return;
+    }
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  const auth = credentials ? `${credentials.split(':').map(encodeURIComponent).join(':')}@` : '';
+  return {
+    url: `http://${auth}127.0.0.1:${port}`,
+    connects,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
 export interface Upstream {
   readonly port: number;
   readonly sockets: Socket[];

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '../src/index.ts';
@@ -12,56 +9,10 @@ import {
   fixtures,
   listenerConfig,
   startEdge,
+  startProxy,
   waitFor,
   type Edge,
 } from './helpers.ts';
-
-interface Proxy {
-  readonly url: string;
-  readonly connects: IncomingMessage[];
-  close(): Promise<void>;
-}
-
-/** A tiny HTTP CONNECT proxy; with `credentials` it answers 407 to anyone without them. */
-async function startProxy(credentials?: string): Promise<Proxy> {
-  const connects: IncomingMessage[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((_req, res) => res.writeHead(405).end());
-  server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    connects.push(req);
-    sockets.add(socket);
-    socket.on('error', () => {});
-    const expected = credentials && `Basic ${Buffer.from(credentials).toString('base64')}`;
-    if (expected && req.headers['proxy-authorization'] !== expected) {
-      socket.end(
-        'HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm="test"\r\ncontent-length: 0\r\n\r\n',
-      );
-      return;
-    }
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = connect(Number(port), host, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    sockets.add(upstream);
-    upstream.on('error', () => socket.destroy());
-    socket.on('close', () => upstream.destroy());
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  const auth = credentials ? `${credentials.split(':').map(encodeURIComponent).join(':')}@` : '';
-  return {
-    url: `http://${auth}127.0.0.1:${port}`,
-    connects,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((done) => server.close(done));
-    },
-  };
-}
 
 const caFile = resolve(fixtures, 'ca.pem');
 
@@ -110,7 +61,8 @@ describe('TLS and proxies', () => {
     const { echoed, logs } = await echoThrough({});
     assert.equal(echoed, '');
     const failure = logs.events.find((e) => e.event === 'handshake_failed');
-    assert.equal(failure?.code, 'ERR_HANDSHAKE_NETWORK');
+    assert.equal(failure?.code, 'ERR_HANDSHAKE_TLS');
+    assert.equal(failure?.part, 'tls');
     assert.match(
       String(failure?.reason),
       /UNABLE_TO_VERIFY_LEAF_SIGNATURE|self-signed|unable to verify/i,
@@ -151,6 +103,8 @@ describe('TLS and proxies', () => {
       assert.equal(echoed, '');
       const failure = logs.events.find((e) => e.event === 'handshake_failed');
       assert.equal(failure?.status, 407);
+      assert.equal(failure?.code, 'ERR_PROXY_REFUSED');
+      assert.equal(failure?.part, 'proxy');
       // The proxy was asked, without credentials, and nothing got past it to the edge.
       assert.ok(proxy.connects.length >= 1, 'the client never asked the proxy');
       assert.equal(proxy.connects[0]?.headers['proxy-authorization'], undefined);

@@ -43,3 +43,15 @@ export function describeProxy(url: URL, explicit: string | undefined): string | 
     return 'invalid';
   }
 }
+
+/** The proxy's `host:port` (default port written out), for errors that name it. */
+export function proxyAddress(url: URL, explicit: string | undefined): string | undefined {
+  const proxy = proxyFor(url, explicit);
+  if (proxy === undefined) return undefined;
+  try {
+    const parsed = new URL(proxy);
+    return `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return 'invalid';
+  }
+}

@@ -1,7 +1,9 @@
 import type { Agent, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { HandshakeError, type ClientErrorCode } from '../errors.ts';
+import { HandshakeError } from '../errors.ts';
 import { parseRetryAfter } from './backoff.ts';
+import { answerFailure, networkFailure, timeoutFailure } from './dial-failure.ts';
+import { dialTarget, trackPhases } from './dial-phase.ts';
 
 export interface HandshakeOptions {
   readonly url: URL;
@@ -11,20 +13,14 @@ export interface HandshakeOptions {
   /** Largest message accepted from the edge (Logstash → Beats carries only acks). */
   readonly maxPayload: number;
   readonly agent?: Agent;
+  /** The proxy's `host:port` when `agent` goes through one: failures before CONNECT name it. */
+  readonly proxy?: string;
   readonly ca?: string;
   /** Aborts the handshake (the Beats socket went away, or the client is shutting down). */
   readonly signal?: AbortSignal;
 }
 
 const BODY_LIMIT = 4096;
-
-function codeForStatus(status: number): ClientErrorCode {
-  if (status === 401) return 'ERR_HANDSHAKE_UNAUTHORIZED';
-  if (status === 429) return 'ERR_HANDSHAKE_RATE_LIMITED';
-  // 407 comes from a proxy that refused us: like an unreachable edge, retrying soon will not help.
-  if (status >= 500 || status === 407) return 'ERR_HANDSHAKE_UNAVAILABLE';
-  return 'ERR_HANDSHAKE_REJECTED';
-}
 
 /** The stable error code of the edge's JSON body, if any; the body itself is never logged. */
 function edgeCodeOf(body: string): string | undefined {
@@ -43,6 +39,8 @@ function edgeCodeOf(body: string): string | undefined {
  * tunnel), a hard time limit, and a typed error that says what the edge answered.
  */
 export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
+  const target = dialTarget(options.url, options.proxy);
+  const phases = trackPhases(target);
   return new Promise((resolve, reject) => {
     let failure: HandshakeError | undefined;
     const ws = new WebSocket(options.url, {
@@ -54,6 +52,7 @@ export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
       // rather than in ws's message text.
       maxPayload: options.maxPayload,
       followRedirects: false,
+      finishRequest: (request) => phases.watch(request),
       ...(options.agent ? { agent: options.agent } : {}),
       ...(options.ca ? { ca: options.ca } : {}),
     });
@@ -62,14 +61,7 @@ export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
       ws.terminate();
     };
     const timer = setTimeout(
-      () =>
-        fail(
-          new HandshakeError(
-            'ERR_HANDSHAKE_TIMEOUT',
-            `no upgrade within ${options.timeoutMs} ms`,
-            {},
-          ),
-        ),
+      () => fail(timeoutFailure(phases.phase, target, options.timeoutMs)),
       options.timeoutMs,
     );
     const onAbort = () =>
@@ -99,30 +91,25 @@ export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
       });
       const done = () => {
         const edgeCode = edgeCodeOf(Buffer.concat(chunks).toString('utf8').slice(0, BODY_LIMIT));
-        const details = {
+        const answer = {
           status,
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
           ...(edgeCode === undefined ? {} : { edgeCode }),
         };
-        fail(new HandshakeError(codeForStatus(status), `edge answered ${status}`, details));
+        fail(answerFailure(answer, phases.proxyStatus, target));
       };
       res.once('end', done);
       res.once('close', done);
       res.once('error', done);
     }
     function onError(error: NodeJS.ErrnoException) {
-      failure ??= new HandshakeError(
-        'ERR_HANDSHAKE_NETWORK',
-        `cannot reach the edge: ${error.code ?? error.message}`,
-        {},
-        { cause: error },
-      );
+      failure ??= networkFailure(error, phases.phase, target);
     }
     function onClose() {
       settle();
       reject(
         failure ??
-          new HandshakeError('ERR_HANDSHAKE_NETWORK', 'connection closed during the handshake', {}),
+          networkFailure(new Error('connection closed during the handshake'), phases.phase, target),
       );
     }
     ws.on('open', onOpen);
