@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
-import { checkDelivery } from '../src/index.ts';
+import {
+  checkDelivery,
+  encodeAck,
+  encodeCompressed,
+  encodeJson,
+  encodeWindow,
+} from '../src/index.ts';
+import { connectRaw } from '../src/receiver/test-support.ts';
 
 const receiverBin = resolve(import.meta.dirname, 'beats-gate-receiver.ts');
 const sendBin = resolve(import.meta.dirname, 'beats-gate-send.ts');
@@ -59,6 +66,32 @@ function logLine(child: ChildProcess, event: string): Promise<Record<string, unk
     });
     child.once('close', () => reject(new Error(`exited before logging ${event}`)));
   });
+}
+
+/** A v1 D frame from pairs as given: repeated keys and any order, which encodeData cannot say. */
+function dataFrame(seq: number, pairs: [string, string][]): Buffer {
+  const header = Buffer.from([0x31, 0x44, 0, 0, 0, 0, 0, 0, 0, 0]);
+  header.writeUInt32BE(seq, 2);
+  header.writeUInt32BE(pairs.length, 6);
+  const fields = pairs.flat().flatMap((text) => {
+    const bytes = Buffer.from(text);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return [length, bytes];
+  });
+  return Buffer.concat([header, ...fields]);
+}
+
+/** Starts a receiver writing to `out`, sends `bytes` on one connection and waits for `acks`. */
+async function receiveRaw(out: string, bytes: Buffer, acks: Buffer): Promise<Finished> {
+  const receiver = start(receiverBin, ['--listen', '127.0.0.1:0', '--out', out]);
+  const listening = await logLine(receiver.child, 'listening');
+  const client = await connectRaw(Number(listening.port));
+  await client.write(bytes);
+  client.socket.end();
+  assert.deepEqual(await client.closed, acks);
+  receiver.child.kill('SIGTERM');
+  return receiver.done;
 }
 
 async function freePort(): Promise<number> {
@@ -170,6 +203,34 @@ describe('commands', { timeout: 240_000 }, () => {
     assert.deepEqual([first.delivered, first.missing, first.duplicates], [5000, [], 0]);
     const second = checkDelivery({ runId: 'cli2', count: 3000 }, events);
     assert.deepEqual([second.delivered, second.missing, second.duplicates], [3000, [], 0]);
+  });
+
+  it('beats-gate-receiver stores each acknowledged event as the bytes it came in', async () => {
+    const numbers = '{"big":12345678901234567890,"f":1.10,"e":1E400,"s":"\\u00e9\\n"}';
+    const pretty = '{\r\n  "n": -0.0,\n  "a": [1.50, "é"]\n}';
+    const bytes = Buffer.concat([
+      encodeWindow(2),
+      encodeJson(1, numbers),
+      encodeJson(2, pretty),
+      encodeWindow(2),
+      encodeCompressed([encodeJson(1, pretty), encodeJson(2, numbers)]),
+      encodeWindow(1, 1),
+      dataFrame(1, [
+        ['b', '1'],
+        ['2', 'x "y"'],
+        ['b', 'é\n'],
+      ]),
+    ]);
+    const out = join(dir, 'exact.ndjson');
+    const acks = Buffer.concat([encodeAck(2), encodeAck(2), encodeAck(1, 1)]);
+    const stopped = await receiveRaw(out, bytes, acks);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    // J: the payload byte for byte, CR and LF (whitespace between tokens) as spaces.
+    const flat = '{    "n": -0.0,   "a": [1.50, "é"] }';
+    assert.equal(flat.length, pretty.length);
+    // D: the pairs in wire order, repeated key included, as JSON strings.
+    const data = '{"b":"1","2":"x \\"y\\"","b":"é\\n"}';
+    assert.equal(await readFile(out, 'utf8'), [numbers, flat, flat, numbers, data, ''].join('\n'));
   });
 
   it('carry events over TLS with client certificates', async () => {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
-import { createDecoder, encodeAck } from '../codec/index.ts';
-import type { Version } from '../codec/index.ts';
+import { encodeAck } from '../codec/index.ts';
+import type { ContentFrame, Version } from '../codec/index.ts';
+import { createFrameFeed } from './frame-feed.ts';
 import type { AssembledBatch } from './window-assembler.ts';
 import { createWindowAssembler } from './window-assembler.ts';
 import type { BatchSink, Logger, ReceiverOptions } from './types.ts';
@@ -23,7 +24,8 @@ export interface ConnectionHandle {
  * Serves one Beat connection like Logstash's beats input: decode, group into windows, hand each
  * window to the sink one at a time (so acks leave strictly in window order), ack after the sink
  * resolved, keep-alive while it has not, close when idle, and stop reading while too many windows
- * wait. Any decode or protocol error closes the connection without acking the window at fault.
+ * wait or a C frame inflates. Any decode or protocol error closes the connection without acking
+ * the window at fault.
  */
 export function handleConnection(
   socket: Socket,
@@ -35,13 +37,22 @@ export function handleConnection(
   const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
   const logger = settings.logger.child({ connectionId, remoteAddress });
   const startedAt = Date.now();
-  const decoder = createDecoder(settings.decoder);
   const assembler = createWindowAssembler();
+  const feed = createFrameFeed(settings.decoder, {
+    frame: feedOnFrame,
+    inflating: feedOnInflating,
+    ended: feedOnEnded,
+    failed: (err) => fail(err, 'decode error'),
+  });
   const queue: AssembledBatch[] = [];
   const counts = { events: 0, batches: 0, acks: 0, keepAlives: 0, partialFlushes: 0, pauses: 0 };
   let inSink = false;
-  let paused = false;
-  let peerEnded = false;
+  /** Reading stops while too many windows wait (backpressure) or while a C frame inflates. */
+  let queueFull = false;
+  let inflating = false;
+  let reading = true;
+  /** Every byte of the peer's stream has been turned into frames. */
+  let inputDone = false;
   let closed = false;
   let closeReason = 'peer closed';
   let lastVersion: Version = 2;
@@ -61,26 +72,26 @@ export function handleConnection(
 
   function socketOnData(chunk: Buffer): void {
     idleTimer?.refresh();
-    let frames;
-    try {
-      frames = decoder.push(chunk);
-      for (const frame of frames) {
-        const batch = assembler.push(frame);
-        if (batch !== undefined) enqueue(batch);
-      }
-    } catch (err) {
-      fail(err, 'decode error');
-    }
+    feed.push(chunk);
   }
 
   function socketOnEnd(): void {
-    peerEnded = true;
-    try {
-      decoder.end();
-    } catch (err) {
-      fail(err, 'decode error');
-      return;
-    }
+    feed.end();
+  }
+
+  /** A throw (a protocol error, an invalid J payload) reaches the feed, which reports it. */
+  function feedOnFrame(frame: ContentFrame['frame']): void {
+    const batch = assembler.push(frame);
+    if (batch !== undefined) enqueue(batch);
+  }
+
+  function feedOnInflating(busy: boolean): void {
+    inflating = busy;
+    updateReading();
+  }
+
+  function feedOnEnded(): void {
+    inputDone = true;
     if (assembler.openEvents > 0) {
       // Logstash drops an unfinished window when the Beat goes away; the Beat resends it.
       logger.warn(
@@ -97,6 +108,7 @@ export function handleConnection(
 
   function socketOnClose(): void {
     closed = true;
+    feed.stop();
     stopKeepAlive();
     if (idleTimer !== undefined) clearTimeout(idleTimer);
     logger.info(
@@ -134,16 +146,25 @@ export function handleConnection(
     if (closed) return;
     closed = true;
     closeReason = reason;
+    feed.stop();
     socket.destroy();
+  }
+
+  function updateReading(): void {
+    const wanted = !queueFull && !inflating;
+    if (wanted === reading || closed) return;
+    reading = wanted;
+    if (wanted) socket.resume();
+    else socket.pause();
   }
 
   function enqueue(batch: AssembledBatch): void {
     queue.push(batch);
     if (batch.partial) counts.partialFlushes++;
-    if (!paused && queue.length + (inSink ? 1 : 0) > settings.maxPendingBatches) {
-      paused = true;
+    if (!queueFull && queue.length + (inSink ? 1 : 0) > settings.maxPendingBatches) {
+      queueFull = true;
       counts.pauses++;
-      socket.pause();
+      updateReading();
     }
     void pump();
   }
@@ -162,7 +183,7 @@ export function handleConnection(
             version: batch.version,
             windowSize: batch.windowSize,
             events: batch.events,
-            ...(batch.payloads !== undefined ? { payloads: batch.payloads } : {}),
+            payloads: batch.payloads,
           });
         } catch (err) {
           fail(err, 'sink failed');
@@ -173,9 +194,9 @@ export function handleConnection(
         counts.acks++;
         counts.batches++;
         counts.events += batch.events.length;
-        if (paused && queue.length < settings.maxPendingBatches) {
-          paused = false;
-          socket.resume();
+        if (queueFull && queue.length < settings.maxPendingBatches) {
+          queueFull = false;
+          updateReading();
         }
       }
     } finally {
@@ -214,7 +235,7 @@ export function handleConnection(
 
   function closeIfIdle(): void {
     if (closed) return;
-    if (inSink || queue.length > 0) {
+    if (inSink || inflating || queue.length > 0) {
       idleTimer?.refresh();
       return;
     }
@@ -226,7 +247,7 @@ export function handleConnection(
   }
 
   function finishIfDone(): void {
-    if (peerEnded && !closed && !inSink && queue.length === 0) {
+    if (inputDone && !closed && !inSink && queue.length === 0) {
       closeReason = 'peer ended';
       socket.end();
     }

@@ -16,7 +16,7 @@ function batch(events: Record<string, unknown>[], payloads?: string[]): Batch {
     version: 2,
     windowSize: events.length,
     events,
-    ...(payloads ? { payloads: payloads.map((p) => Buffer.from(p)) } : {}),
+    payloads: (payloads ?? events.map((event) => JSON.stringify(event))).map((p) => Buffer.from(p)),
   };
 }
 
@@ -31,12 +31,16 @@ describe('file sink', () => {
     assert.equal(await readFile(path, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n{"a":4}\n');
   });
 
-  it('writes the exact bytes the Beat sent, re-serialising only multi-line JSON', async () => {
+  it('writes each payload byte for byte, a CR or LF between tokens as a space', async () => {
     const path = join(dir, 'b.ndjson');
     const sink = createFileSink(path);
-    await sink(batch([{ b: 1 }, { b: 2 }], ['{ "b" : 1 }', '{\n"b": 2}']));
+    const payloads = ['{ "b" : 1.10 }', '{\r\n"b":\n12345678901234567890,"s":"a\\nb"}'];
+    await sink(batch([{}, {}], payloads));
     await sink.close();
-    assert.equal(await readFile(path, 'utf8'), '{ "b" : 1 }\n{"b":2}\n');
+    assert.equal(
+      await readFile(path, 'utf8'),
+      '{ "b" : 1.10 }\n{  "b": 12345678901234567890,"s":"a\\nb"}\n',
+    );
   });
 
   it('appends to an existing file and refuses batches after close', async () => {

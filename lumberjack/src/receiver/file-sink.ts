@@ -4,7 +4,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { fileOpenError } from './file-open-error.ts';
 import type { Batch, BatchSink } from './types.ts';
 
-const NEWLINE = 0x0a;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
 
 export type FileSink = BatchSink & {
   /**
@@ -29,8 +31,8 @@ export interface FileSinkOptions {
  * Appends one JSON event per line (ndjson) and resolves only once the batch's write returned (and,
  * with `fsync`, reached the disk), so the receiver never acknowledges events that are not in the
  * file. Writes are serialised, so batches from concurrent connections never interleave inside a
- * line. Events go out as the exact bytes the Beat sent unless those contain a newline
- * (pretty-printed JSON), which is re-serialised.
+ * line. Each line is the event's payload (Batch.payloads) byte for byte, except that a CR or LF
+ * byte is written as a space (see oneLine): nothing is re-serialised.
  */
 export function createFileSink(path: string, options: FileSinkOptions = {}): FileSink {
   let handle: Promise<FileHandle> | undefined;
@@ -99,15 +101,21 @@ async function syncDirectory(dir: string): Promise<void> {
 function encodeLines(batch: Batch): Buffer {
   const parts: Buffer[] = [];
   const newline = Buffer.from('\n');
-  const { events, payloads } = batch;
-  for (let i = 0; i < events.length; i++) {
-    const payload = payloads?.[i];
-    parts.push(
-      payload !== undefined && !payload.includes(NEWLINE)
-        ? payload
-        : Buffer.from(JSON.stringify(events[i])),
-      newline,
-    );
-  }
+  for (const payload of batch.payloads) parts.push(oneLine(payload), newline);
   return Buffer.concat(parts);
+}
+
+/**
+ * The payload with each CR and LF byte replaced by a space. In valid JSON those bytes can only be
+ * whitespace between tokens (inside a string they are escaped, and no UTF-8 sequence contains
+ * them), so the line has the event's value, every token byte for byte and the payload's length,
+ * and stays one line: left in, they would cut the event in two for every line reader.
+ */
+function oneLine(payload: Buffer): Buffer {
+  if (payload.indexOf(LF) === -1 && payload.indexOf(CR) === -1) return payload;
+  const line = Buffer.from(payload);
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === LF || line[i] === CR) line[i] = SPACE;
+  }
+  return line;
 }

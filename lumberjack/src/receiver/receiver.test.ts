@@ -9,7 +9,7 @@ import {
 } from '../codec/index.ts';
 import { createMemorySink } from './memory-sink.ts';
 import { createReceiver } from './receiver.ts';
-import { connectRaw, createGatedSink, createListLogger } from './test-support.ts';
+import { chunksOf, connectRaw, createGatedSink, createListLogger } from './test-support.ts';
 import type { Receiver, ReceiverOptions } from './types.ts';
 
 const KEEP_ALIVE = encodeAck(0);
@@ -95,6 +95,35 @@ describe('receiver acknowledgements', { timeout: 60_000 }, () => {
       [1, 2, 3, 4],
     );
     client.socket.destroy();
+  });
+
+  it('takes C frames that inflate past 1 MiB (streamed off the event loop), in any chunking', async () => {
+    const memory = createMemorySink();
+    const port = await start({ port: 0, sink: memory.sink });
+    const client = await connectRaw(port);
+    const message = 'x'.repeat(1000);
+    const frames = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => encodeJson(i + 1, { tag, i, message }));
+    const bytes = Buffer.concat([
+      encodeWindow(2000),
+      encodeCompressed(frames(2000, 'big')),
+      encodeWindow(3),
+      encodeCompressed(frames(3, 'small')),
+    ]);
+    for (const chunk of chunksOf(bytes, 3000, 7)) await client.write(chunk);
+    client.socket.end();
+    assert.deepEqual(await client.closed, Buffer.concat([encodeAck(2000), encodeAck(3)]));
+    assert.deepEqual(
+      memory.events.map((e) => `${String(e.tag)}${String(e.i)}`),
+      [
+        ...Array.from({ length: 2000 }, (_, i) => `big${i}`),
+        ...Array.from({ length: 3 }, (_, i) => `small${i}`),
+      ],
+    );
+    assert.equal(
+      memory.batches[0]?.payloads[1999]?.toString(),
+      JSON.stringify(memory.events[1999]),
+    );
   });
 
   it('flushes a partial window when a new W arrives early, acking the highest seq seen', async () => {
@@ -209,6 +238,23 @@ describe('receiver failures close without ack', { timeout: 60_000 }, () => {
     assert.match(String(line.connectionId), /^[0-9a-f]{12}$/);
     assert.equal(line.connectionId, open.connectionId);
     assert.equal(line.remoteAddress, open.remoteAddress);
+  });
+
+  it('closes on a J payload that is not a JSON object, plain or in a C frame, without ack', async () => {
+    for (const frames of [
+      [encodeWindow(2), encodeJson(1, {}), encodeJson(2, '{"a":1')],
+      [encodeWindow(2), encodeCompressed([encodeJson(1, {}), encodeJson(2, '[1]')])],
+    ]) {
+      const logger = createListLogger();
+      const memory = createMemorySink();
+      const port = await start({ port: 0, sink: memory.sink, logger });
+      const client = await connectRaw(port);
+      await client.write(Buffer.concat(frames));
+      assert.deepEqual(await client.closed, Buffer.alloc(0));
+      assert.equal(memory.events.length, 0);
+      const line = await logger.waitFor((l) => l.event === 'decode_error');
+      assert.equal(line.code, 'ERR_LJ_INVALID_JSON');
+    }
   });
 
   it('closes on an event that no W announced', async () => {

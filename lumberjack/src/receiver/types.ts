@@ -23,11 +23,11 @@ export interface Batch {
   /** In sequence order, as received. */
   events: Record<string, unknown>[];
   /**
-   * The exact JSON bytes of each v2 event, index for index with `events` (v1 'D' events have
-   * none, so this is absent for v1 windows). Sinks that store events use them to stay
-   * byte-faithful and to skip re-serialising.
+   * Each event as JSON bytes, index for index with `events`: a J event's payload exactly as the
+   * Beat sent it; a v1 D event's pairs as a JSON object in wire order (dataEventJson). Sinks that
+   * store events write these, so nothing is re-serialised and no number loses digits.
    */
-  payloads?: Buffer[];
+  payloads: Buffer[];
 }
 
 /** The ack is sent only after this resolves; a rejection closes the connection without ack. */
@@ -58,7 +58,8 @@ export interface ReceiverOptions {
    */
   maxPendingBatches?: number;
   tls?: ReceiverTlsOptions;
-  decoder?: DecoderOptions;
+  /** The codec's limits. Every J payload is parsed (and must be a JSON object) before its ack. */
+  decoder?: Omit<DecoderOptions, 'parseJson'>;
   logger?: Logger;
 }
 

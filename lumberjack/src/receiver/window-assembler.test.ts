@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Frame } from '../codec/index.ts';
+import type { AssemblerFrame } from './window-assembler.ts';
 import { createWindowAssembler } from './window-assembler.ts';
 
-const w = (size: number): Frame => ({ type: 'window', version: 2, size });
-const j = (seq: number): Frame => ({
+const w = (size: number): AssemblerFrame => ({ type: 'window', version: 2, size });
+const j = (seq: number): AssemblerFrame => ({
   type: 'json',
   version: 2,
   seq,

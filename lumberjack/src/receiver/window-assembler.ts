@@ -1,12 +1,17 @@
-import type { Frame, Version } from '../codec/index.ts';
+import type { ContentFrame, Version } from '../codec/index.ts';
+import { dataEventJson } from './data-event-json.ts';
 import { ReceiverError } from './errors.ts';
+
+/** What the assembler takes: any frame of the stream or of a C frame's content, with its bytes. */
+export type AssemblerFrame = ContentFrame['frame'];
 
 /** A window's worth of events, ready for the sink, with the sequence number to acknowledge. */
 export interface AssembledBatch {
   version: Version;
   windowSize: number;
   events: Record<string, unknown>[];
-  payloads: Buffer[] | undefined;
+  /** Each event's JSON bytes, index for index (Batch.payloads). */
+  payloads: Buffer[];
   /** The highest sequence number seen in the window: what the ack carries. */
   ackSeq: number;
   /** True when an early W cut the window short (Logstash flushes and acks what it has). */
@@ -17,13 +22,16 @@ interface OpenWindow {
   version: Version;
   size: number;
   events: Record<string, unknown>[];
-  payloads: Buffer[] | undefined;
+  payloads: Buffer[];
   highestSeq: number;
 }
 
 export interface WindowAssembler {
-  /** Takes one decoded frame; returns the batch it completed, if any. Throws ReceiverError. */
-  push(frame: Frame): AssembledBatch | undefined;
+  /**
+   * Takes one frame; returns the batch it completed, if any. Throws ReceiverError, or the codec's
+   * ERR_LJ_INVALID_JSON for a J payload that is not a JSON object: no event is accepted unparsed.
+   */
+  push(frame: AssemblerFrame): AssembledBatch | undefined;
   /** Events of the window still being received. */
   readonly openEvents: number;
   /** Frames whose sequence number was not the previous one plus one (a sign of a lossy hop). */
@@ -57,7 +65,7 @@ export function createWindowAssembler(): WindowAssembler {
   function addEvent(
     seq: number,
     event: Record<string, unknown>,
-    payload: Buffer | undefined,
+    payload: Buffer,
   ): AssembledBatch | undefined {
     if (open === undefined) {
       throw new ReceiverError(
@@ -68,7 +76,7 @@ export function createWindowAssembler(): WindowAssembler {
     const window = open;
     if (seq !== window.events.length + 1) anomalies++;
     window.events.push(event);
-    if (payload !== undefined) (window.payloads ??= []).push(payload);
+    window.payloads.push(payload);
     if (seq > window.highestSeq) window.highestSeq = seq;
     return window.events.length >= window.size ? flush(window, false) : undefined;
   }
@@ -87,15 +95,17 @@ export function createWindowAssembler(): WindowAssembler {
                   version: frame.version,
                   size: frame.size,
                   events: [],
-                  payloads: undefined,
+                  payloads: [],
                   highestSeq: 0,
                 };
           return batch;
         }
         case 'json':
+          // Reading `event` parses the payload (JSON.parse, which nests without recursion): an
+          // invalid one throws here, before anything of its window can be acknowledged.
           return addEvent(frame.seq, frame.event, frame.payload);
         case 'data':
-          return addEvent(frame.seq, frame.event, undefined);
+          return addEvent(frame.seq, frame.event, dataEventJson(frame.bytes));
         case 'ack':
           throw new ReceiverError(
             'ERR_LJ_RECEIVER_UNEXPECTED_FRAME',
