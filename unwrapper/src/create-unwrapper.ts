@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdminServer, createLogger, packageVersion, type Logger } from '@beats-gate/kit';
+import { createAdminServer, createLogger, type Logger } from '@beats-gate/kit';
 import { WebSocketServer } from 'ws';
 import { createCloseTunnelsRoute, type TunnelSelector } from './admin/close-tunnels-route.ts';
 import { createMetrics } from './admin/metrics.ts';
@@ -20,6 +20,7 @@ import { createUpgradeHandler, type AcceptedUpgrade } from './upgrade/handle-upg
 import { createTunnelLimits } from './upgrade/tunnel-limits.ts';
 import { resolveInspect } from './config/inspect-config.ts';
 import { createGateFactory } from './inspect/gate-observer.ts';
+import unwrapperPackage from '../package.json' with { type: 'json' };
 import { createUpstreamRouter } from './upstream/upstream-router.ts';
 
 export interface UnwrapperOptions extends UnwrapperInput {
@@ -44,7 +45,8 @@ export interface Readiness {
 }
 
 const SERVICE = 'beats-gate-unwrapper';
-const VERSION = packageVersion(new URL('../package.json', import.meta.url));
+// Imported, not read at run time: a bundled unwrapper has no package.json beside its source.
+const VERSION = unwrapperPackage.version;
 
 function hostPort(server: Server): HostPort {
   const address = server.address() as AddressInfo;
