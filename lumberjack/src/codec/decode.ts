@@ -1,21 +1,26 @@
 /**
- * The incremental Lumberjack decoder: a state machine over a ChunkQueue. Each state waits for the
- * fixed number of bytes it needs (a u32, or a payload whose length was already checked against
- * its limit), so no chunking of the input changes the result and nothing on the wire can make it
- * allocate more than the limits allow.
+ * The incremental Lumberjack decoder. One reader cuts the stream into top-level frames, each with
+ * the bytes it came in; the stream decoder is that reader with C frames inflated and their content
+ * read the same way. Every length is checked against its limit as soon as its field has arrived,
+ * before the reader waits for the bytes it announces, so nothing on the wire can make it hold more
+ * than the limits allow, and no chunking of the input changes the result.
  */
-import { ChunkQueue } from './chunk-queue.ts';
-import { DataFrameBuilder, LazyDataFrame } from './data-frame.ts';
+import { isUtf8 } from 'node:buffer';
+import { ByteQueue } from './byte-queue.ts';
+import { LazyDataFrame } from './data-frame.ts';
 import { LumberjackError } from './errors.ts';
 import { checkFrameType, describeFrameType, parseVersion } from './frame-header.ts';
 import {
+  DATA_HEADER_BYTES,
+  JSON_HEADER_BYTES,
   TYPE_ACK,
-  TYPE_DATA,
+  TYPE_COMPRESSED,
   TYPE_JSON,
   TYPE_WINDOW,
+  WINDOW_FRAME_BYTES,
+  type ContentFrame,
   type Frame,
   type RawFrame,
-  type Version,
 } from './frames.ts';
 import { inflateCompressed } from './inflate.ts';
 import { LazyJsonFrame, parseJsonEvent } from './json-event.ts';
@@ -56,60 +61,27 @@ export interface FrameReader {
   end(): void;
 }
 
-/** How a decoder treats what it reads: a whole stream, a C frame's content, or raw frames. */
-const STREAM = 0;
-const INNER = 1;
-const RAW = 2;
-/** Flags: INNER for a C frame's content, RAW for frames with their bytes; both for inflateFrames. */
-type Mode = number;
-
-// States; each names what the decoder waits for next.
-const HEADER = 0;
-const WINDOW_COUNT = 1;
-const ACK_SEQ = 2;
-const JSON_HEAD = 3;
-const JSON_BODY = 4;
-const COMPRESSED_LENGTH = 5;
-const COMPRESSED_BODY = 6;
-const DATA_HEAD = 7;
-const DATA_LENGTH = 8;
-const DATA_BYTES = 9;
-
-class FrameDecoder implements Decoder {
+class Reader implements FrameReader {
   readonly #limits: DecoderLimits;
-  readonly #queue = new ChunkQueue();
-  /** True inside a C frame: the bytes are ours (views are safe) and another C is an error. */
+  /** True inside a C frame: frames are marked `compressed`, and another C is an error. */
   readonly #inner: boolean;
-  /** True for a frame reader: frames come out with their bytes, and C frames whole. */
-  readonly #raw: boolean;
-  /** Set by the first failure; a decoder that threw once has lost its place in the stream. */
+  readonly #queue = new ByteQueue();
+  /** Set by the first failure; a reader that threw once has lost its place in the stream. */
   #error: Error | undefined;
-  #state = HEADER;
-  #version: Version = 2;
-  #type = 0;
-  #seq = 0;
-  /** Length of the payload the current state waits for. */
-  #length = 0;
-  /** Bytes of the current frame already taken out of the queue. */
-  #consumed = 0;
-  #data: DataFrameBuilder | undefined;
+  /** A D frame has no total length: how much of it was checked, and its keys and values left. */
+  #dataChecked = 0;
+  #fieldsLeft = 0;
 
-  constructor(limits: DecoderLimits, mode: Mode) {
+  constructor(limits: DecoderLimits, inner: boolean) {
     this.#limits = limits;
-    this.#inner = (mode & INNER) !== 0;
-    this.#raw = (mode & RAW) !== 0;
+    this.#inner = inner;
   }
 
   get bufferedBytes(): number {
-    return this.#queue.length + this.#consumed;
+    return this.#queue.length;
   }
 
-  push(chunk: Uint8Array): Frame[] {
-    return this.#push(chunk) as Frame[];
-  }
-
-  /** For the frame reader: queue bytes without decoding. */
-  enqueue(chunk: Uint8Array): void {
+  push(chunk: Uint8Array): void {
     if (this.#error !== undefined) throw this.#error;
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError(`push() takes a Uint8Array, got ${typeof chunk}`);
@@ -119,27 +91,14 @@ class FrameDecoder implements Decoder {
     );
   }
 
-  /** For the frame reader: decode up to one frame (raw mode returns after each frame). */
-  nextRaw(): RawFrame | undefined {
-    return this.#decode()[0] as RawFrame | undefined;
-  }
-
-  #push(chunk: Uint8Array): (Frame | RawFrame)[] {
-    this.enqueue(chunk);
-    return this.#decode();
-  }
-
-  #decode(): (Frame | RawFrame)[] {
+  next(): RawFrame | undefined {
     if (this.#error !== undefined) throw this.#error;
-    const out: (Frame | RawFrame)[] = [];
     try {
-      this.#run(out);
+      return this.#read();
     } catch (error) {
-      // Everything thrown in here is an Error; the wrap only satisfies the type.
-      this.#error = error instanceof Error ? error : new Error(String(error));
-      throw this.#error;
+      this.#error = error as Error;
+      throw error;
     }
-    return out;
   }
 
   end(): void {
@@ -152,151 +111,107 @@ class FrameDecoder implements Decoder {
     throw this.#error;
   }
 
-  /** Describes where the decoder stopped, for the C frame whose content ends mid-frame. */
+  /** Describes where the reader stopped, for the C frame whose content ends mid-frame. */
   get partialDescription(): string {
-    return this.#state === HEADER ? 'a frame header' : describeFrameType(this.#type);
-  }
-
-  #run(out: (Frame | RawFrame)[]): void {
     const queue = this.#queue;
-    const limits = this.#limits;
-    for (;;) {
-      // A frame reader returns one frame per call (see FrameReader.push).
-      if (this.#raw && out.length > 0) return;
-      switch (this.#state) {
-        case HEADER: {
-          if (queue.length === 0) return;
-          const version = parseVersion(queue.peekByte(0));
-          if (queue.length < 2) return;
-          if (this.#raw) queue.capture();
-          queue.readByte();
-          this.#version = version;
-          this.#type = queue.readByte();
-          this.#consumed = 2;
-          this.#state = this.#stateForType(this.#type);
-          break;
-        }
-        case WINDOW_COUNT: {
-          if (queue.length < 4) return;
-          const size = queue.readUInt32();
-          if (size > limits.maxWindowSize) {
-            throw new LumberjackError(
-              'ERR_LJ_WINDOW_TOO_LARGE',
-              `window size ${size} is over maxWindowSize (${limits.maxWindowSize})`,
-            );
-          }
-          out.push(this.#emit({ type: 'window', version: this.#version, size }));
-          this.#reset();
-          break;
-        }
-        case ACK_SEQ: {
-          if (queue.length < 4) return;
-          const seq = queue.readUInt32();
-          out.push(this.#emit({ type: 'ack', version: this.#version, seq }));
-          this.#reset();
-          break;
-        }
-        case JSON_HEAD: {
-          if (queue.length < 8) return;
-          this.#seq = queue.readUInt32();
-          this.#length = this.#checkLength(queue.readUInt32(), `JSON frame seq ${this.#seq}`);
-          this.#consumed += 8;
-          this.#state = JSON_BODY;
-          break;
-        }
-        case JSON_BODY: {
-          if (queue.length < this.#length) return;
-          // Stream payloads are copied (the caller may reuse what it pushed); a C frame's content
-          // and a frame reader's frames are views, which their callers keep as they are.
-          const owned = !this.#inner && !this.#raw;
-          out.push(this.#emit(this.#jsonFrame(queue.read(this.#length, owned))));
-          this.#reset();
-          break;
-        }
-        case COMPRESSED_LENGTH: {
-          if (queue.length < 4) return;
-          this.#length = this.#checkLength(queue.readUInt32(), 'compressed frame');
-          this.#consumed += 4;
-          this.#state = COMPRESSED_BODY;
-          break;
-        }
-        case COMPRESSED_BODY: {
-          if (queue.length < this.#length) return;
-          if (this.#raw) {
-            const payload = queue.read(this.#length, false);
-            out.push(this.#emit({ type: 'compressed', version: this.#version, payload }));
-            this.#reset();
-            break;
-          }
-          const content = inflateCompressed(
-            queue.read(this.#length, false),
-            limits.maxDecompressedBytes,
+    return queue.length < 2 ? 'a frame header' : describeFrameType(queue.buffer[queue.start + 1]!);
+  }
+
+  /**
+   * Reads the frame at the front from its first byte on each call: only its header is read again
+   * while its payload arrives, and a D frame's pairs are checked once each (#dataChecked).
+   */
+  #read(): RawFrame | undefined {
+    const queue = this.#queue;
+    const bytes = queue.buffer;
+    const at = queue.start;
+    const held = queue.length;
+    // The version is checked on the first byte alone, so garbage fails at once.
+    if (held === 0) return undefined;
+    const version = parseVersion(bytes[at]!);
+    if (held < 2) return undefined;
+    const type = bytes[at + 1]!;
+    checkFrameType(type, version, this.#inner);
+    // Every frame has at least a u32 after its type byte.
+    if (held < WINDOW_FRAME_BYTES) return undefined;
+    const field = bytes.readUInt32BE(at + 2);
+    switch (type) {
+      case TYPE_WINDOW: {
+        const max = this.#limits.maxWindowSize;
+        if (field > max) {
+          throw new LumberjackError(
+            'ERR_LJ_WINDOW_TOO_LARGE',
+            `window size ${field} is over maxWindowSize (${max})`,
           );
-          const inner = new FrameDecoder(limits, INNER);
-          for (const frame of inner.push(content)) out.push(frame);
-          if (inner.bufferedBytes > 0) {
-            throw new LumberjackError(
-              'ERR_LJ_BAD_COMPRESSION',
-              `content of a compressed frame (${content.length} bytes) ends inside ${inner.partialDescription}`,
-            );
-          }
-          this.#reset();
-          break;
         }
-        case DATA_HEAD: {
-          if (queue.length < 8) return;
-          const seq = queue.readUInt32();
-          const pairs = queue.readUInt32();
-          this.#data = new DataFrameBuilder(seq, pairs, limits.maxFrameBytes, !this.#raw);
-          this.#consumed += 8;
-          this.#state = DATA_LENGTH;
-          break;
-        }
-        case DATA_LENGTH: {
-          const data = this.#data!;
-          if (data.done) {
-            if (this.#raw) {
-              const raw = this.#queue.take();
-              out.push({ frame: new LazyDataFrame(data.seq, raw, this.#inner), raw });
-            } else {
-              out.push(this.#emit({ type: 'data', version: 1, seq: data.seq, event: data.event }));
-            }
-            this.#reset();
-            break;
-          }
-          if (queue.length < 4) return;
-          this.#length = data.acceptLength(queue.readUInt32(), this.#consumed + 4);
-          this.#consumed += 4;
-          this.#state = DATA_BYTES;
-          break;
-        }
-        case DATA_BYTES: {
-          if (queue.length < this.#length) return;
-          this.#data!.acceptBytes(queue.read(this.#length, false));
-          this.#consumed += this.#length;
-          this.#state = DATA_LENGTH;
-          break;
-        }
-        default:
-          throw new Error(`unreachable decoder state ${this.#state}`);
+        return this.#take(WINDOW_FRAME_BYTES, this.#mark({ type: 'window', version, size: field }));
       }
+      case TYPE_ACK:
+        return this.#take(WINDOW_FRAME_BYTES, this.#mark({ type: 'ack', version, seq: field }));
+      case TYPE_COMPRESSED: {
+        const end = WINDOW_FRAME_BYTES + this.#checkLength(field, 'compressed frame');
+        if (held < end) return undefined;
+        const payload = bytes.subarray(at + WINDOW_FRAME_BYTES, at + end);
+        return this.#take(end, { type: 'compressed', version, payload });
+      }
+      case TYPE_JSON: {
+        if (held < JSON_HEADER_BYTES) return undefined;
+        const length = this.#checkLength(bytes.readUInt32BE(at + 6), `JSON frame seq ${field}`);
+        if (held < JSON_HEADER_BYTES + length) return undefined;
+        const payload = bytes.subarray(at + JSON_HEADER_BYTES, at + JSON_HEADER_BYTES + length);
+        return this.#take(
+          JSON_HEADER_BYTES + length,
+          new LazyJsonFrame(field, payload, this.#inner),
+        );
+      }
+      default:
+        return this.#readData(field, bytes, at, held);
     }
   }
 
-  #stateForType(type: number): number {
-    checkFrameType(type, this.#version, this.#inner);
-    switch (type) {
-      case TYPE_WINDOW:
-        return WINDOW_COUNT;
-      case TYPE_ACK:
-        return ACK_SEQ;
-      case TYPE_JSON:
-        return JSON_HEAD;
-      case TYPE_DATA:
-        return DATA_HEAD;
-      default:
-        return COMPRESSED_LENGTH;
+  /**
+   * A D frame is bounded as it grows: its pair count against what maxFrameBytes could hold, and
+   * each key or value length against what is left of maxFrameBytes once the length fields still
+   * to come are counted, before the reader waits for those bytes.
+   */
+  #readData(seq: number, bytes: Buffer, at: number, held: number): RawFrame | undefined {
+    if (held < DATA_HEADER_BYTES) return undefined;
+    const max = this.#limits.maxFrameBytes;
+    if (this.#dataChecked === 0) {
+      const pairs = bytes.readUInt32BE(at + 6);
+      if (DATA_HEADER_BYTES + pairs * 8 > max) {
+        throw new LumberjackError(
+          'ERR_LJ_FRAME_TOO_LARGE',
+          `data frame seq ${seq}: ${pairs} pairs cannot fit in maxFrameBytes (${max})`,
+        );
+      }
+      this.#dataChecked = DATA_HEADER_BYTES;
+      this.#fieldsLeft = pairs * 2;
     }
+    for (; this.#fieldsLeft > 0; this.#fieldsLeft--) {
+      const start = this.#dataChecked + 4;
+      if (held < start) return undefined;
+      const length = bytes.readUInt32BE(at + start - 4);
+      const what = this.#fieldsLeft % 2 === 0 ? 'key' : 'value';
+      if (start + length + (this.#fieldsLeft - 1) * 4 > max) {
+        throw new LumberjackError(
+          'ERR_LJ_FRAME_TOO_LARGE',
+          `data frame seq ${seq}: ${what} length ${length} takes the frame over maxFrameBytes (${max})`,
+        );
+      }
+      if (held < start + length) return undefined;
+      if (!isUtf8(bytes.subarray(at + start, at + start + length))) {
+        throw new LumberjackError(
+          'ERR_LJ_INVALID_FRAME',
+          `data frame seq ${seq}: a ${what} of ${length} bytes is not valid UTF-8`,
+        );
+      }
+      this.#dataChecked = start + length;
+    }
+    const end = this.#dataChecked;
+    this.#dataChecked = 0;
+    const raw = this.#queue.take(end);
+    return { frame: new LazyDataFrame(seq, raw, this.#inner), raw };
   }
 
   #checkLength(length: number, what: string): number {
@@ -309,53 +224,90 @@ class FrameDecoder implements Decoder {
     return length;
   }
 
-  #jsonFrame(payload: Buffer): Frame {
-    const seq = this.#seq;
-    if (this.#limits.parseJson) {
-      const event = parseJsonEvent(payload, seq);
-      return { type: 'json', version: 2, seq, payload, event };
+  #mark<F extends Frame>(frame: F): F {
+    if (this.#inner) frame.compressed = true;
+    return frame;
+  }
+
+  #take(length: number, frame: RawFrame['frame']): RawFrame {
+    return { frame, raw: this.#queue.take(length) };
+  }
+}
+
+/** A stream decoder's frame: C frames opened, J payloads copied (the caller may reuse its chunks). */
+function decoded(frame: ContentFrame['frame'], parse: boolean): Frame {
+  switch (frame.type) {
+    case 'json': {
+      const payload = frame.compressed ? frame.payload : Buffer.from(frame.payload);
+      if (!parse) return new LazyJsonFrame(frame.seq, payload, frame.compressed === true);
+      const event = parseJsonEvent(payload, frame.seq);
+      const json = { type: 'json', version: 2, seq: frame.seq, payload, event } as const;
+      return frame.compressed ? { ...json, compressed: true } : json;
     }
-    return new LazyJsonFrame(seq, payload, this.#inner);
-  }
-
-  /** The frame reader wants one frame per call; the decoders want all the chunk completes. */
-  #emit(frame: Frame | RawFrame['frame']): Frame | RawFrame {
-    if (this.#inner) (frame as Frame).compressed = true;
-    if (this.#raw) return { frame: frame as RawFrame['frame'], raw: this.#queue.take() };
-    return frame as Frame;
-  }
-
-  #reset(): void {
-    this.#state = HEADER;
-    this.#consumed = 0;
-    this.#data = undefined;
+    case 'data': {
+      const data = { type: 'data', version: 1, seq: frame.seq, event: frame.event } as const;
+      return frame.compressed ? { ...data, compressed: true } : data;
+    }
+    default:
+      return frame;
   }
 }
 
 export function createDecoder(options?: DecoderOptions): Decoder {
-  return new FrameDecoder(resolveLimits(options), STREAM);
+  const limits = resolveLimits(options);
+  const reader = new Reader(limits, false);
+  let error: Error | undefined;
+
+  function decode(chunk: Uint8Array): Frame[] {
+    reader.push(chunk);
+    const out: Frame[] = [];
+    for (let next = reader.next(); next !== undefined; next = reader.next()) {
+      if (next.frame.type !== 'compressed') {
+        out.push(decoded(next.frame, limits.parseJson));
+        continue;
+      }
+      const content = inflateCompressed(next.frame.payload, limits.maxDecompressedBytes);
+      const inner = new Reader(limits, true);
+      inner.push(content);
+      // The content reader refuses C frames (ERR_LJ_NESTED_COMPRESSION), hence ContentFrame.
+      for (let frame = inner.next(); frame !== undefined; frame = inner.next()) {
+        out.push(decoded((frame as ContentFrame).frame, limits.parseJson));
+      }
+      if (inner.bufferedBytes > 0) {
+        throw new LumberjackError(
+          'ERR_LJ_BAD_COMPRESSION',
+          `content of a compressed frame (${content.length} bytes) ends inside ${inner.partialDescription}`,
+        );
+      }
+    }
+    return out;
+  }
+
+  return {
+    push(chunk) {
+      if (error !== undefined) throw error;
+      try {
+        return decode(chunk);
+      } catch (failure) {
+        error = failure as Error;
+        throw failure;
+      }
+    },
+    get bufferedBytes() {
+      return reader.bufferedBytes;
+    },
+    end() {
+      if (error !== undefined) throw error;
+      reader.end();
+    },
+  };
 }
 
 export function createFrameReader(options?: Omit<DecoderOptions, 'parseJson'>): FrameReader {
-  return rawReader(options, RAW);
+  return new Reader(resolveLimits(options), false);
 }
 
-/** A frame reader over a C frame's content (inflateFrames): no C frames inside. */
+/** A frame reader over a C frame's content (inflateFrames): its frames are marked, no C inside. */
 export function createContentFrameReader(options?: Omit<DecoderOptions, 'parseJson'>) {
-  return rawReader(options, RAW | INNER);
-}
-
-function rawReader(
-  options: Omit<DecoderOptions, 'parseJson'> | undefined,
-  mode: Mode,
-): FrameReader {
-  const decoder = new FrameDecoder(resolveLimits({ ...options, parseJson: false }), mode);
-  return {
-    push: (chunk) => decoder.enqueue(chunk),
-    next: () => decoder.nextRaw(),
-    get bufferedBytes() {
-      return decoder.bufferedBytes;
-    },
-    end: () => decoder.end(),
-  };
+  return new Reader(resolveLimits(options), true);
 }

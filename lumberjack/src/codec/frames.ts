@@ -38,13 +38,13 @@ export interface CompressedFrame {
 }
 
 /**
- * A top-level frame with the exact bytes it arrived in (views, in order; their total is the
- * frame's length). J frames are not parsed (`event` parses on first read).
+ * A top-level frame with the exact bytes it arrived in, as one view. J frames are not parsed
+ * (`event` parses on first read).
  */
 export interface RawFrame {
   /** D frames come as LazyDataFrame: their bytes, and their event only when read. */
   frame: Exclude<Frame, { type: 'data' }> | LazyDataFrame | CompressedFrame;
-  raw: Buffer[];
+  raw: Buffer;
 }
 
 /** What a C frame's content holds: any frame but another C frame. */
@@ -64,10 +64,8 @@ export const TYPE_ACK = 0x41; // 'A'
 
 export const U32_MAX = 0xffffffff;
 
-/** Fixed sizes: version + type, then the u32 fields that follow them. */
-export const HEADER_BYTES = 2;
+/** Fixed sizes: version + type, then the u32 fields that follow them (W and A frames are 6). */
 export const WINDOW_FRAME_BYTES = 6;
-export const ACK_FRAME_BYTES = 6;
 export const JSON_HEADER_BYTES = 10; // version, type, seq, length
 export const COMPRESSED_HEADER_BYTES = 6; // version, type, length
 export const DATA_HEADER_BYTES = 10; // version, type, seq, pair count

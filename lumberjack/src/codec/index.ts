@@ -23,7 +23,6 @@ export {
   encodeJson,
   encodeWindow,
 } from './encode.ts';
-export { appendView } from './chunk-queue.ts';
 export { forEachDataPair, LazyDataFrame } from './data-frame.ts';
 export { createDecoder, createFrameReader, type Decoder, type FrameReader } from './decode.ts';
 export { inflateFrames } from './inflate-frames.ts';

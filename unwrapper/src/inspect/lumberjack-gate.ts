@@ -20,7 +20,6 @@
  * reconnects with nothing Logstash already has.
  */
 import {
-  appendView,
   createFrameReader,
   inflateFrames,
   encodeCompressedAsync,
@@ -294,17 +293,14 @@ export function createLumberjackGate(
         // A frame outside C frames ends the run: its events come first.
         flushRun();
         // Tiny frames cost their objects more than their bytes: each counts FRAME_MIN_COST.
-        budget -= Math.max(FRAME_MIN_COST, raw.length === 1 ? raw[0]!.length : frameBytes(raw));
+        budget -= Math.max(FRAME_MIN_COST, raw.length);
         const done = windows.accept(frame);
         if (mode === 'stamp') {
           events.stamp(frame, stamped);
         } else {
           events.check(frame);
-          // Frames read from one message sit side by side in it: one view covers them all.
-          for (const part of raw) {
-            appendView(direct, part);
-            directBytes += part.length;
-          }
+          direct.push(raw);
+          directBytes += raw.length;
         }
         // W 0 opens nothing and gets no ack: there is nothing to follow.
         if (done && done.size > 0) completed.push(done);
@@ -336,7 +332,7 @@ export function createLumberjackGate(
    * back until the zlib stream's checksum has passed, so a window can never complete at Logstash
    * on the strength of a corrupt frame.
    */
-  async function passCompressed(frame: CompressedFrame, raw: Buffer[]) {
+  async function passCompressed(frame: CompressedFrame, raw: Buffer) {
     inflatingBytes = frame.payload.length;
     const level =
       settings.compressionLevel ?? levelFromZlibHeader([...frame.payload.subarray(0, 3)]);
@@ -380,7 +376,7 @@ export function createLumberjackGate(
     }
     inflatingBytes = 0;
     if (mode === 'validate') {
-      output.add(raw, frame.payload.length, done && done.size > 0 ? [done] : []);
+      output.add([raw], frame.payload.length, done && done.size > 0 ? [done] : []);
     } else if (done) {
       if (done.size > 0) runCompletes.push(done);
       // A complete window goes out now: Logstash acks it only once it has all of it.
@@ -505,9 +501,3 @@ export function createLumberjackGate(
 }
 
 export type LumberjackGate = ReturnType<typeof createLumberjackGate>;
-
-function frameBytes(raw: readonly Buffer[]): number {
-  let bytes = 0;
-  for (const part of raw) bytes += part.length;
-  return bytes;
-}
