@@ -233,6 +233,32 @@ describe('commands', { timeout: 240_000 }, () => {
     assert.equal(await readFile(out, 'utf8'), [numbers, flat, flat, numbers, data, ''].join('\n'));
   });
 
+  it('beats-gate-receiver accepts valid JSON nested 100,000 levels deep, stored as sent', async () => {
+    const depth = 100_000;
+    const arrays = `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const objects = `{"o":${'{"k":'.repeat(depth)}1.10${'}'.repeat(depth)}}`;
+    // A newline between tokens is what once sent an event to be re-serialised, recursively.
+    const spaced = `{"a":\n${'[ '.repeat(depth)}${'\n]'.repeat(depth)}}`;
+    const bytes = Buffer.concat([
+      encodeWindow(3),
+      encodeJson(1, arrays),
+      encodeJson(2, objects),
+      encodeJson(3, spaced),
+      encodeWindow(2),
+      encodeCompressed([encodeJson(1, objects), encodeJson(2, arrays)]),
+    ]);
+    const out = join(dir, 'deep.ndjson');
+    const stopped = await receiveRaw(out, bytes, Buffer.concat([encodeAck(3), encodeAck(2)]));
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const lines = (await readFile(out, 'utf8')).split('\n');
+    assert.deepEqual(
+      lines.map((line) => line.length),
+      [arrays.length, objects.length, spaced.length, objects.length, arrays.length, 0],
+    );
+    assert.ok(lines[0] === arrays && lines[1] === objects && lines[3] === objects);
+    assert.ok(lines[2] === spaced.replaceAll('\n', ' ') && lines[4] === arrays);
+  });
+
   it('carry events over TLS with client certificates', async () => {
     const pem = (name: string): string =>
       resolve(import.meta.dirname, '../src/receiver/test-fixtures', name);
