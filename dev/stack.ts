@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { DevKeys } from './dev-keys.ts';
 import {
+  killPart,
   startPart,
   stopPart,
   waitReady,
@@ -54,6 +55,8 @@ export interface StackOptions {
   env?: Partial<Record<PartName, Record<string, string>>>;
   /** Log level for the services. */
   logLevel?: string;
+  /** Aborting it during start-up stops the parts started so far and rejects startStack. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedStack {
@@ -77,22 +80,16 @@ export function planStack(options: StackOptions): ResolvedStack {
   if (!options.logstashHosts) {
     parts.push({
       name: 'receiver',
-      command: node,
-      args: [
-        join(root, 'lumberjack/bin/beats-gate-receiver.ts'),
-        '--listen',
-        `${host}:${ports.receiver}`,
-        '--out',
-        eventsFile,
-      ],
+      script: join(root, 'lumberjack/bin/beats-gate-receiver.ts'),
+      args: ['--listen', `${host}:${ports.receiver}`, '--out', eventsFile],
       env: { BEATS_GATE_RECEIVER_LOG_LEVEL: logLevel, ...options.env?.receiver },
       ports: [{ host, port: ports.receiver }],
     });
   }
   parts.push({
     name: 'unwrapper',
-    command: node,
-    args: [join(root, 'unwrapper/bin/beats-gate-unwrapper.ts')],
+    script: join(root, 'unwrapper/bin/beats-gate-unwrapper.ts'),
+    args: [],
     env: {
       BEATS_GATE_UNWRAPPER_LISTEN: `${host}:${ports.unwrapper}`,
       BEATS_GATE_UNWRAPPER_ADMIN_LISTEN: `${host}:${ports.admin}`,
@@ -108,9 +105,8 @@ export function planStack(options: StackOptions): ResolvedStack {
   });
   parts.push({
     name: 'edge',
-    command: node,
+    script: join(root, 'dev/edge.ts'),
     args: [
-      join(root, 'dev/edge.ts'),
       '--listen',
       `${host}:${ports.edge}`,
       '--origin',
@@ -127,9 +123,8 @@ export function planStack(options: StackOptions): ResolvedStack {
   });
   parts.push({
     name: 'client',
-    command: node,
+    script: join(root, 'client/bin/beats-gate-client.ts'),
     args: [
-      join(root, 'client/bin/beats-gate-client.ts'),
       '--url',
       options.clientTargetUrl ?? `ws://${host}:${ports.edge}/v1/tunnel`,
       '--listen',
@@ -149,7 +144,7 @@ export interface Stack extends ResolvedStack {
   start(name: PartName): Promise<void>;
   /** Stops one part (SIGTERM, then SIGKILL after the grace period). */
   stop(name: PartName, graceMs?: number): Promise<void>;
-  /** Kills one part at once (SIGKILL): a crash, not a shutdown. */
+  /** Kills one part and what it started at once (SIGKILL): a crash, not a shutdown. */
   kill(name: PartName): Promise<void>;
   /** Stops everything, in reverse order. */
   close(): Promise<void>;
@@ -177,15 +172,16 @@ export async function startStack(options: StackOptions, onLine: LineSink): Promi
     },
     async kill(name) {
       const part = running.get(name);
-      if (!part) return;
-      part.child.kill('SIGKILL');
-      await part.exited;
+      if (part) await killPart(part);
     },
     async close() {
       await Promise.all([...running.values()].reverse().map((part) => stopPart(part)));
     },
   };
+  const abort = () => void stack.close();
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
+    options.signal?.throwIfAborted();
     // Every part tolerates its neighbours starting later (the unwrapper probes its upstreams, the
     // client and the edge dial per connection), so they start together.
     const starts = plan.parts.map((spec) => stack.start(spec.name as PartName));
@@ -195,6 +191,8 @@ export async function startStack(options: StackOptions, onLine: LineSink): Promi
   } catch (error) {
     await stack.close();
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
   return stack;
 }

@@ -11,6 +11,7 @@ import {
 } from '@beats-gate/kit';
 import { START_COMMAND } from './dev-commands.ts';
 import { ensureDevKeys } from './dev-keys.ts';
+import { watchParent } from './processes.ts';
 import { startStack, type PartName, type Stack, type StackPorts } from './stack.ts';
 
 interface StartConfig {
@@ -75,32 +76,44 @@ async function main(config: StartConfig): Promise<void> {
     return tty && colour ? `\x1b[${colour}m${label}\x1b[0m` : label;
   };
 
-  let stopping = false;
-  const stack = await startStack(
-    {
-      keys,
-      ports,
-      logLevel: config.logLevel,
-      ...(logstashHosts ? { logstashHosts } : {}),
-    },
-    (part, _stream, line) => process.stdout.write(`${prefix(part)} ${line}\n`),
-  );
-
+  // Stopping is possible from the first moment: a signal during start-up aborts it.
+  const stopped = new AbortController();
+  let stack: Stack | undefined;
   const shutdown = (why: string, code: number) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopped.signal.aborted) return;
+    stopped.abort();
     console.log(`${prefix('stack')} ${why}: stopping every part`);
     const force = setTimeout(() => process.exit(1), 5000).unref();
-    void stack.close().then(() => {
+    void (stack?.close() ?? Promise.resolve()).then(() => {
       clearTimeout(force);
       process.exitCode = code;
     });
   };
-  process.on('SIGINT', () => shutdown('SIGINT', 0));
-  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => shutdown(signal, 0));
+  }
+  watchParent((pid) => shutdown(`the process that started npm start (pid ${pid}) is gone`, 0));
+
+  try {
+    stack = await startStack(
+      {
+        keys,
+        ports,
+        logLevel: config.logLevel,
+        ...(logstashHosts ? { logstashHosts } : {}),
+        signal: stopped.signal,
+      },
+      (part, _stream, line) => process.stdout.write(`${prefix(part)} ${line}\n`),
+    );
+  } catch (error) {
+    if (stopped.signal.aborted) return;
+    throw error;
+  }
+  // A stop that came in as the start-up finished.
+  if (stopped.signal.aborted) return stack.close();
   for (const [name, part] of stack.running) {
     void part.exited.then((code) => {
-      if (!stopping) shutdown(`${name} exited unexpectedly (${code})`, 1);
+      if (!stopped.signal.aborted) shutdown(`${name} exited unexpectedly (${code})`, 1);
     });
   }
   console.log(banner(stack, logstashHosts));
