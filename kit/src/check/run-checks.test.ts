@@ -6,7 +6,14 @@ import { formatCheckLine, runCheckCommand, runChecks } from './run-checks.ts';
 
 function collect() {
   const lines: string[] = [];
-  return { lines, write: (line: string) => lines.push(line) };
+  const errors: string[] = [];
+  return {
+    name: 'kit-test',
+    lines,
+    errors,
+    write: (line: string) => lines.push(line),
+    writeError: (text: string) => errors.push(text),
+  };
 }
 
 describe('runChecks', () => {
@@ -147,6 +154,9 @@ describe('runCheckCommand', () => {
     });
     assert.equal(invalid, 2);
     assert.match(out.lines.at(-1)!, /^config \.+ FAIL --url: required; --listen: not a port/);
+    assert.deepEqual(out.errors, [
+      'kit-test: invalid configuration (2 problems):\n  - --url: required\n  - --listen: not a port\n',
+    ]);
   });
 
   it('prints --help text as the service does and runs no step', async () => {

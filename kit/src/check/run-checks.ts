@@ -107,6 +107,10 @@ export async function runChecks(
 }
 
 export interface CheckCommandOptions<C> extends RunChecksOptions {
+  /** The executable's name, before the configuration's problems on stderr. */
+  readonly name: string;
+  /** Receives the configuration's problems, as the service writes them; default stderr. */
+  readonly writeError?: (text: string) => void;
   /** The service's own loader, so the test reads exactly what the service would. */
   readonly load: () => Loaded<C> | Promise<Loaded<C>>;
   /** The `config` line's detail: what was loaded, never a secret. */
@@ -118,16 +122,19 @@ export interface CheckCommandOptions<C> extends RunChecksOptions {
 /**
  * A service's `test` subcommand: `config` first (the service's loader, same flags, variables and
  * file), then its steps. Returns the exit code: 0 when every step passed, 2 when the
- * configuration is invalid (as the service itself exits), 1 when another step failed. --help and
- * --version print as they do for the service.
+ * configuration is invalid (as the service itself exits, with the same problems on stderr), 1 when
+ * another step failed. --help, --version and --print-config print as they do for the service.
  */
 export async function runCheckCommand<C>(options: CheckCommandOptions<C>): Promise<number> {
   const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const writeError = options.writeError ?? ((text: string) => process.stderr.write(text));
   let loaded: Loaded<C>;
   try {
     loaded = await options.load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
+    // stderr gets the list exactly as the service prints it, for whoever reads that stream.
+    writeError(`${options.name}: ${error.message}\n`);
     const problem = error.problems.join('; ');
     write(
       formatCheckLine('config', {

@@ -47,6 +47,7 @@ export function testUnwrapper(
 ): Promise<number> {
   const now = options.now ?? Date.now;
   return runCheckCommand({
+    name: 'beats-gate-unwrapper',
     load: () => loadConfig(argv, env),
     describe: describeConfig,
     steps: (config) => unwrapperSteps(config, now),
