@@ -100,6 +100,44 @@ describe('token command', () => {
   });
 });
 
+describe('token command errors', () => {
+  const run = (command: string, timeoutMs = 5000) =>
+    createTokenProvider(
+      { type: 'command', command, timeoutMs },
+      { refreshSkewMs: 60_000, oauthTimeoutMs: 5000 },
+    ).get();
+
+  it('quotes the end of stderr, redacted and bounded, never stdout', async () => {
+    const command = [
+      'echo stdout-token-value',
+      "i=0; while [ $i -lt 300 ]; do printf 'noise ' >&2; i=$((i+1)); done",
+      'echo >&2',
+      'echo "refresh_token=abc123 refused: eyJhbGciOi.eyJzdWIi.c2ln" >&2',
+      'echo "login required: run fetch-token --login" >&2',
+      'exit 4',
+    ].join('; ');
+    await assert.rejects(run(command), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_TOKEN_COMMAND');
+      assert.match(error.message, /^token command failed: exit status 4; stderr: …/);
+      assert.match(error.message, /login required: run fetch-token --login$/);
+      const quoted = error.message.slice(error.message.indexOf('stderr: ') + 8);
+      assert.ok(Buffer.byteLength(quoted) <= 512, `${Buffer.byteLength(quoted)} bytes`);
+      for (const secret of ['abc123', 'eyJ', 'stdout-token-value']) {
+        assert.ok(!error.message.includes(secret), `${secret} in ${error.message}`);
+      }
+      return true;
+    });
+  });
+
+  it('names a command that cannot start', async () => {
+    const provider = createTokenProvider(
+      { type: 'command', command: ['/nonexistent/fetch-token'], timeoutMs: 5000 },
+      { refreshSkewMs: 60_000, oauthTimeoutMs: 5000 },
+    );
+    await assert.rejects(provider.get(), /token command could not start: ENOENT/);
+  });
+});
+
 interface TokenRequest {
   authorization: string | undefined;
   form: URLSearchParams;

@@ -29,6 +29,32 @@ describe('client option kinds', () => {
     assert.equal(parsed.value.href, 'wss://edge.example/v1/tunnel');
   });
 
+  it('hints at the scheme when --url is host:port or an http(s) URL', () => {
+    const show = (raw: unknown) => JSON.stringify(raw);
+    const problem = (raw: string) => {
+      const parsed = edgeUrl.parse(raw, show);
+      assert.ok(!parsed.ok, `${raw} was accepted`);
+      return parsed.problem;
+    };
+    assert.match(
+      problem('127.0.0.1:28787'),
+      /; add a scheme: wss:\/\/127\.0\.0\.1:28787\/v1\/tunnel$/,
+    );
+    assert.match(
+      problem('edge.example.com'),
+      /add a scheme: wss:\/\/edge\.example\.com\/v1\/tunnel$/,
+    );
+    assert.match(
+      problem('localhost:8787/v1/tunnel'),
+      /add a scheme: wss:\/\/localhost:8787\/v1\/tunnel$/,
+    );
+    assert.match(
+      problem('https://edge.example.com/v1/tunnel'),
+      /WebSocket: wss:\/\/edge\.example\.com\/v1\/tunnel$/,
+    );
+    assert.doesNotMatch(problem('ftp://edge.example.com'), /add a scheme/);
+  });
+
   it('takes a proxy URL with credentials or "direct", and a command as text or a list', () => {
     assert.deepEqual(proxy.parse('direct', hidden), { ok: true, value: 'direct' });
     assert.ok(proxy.parse('http://u:p@proxy:3128', hidden).ok);

@@ -5,12 +5,36 @@
 import { fail, ok, secret, text, url, type Kind } from '@beats-gate/kit';
 import { TUNNEL_PATH } from '@beats-gate/protocol';
 
+/** `host:port` or a bare host written without a scheme: the most common --url mistake. */
+const SCHEMELESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d+)?(\/\S*)?$/;
+
+/** What to write instead of a URL that cannot be an edge tunnel URL, or undefined. */
+function urlHint(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  if (SCHEMELESS.test(text) && !text.includes('://')) {
+    const path = text.includes('/') ? '' : TUNNEL_PATH;
+    return `add a scheme: wss://${text}${path}`;
+  }
+  const web = /^https?:\/\//i.exec(text);
+  if (web) {
+    const scheme = web[0].toLowerCase() === 'https://' ? 'wss://' : 'ws://';
+    return `the tunnel is a WebSocket: ${scheme}${text.slice(web[0].length)}`;
+  }
+  return undefined;
+}
+
+const edgeUrlBase = url({ protocols: ['wss:'], loopbackProtocols: ['ws:'] });
+
 /** wss:, or ws: to a loopback host for local runs; a bare host gets the tunnel path. */
 export const edgeUrl: Kind<URL> = {
   ...url({ protocols: ['wss:'], loopbackProtocols: ['ws:'], placeholder: '<wss-url>' }),
   parse(raw, show) {
-    const parsed = url({ protocols: ['wss:'], loopbackProtocols: ['ws:'] }).parse(raw, show);
-    if (!parsed.ok) return parsed;
+    const parsed = edgeUrlBase.parse(raw, show);
+    if (!parsed.ok) {
+      const hint = urlHint(raw);
+      return hint ? fail(`${parsed.problem}; ${hint}`) : parsed;
+    }
     const value = parsed.value;
     value.hash = '';
     if (value.pathname === '/' || value.pathname === '') value.pathname = TUNNEL_PATH;
