@@ -4,7 +4,13 @@
 // Argument parsing and wiring only; the behaviour lives in src/sender.
 import { createLogger, runCommand } from '@beats-gate/kit';
 import { pino } from 'pino';
-import { SenderError, createSender, generateEvents } from '../src/index.ts';
+import {
+  SenderError,
+  createProgressReporter,
+  createSender,
+  formatProgress,
+  generateEvents,
+} from '../src/index.ts';
 import type { SendResult } from '../src/index.ts';
 import { loadSendConfig, type SendRun } from './send-command.ts';
 
@@ -18,12 +24,22 @@ async function run(flags: SendRun): Promise<void> {
   });
   const { runId } = flags;
   const sender = createSender({ ...flags.target, ...flags.sender, logger });
+  // Never on stdout, which carries only the summary.
+  const progress =
+    (flags.progress ?? process.stderr.isTTY === true)
+      ? createProgressReporter({
+          total: flags.count,
+          read: () => sender.progress(),
+          report: (p) => process.stderr.write(`progress: ${formatProgress(p)}\n`),
+        })
+      : undefined;
   const stop = (): void => sender.close();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
   let result: SendResult | undefined;
   let failure: Error | undefined;
+  progress?.start();
   try {
     result = await sender.send(
       generateEvents(flags.count, { runId, messageBytes: flags.messageBytes }),
@@ -32,6 +48,7 @@ async function run(flags: SendRun): Promise<void> {
     failure = err instanceof Error ? err : new Error(String(err));
     if (err instanceof SenderError) result = err.result;
   }
+  progress?.stop();
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
 

@@ -167,6 +167,8 @@ describe('commands', { timeout: 240_000 }, () => {
     assert.equal(summary.ok, true);
     assert.equal(summary.acked, 5000);
     assert.equal(typeof summary.eventsPerSecond, 'number');
+    // stderr is a pipe here, not a terminal: no progress unless asked for.
+    assert.doesNotMatch(sent.stderr, /progress/);
 
     const human = await runToEnd(sendBin, [
       '--count',
@@ -175,10 +177,18 @@ describe('commands', { timeout: 240_000 }, () => {
       '0',
       '--run-id',
       'cli2',
+      '--progress',
       target,
     ]);
     assert.equal(human.code, 0, human.stderr);
-    assert.match(human.stdout, /acked 3000\/3000 events .* events\/s/);
+    // stdout holds the summary alone; progress goes to stderr, its last line the run's end.
+    assert.match(human.stdout, /^acked 3000\/3000 events .* events\/s[^\n]*\n$/);
+    const progress = human.stderr.trim().split('\n');
+    assert.ok(progress.length >= 1 && progress.every((l) => l.startsWith('progress: ')));
+    assert.match(
+      progress.at(-1)!,
+      /^progress: 3,000\/3,000 events acked \(100 %\), [\d,]+ events\/s, \d+\.\d s elapsed$/,
+    );
 
     receiver.child.kill('SIGTERM');
     const stopped = await receiver.done;

@@ -1,5 +1,7 @@
 export { createSender } from './sender.ts';
 export { generateEvents } from './generate-events.ts';
+export { createProgressReporter, formatProgress } from './progress.ts';
+export type { Progress, ProgressOptions } from './progress.ts';
 export type { GenerateOptions } from './generate-events.ts';
 export { checkDelivery } from './check-delivery.ts';
 export type { DeliveryReport } from './check-delivery.ts';

@@ -21,6 +21,8 @@ export function createSender(options: SenderOptions): Sender {
   let socket: Socket | undefined;
   let session: Session | undefined;
   let cancelSleep: (() => void) | undefined;
+  /** What the latest send() achieved so far (it keeps counting until that send settles). */
+  let latest: (() => SendResult) | undefined;
 
   function closedError(): SenderError {
     return new SenderError('ERR_LJ_SENDER_CLOSED', 'the sender was closed');
@@ -61,6 +63,7 @@ export function createSender(options: SenderOptions): Sender {
       if (err instanceof SenderError) err.result = result();
       return err;
     };
+    latest = result;
     for (;;) {
       if (closed) throw withResult(closedError());
       try {
@@ -121,6 +124,7 @@ export function createSender(options: SenderOptions): Sender {
 
   return {
     send,
+    progress: () => latest?.(),
     close() {
       closed = true;
       session?.abort(closedError());

@@ -52,6 +52,11 @@ export interface Sender {
   send(
     events: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>,
   ): Promise<SendResult>;
+  /**
+   * What the latest send() achieved so far, the figures it resolves with (durationMs: the time
+   * since it started); undefined before the first send(). Cheap: for progress reports.
+   */
+  progress(): SendResult | undefined;
   /** Stops: destroys the connection and makes a running send() reject with ERR_LJ_SENDER_CLOSED. */
   close(): void;
 }
