@@ -1,5 +1,5 @@
 /**
- * What happens to each event on its way through the gate. Validate mode checks it (a J payload
+ * What happens to each frame on its way through the gate. Validate mode checks it (a J payload
  * must be one JSON object; the claims policy may refuse it) and it travels as the Beat wrote it.
  * Stamp mode also writes the verified identity into it, keeping its sequence number, and writes
  * the re-encoded frame into an OutputBuffer: a J frame is its header plus the event spliced in
@@ -24,6 +24,7 @@ import type { JsonStamper } from './json-stamp.ts';
 import type { OutputBuffer } from './output-buffer.ts';
 
 export interface EventEncoderOptions {
+  mode: 'validate' | 'stamp';
   identity: StampIdentity;
   /** Segments of the stamped field. */
   field: readonly string[];
@@ -142,40 +143,46 @@ export function createEventEncoder(options: EventEncoderOptions) {
     out.commit(o);
   }
 
+  /** Stamp mode: the frame re-encoded with the identity set, into `out`. */
+  function stamp(frame: EventFrame, out: OutputBuffer): void {
+    switch (frame.type) {
+      case 'window':
+        out.append(encodeWindow(frame.size, frame.version));
+        return;
+      case 'json': {
+        // Validate first: the policy reads the event, and only a valid one is read further.
+        checked(frame.seq, frame.payload, stamper.scan);
+        const stamp = stampFor(frame.seq, disagreeing(frame));
+        const room = JSON_HEADER_BYTES + stamper.maxLength(frame.payload, longest);
+        const { buffer, offset } = out.reserve(room);
+        const end = stamper.write(frame.payload, stamp.json, buffer, offset + JSON_HEADER_BYTES);
+        buffer[offset] = VERSION_2;
+        buffer[offset + 1] = TYPE_JSON;
+        buffer.writeUInt32BE(frame.seq, offset + 2);
+        buffer.writeUInt32BE(end - offset - JSON_HEADER_BYTES, offset + 6);
+        out.commit(end);
+        return;
+      }
+      case 'data':
+        stampData(frame, stampFor(frame.seq, disagreeing(frame)), out);
+        return;
+      case 'ack':
+        // The window tracker refuses acks from the Beat before they get here.
+        throw new InspectError('ERR_INSPECT_INTERNAL', 'an ack frame inside a window');
+    }
+  }
+
   return {
-    /** Validate mode: checks an event (throws InspectError); its bytes travel unchanged. */
-    check(frame: EventFrame): void {
+    /**
+     * Checks a frame (throws InspectError) and writes what Logstash gets of it into `out`: in
+     * stamp mode the frame stamped, in validate mode `raw`, its bytes as they came (none for the
+     * frames of a C frame, which travel as their C frame).
+     */
+    pass(frame: EventFrame, out: OutputBuffer, raw?: Buffer): void {
+      if (options.mode === 'stamp') return stamp(frame, out);
       if (frame.type === 'json') checked(frame.seq, frame.payload, checkJsonObject);
       if (frame.type === 'json' || frame.type === 'data') stampFor(frame.seq, disagreeing(frame));
-    },
-
-    /** Stamp mode: checks a frame and writes it re-encoded (identity set) into `out`. */
-    stamp(frame: EventFrame, out: OutputBuffer): void {
-      switch (frame.type) {
-        case 'window':
-          out.append(encodeWindow(frame.size, frame.version));
-          return;
-        case 'json': {
-          // Validate first: the policy reads the event, and only a valid one is read further.
-          checked(frame.seq, frame.payload, stamper.scan);
-          const stamp = stampFor(frame.seq, disagreeing(frame));
-          const room = JSON_HEADER_BYTES + stamper.maxLength(frame.payload, longest);
-          const { buffer, offset } = out.reserve(room);
-          const end = stamper.write(frame.payload, stamp.json, buffer, offset + JSON_HEADER_BYTES);
-          buffer[offset] = VERSION_2;
-          buffer[offset + 1] = TYPE_JSON;
-          buffer.writeUInt32BE(frame.seq, offset + 2);
-          buffer.writeUInt32BE(end - offset - JSON_HEADER_BYTES, offset + 6);
-          out.commit(end);
-          return;
-        }
-        case 'data':
-          stampData(frame, stampFor(frame.seq, disagreeing(frame)), out);
-          return;
-        case 'ack':
-          // The window tracker refuses acks from the Beat before they get here.
-          throw new InspectError('ERR_INSPECT_INTERNAL', 'an ack frame inside a window');
-      }
+      if (raw) out.append(raw);
     },
   };
 }

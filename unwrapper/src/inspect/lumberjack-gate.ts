@@ -124,6 +124,7 @@ export function createLumberjackGate(
   const windows = createWindowTracker();
   const acks = createAckTracker(now);
   const events = createEventEncoder({
+    mode,
     identity: identityOf(identity, context.tunnelId, settings.claims),
     field: settings.field,
     stamper: createJsonStamper(settings.field),
@@ -139,11 +140,11 @@ export function createLumberjackGate(
   /** False after the writer said it is full, until writable(). */
   let writable = true;
   /** The pump, waiting for room in the output or the writer. */
-  let wakers: (() => void)[] = [];
+  let waiting: (() => void) | undefined;
   const wake = () => {
-    const woken = wakers;
-    wakers = [];
-    for (const resume of woken) resume();
+    const resume = waiting;
+    waiting = undefined;
+    resume?.();
   };
   const output = createOrderedOutput({
     write(chunks) {
@@ -163,12 +164,12 @@ export function createLumberjackGate(
     },
     onError: (error) => fail(error),
   });
-  /** Stamp mode: frames outside C frames, re-encoded, until the next flush. */
-  const stamped = new OutputBuffer();
-  /** Validate mode: frames outside C frames, as they came, until the next flush. */
-  let direct: Buffer[] = [];
-  let directBytes = 0;
-  /** Windows completed by the frames waiting in `stamped` or `direct`. */
+  /**
+   * Frames read outside C frames, as Logstash gets them (stamped, or their own bytes copied: as
+   * views of the messages they came in, many small frames would cost an object and a write each),
+   * with the windows they complete, until the next flush.
+   */
+  const frames = new OutputBuffer();
   let completed: CompletedWindow[] = [];
   /**
    * Stamp mode: events of C frames, re-encoded, waiting to be re-compressed. Consecutive C frames
@@ -211,39 +212,23 @@ export function createLumberjackGate(
 
   /** Queues the frames read outside C frames, with the windows they complete. */
   function flushFrames() {
-    if (mode === 'stamp') {
-      const bytes = stamped.length;
-      if (bytes > 0 || completed.length > 0) {
-        output.add(bytes > 0 ? [stamped.take()] : [], bytes, completed);
-      }
-    } else if (direct.length > 0 || completed.length > 0) {
-      // Views of frames from many small messages are copied into one buffer: as views they
-      // would cost an object and a write request each.
-      const bytes = direct.length > 16 ? [Buffer.concat(direct, directBytes)] : direct;
-      output.add(bytes, directBytes, completed);
-      direct = [];
-      directBytes = 0;
+    const bytes = frames.length;
+    if (bytes > 0 || completed.length > 0) {
+      output.add(bytes > 0 ? [frames.take()] : [], bytes, completed);
+      completed = [];
     }
-    completed = [];
   }
 
   /** Re-compresses the run's first `length` bytes (all of it by default) as one C frame. */
   function flushRun(length = run.length) {
-    if (length === 0 && runCompletes.length === 0) return;
-    if (length === 0) {
-      output.add([], 0, runCompletes);
-    } else {
+    if (length > 0) {
       const content = run.take(length);
       const deflated = encodeCompressedAsync(content, runLevel);
       output.add(deflated, content.length + DEFLATE_JOB_BYTES, runCompletes);
+    } else if (runCompletes.length > 0) {
+      output.add([], 0, runCompletes);
     }
     runCompletes = [];
-  }
-
-  /** Everything read so far, queued in order: the C-frame run first (it came first). */
-  function flushAll() {
-    flushRun();
-    flushFrames();
   }
 
   /** Waits while the thread pool holds this tunnel's deflate jobs or Logstash lags. */
@@ -252,7 +237,7 @@ export function createLumberjackGate(
       !finished &&
       (!writable || output.deferred >= MAX_DEFLATE_JOBS || output.pendingBytes > MAX_QUEUED_BYTES)
     ) {
-      await new Promise<void>((resolve) => wakers.push(resolve));
+      await new Promise<void>((resolve) => (waiting = resolve));
     }
   }
 
@@ -268,8 +253,8 @@ export function createLumberjackGate(
     try {
       while (!finished) {
         if (draining && !windows.inWindow) {
-          flushAll();
-          reachBoundary();
+          if (!atBoundary) hooks.pause();
+          atBoundary = true;
           break;
         }
         if (budget <= 0 || !writable || output.deferred >= MAX_DEFLATE_JOBS) {
@@ -295,17 +280,14 @@ export function createLumberjackGate(
         // Tiny frames cost their objects more than their bytes: each counts FRAME_MIN_COST.
         budget -= Math.max(FRAME_MIN_COST, raw.length);
         const done = windows.accept(frame);
-        if (mode === 'stamp') {
-          events.stamp(frame, stamped);
-        } else {
-          events.check(frame);
-          direct.push(raw);
-          directBytes += raw.length;
-        }
+        events.pass(frame, frames, raw);
         // W 0 opens nothing and gets no ack: there is nothing to follow.
         if (done && done.size > 0) completed.push(done);
       }
-      flushAll();
+      // Everything read so far, queued in order: the C-frame run first (it came first).
+      flushRun();
+      flushFrames();
+      maybeFinishDrain();
     } catch (error) {
       fail(error);
     } finally {
@@ -315,7 +297,6 @@ export function createLumberjackGate(
     hooks.resume();
     endIfDone();
   }
-
   /** After the Beat's FIN: once all that could be written was, the FIN goes on (a frame cut
    * short by it is never written, as Logstash would drop it too). */
   function endIfDone() {
@@ -326,7 +307,7 @@ export function createLumberjackGate(
   }
 
   /**
-   * Inflates a C frame (as a stream when large) and passes its events. Validate mode queues the
+   * Inflates a C frame (as a stream when large) and passes its events. Validate mode takes the
    * frame's own bytes once all of its content checked out. Stamp mode adds the stamped events to
    * the run, re-compressing it whenever it passes DEFLATE_RUN_BYTES, always keeping the last event
    * back until the zlib stream's checksum has passed, so a window can never complete at Logstash
@@ -356,12 +337,8 @@ export function createLumberjackGate(
         }
         done = windows.accept(inner);
         windowOpen = true;
-        if (mode === 'stamp') {
-          lastStart = run.length;
-          events.stamp(inner, run);
-        } else {
-          events.check(inner);
-        }
+        lastStart = run.length;
+        events.pass(inner, run);
       }
       if (lastStart >= DEFLATE_RUN_BYTES) {
         flushRun(lastStart);
@@ -376,20 +353,13 @@ export function createLumberjackGate(
     }
     inflatingBytes = 0;
     if (mode === 'validate') {
-      output.add([raw], frame.payload.length, done && done.size > 0 ? [done] : []);
+      frames.append(raw);
+      if (done && done.size > 0) completed.push(done);
     } else if (done) {
       if (done.size > 0) runCompletes.push(done);
       // A complete window goes out now: Logstash acks it only once it has all of it.
       flushRun();
     }
-  }
-
-  function reachBoundary() {
-    if (!atBoundary) {
-      atBoundary = true;
-      hooks.pause();
-    }
-    maybeFinishDrain();
   }
 
   function maybeFinishDrain() {
@@ -475,7 +445,7 @@ export function createLumberjackGate(
      * inspectMaxFrameBytes bounds it (while a C frame inflates, push() returns false instead).
      */
     get bufferedBytes(): number {
-      return inflatingBytes + output.pendingBytes + run.length + stamped.length + directBytes;
+      return inflatingBytes + output.pendingBytes + run.length + frames.length;
     },
     /** Everything the gate holds of the Beat's bytes, the frame being read included. */
     get heldBytes(): number {
@@ -484,13 +454,6 @@ export function createLumberjackGate(
     /** True when nothing is being inflated or deflated: all that could be written was. */
     get settled(): boolean {
       return finished || (!pumping && output.idle);
-    },
-    get draining(): boolean {
-      return draining !== undefined;
-    },
-    /** Windows written and not acknowledged yet. */
-    get windowsInFlight(): number {
-      return acks.inFlight;
     },
     /** Starts a batch-boundary drain for a shutdown (1001). */
     drain: () => drain('shutdown'),
