@@ -6,10 +6,9 @@
  * to its whole group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '@beats-gate/kit';
 
 const PART_LINK = join(import.meta.dirname, 'part-link.ts');
 
@@ -19,8 +18,13 @@ export interface PartSpec {
   script: string;
   args: string[];
   env?: Record<string, string | undefined>;
-  /** host:port pairs that must accept TCP connections before the part counts as ready. */
+  /** Where the part must listen, itself, before it counts as ready. */
   ports: { host: string; port: number }[];
+  /**
+   * The port a log line of the part says it listens on, for a listener that is not a Node server
+   * (the edge's is workerd's, so part-link.ts cannot see it bound).
+   */
+  announces?: (line: string) => number | undefined;
 }
 
 export interface RunningPart {
@@ -28,9 +32,26 @@ export interface RunningPart {
   child: ChildProcess;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<number | NodeJS.Signals>;
+  /**
+   * Resolves once this process has bound every port of its spec, as it reports itself: a port
+   * that merely answers may belong to someone else (an orphan of an earlier run). Rejects when
+   * the process exits first.
+   */
+  ready: Promise<void>;
 }
 
 export type LineSink = (part: string, stream: 'stdout' | 'stderr', line: string) => void;
+
+/** What part-link.ts sends when a Node server of the part has bound its port. */
+export interface ListeningReport {
+  event: 'listening';
+  address: string;
+  port: number;
+}
+
+function isListeningReport(message: unknown): message is ListeningReport {
+  return (message as ListeningReport | null)?.event === 'listening';
+}
 
 export function startPart(spec: PartSpec, onLine: LineSink): RunningPart {
   const child = spawn(process.execPath, ['--import', PART_LINK, spec.script, ...spec.args], {
@@ -39,10 +60,29 @@ export function startPart(spec: PartSpec, onLine: LineSink): RunningPart {
     // Its own process group: signalGroup reaches everything the part started.
     detached: true,
   });
+  const bound = new Set<number>();
+  const missing = () =>
+    spec.ports
+      .filter(({ port }) => !bound.has(port))
+      .map(({ host, port }) => `${host}:${port}`)
+      .join(', ');
+  let reported!: () => void;
+  const ready = new Promise<void>((resolve) => (reported = resolve));
+  const report = (port: number) => {
+    bound.add(port);
+    if (!missing()) reported();
+  };
+  if (!missing()) reported();
+
+  child.on('message', (message) => {
+    if (isListeningReport(message)) report(message.port);
+  });
   for (const stream of ['stdout', 'stderr'] as const) {
-    createInterface({ input: child[stream]! }).on('line', (line) =>
-      onLine(spec.name, stream, line),
-    );
+    createInterface({ input: child[stream]! }).on('line', (line) => {
+      const port = spec.announces?.(line);
+      if (port !== undefined) report(port);
+      onLine(spec.name, stream, line);
+    });
   }
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? code ?? 0));
@@ -51,40 +91,20 @@ export function startPart(spec: PartSpec, onLine: LineSink): RunningPart {
       resolve(127);
     });
   });
-  return { spec, child, exited };
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
+  const exitedFirst = exited.then((status) => {
+    throw new Error(`${spec.name} exited (${status}) before listening on ${missing()}`);
   });
+  const readyOrExited = Promise.race([ready, exitedFirst]);
+  // Nobody may be waiting (a part stopped before it was ready): not an unhandled rejection.
+  readyOrExited.catch(() => {});
+  exitedFirst.catch(() => {});
+  return { spec, child, exited, ready: readyOrExited };
 }
 
-/** Waits until every port of the part accepts connections; fails if the process exits first. */
-export async function waitReady(part: RunningPart, timeoutMs = 60_000): Promise<void> {
-  let exitedWith: number | NodeJS.Signals | undefined;
-  void part.exited.then((code) => (exitedWith = code));
-  const deadline = Date.now() + timeoutMs;
-  for (const { host, port } of part.spec.ports) {
-    while (!(await canConnect(host, port))) {
-      if (exitedWith !== undefined) {
-        throw new Error(
-          `${part.spec.name} exited (${exitedWith}) before listening on ${host}:${port}`,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `${part.spec.name} did not listen on ${host}:${port} within ${timeoutMs} ms`,
-        );
-      }
-      await sleep(50);
-    }
-  }
+/** Waits until the part listens on every port of its spec; fails if it exits first. */
+export function waitReady(part: RunningPart, timeoutMs = 60_000): Promise<void> {
+  const ports = part.spec.ports.map(({ host, port }) => `${host}:${port}`).join(', ');
+  return within(part.ready, `${part.spec.name} to listen on ${ports}`, timeoutMs);
 }
 
 /** Sends `signal` to every process of the part's group; a group already gone is not an error. */

@@ -27,6 +27,9 @@ export interface StackPorts {
   receiver: number;
 }
 
+/** Every part of the local stack listens on loopback only. */
+export const LOOPBACK = '127.0.0.1';
+
 export const DEFAULT_PORTS: StackPorts = {
   client: 5044,
   edge: 8787,
@@ -68,8 +71,19 @@ export interface ResolvedStack {
 
 const node = process.execPath;
 
+/** workerd binds the edge's port, not Node: the edge says so in its `edge.listening` line. */
+function edgeListening(line: string): number | undefined {
+  if (!line.includes('"edge.listening"')) return undefined;
+  try {
+    const { event, url } = JSON.parse(line) as { event?: string; url?: string };
+    return event === 'edge.listening' && url ? Number(new URL(url).port) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function planStack(options: StackOptions): ResolvedStack {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? LOOPBACK;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const eventsFile = options.eventsFile ?? join(options.keys.dir, 'events.ndjson');
   const logLevel = options.logLevel ?? 'info';
@@ -120,6 +134,7 @@ export function planStack(options: StackOptions): ResolvedStack {
       ...options.env?.edge,
     },
     ports: [{ host, port: ports.edge }],
+    announces: edgeListening,
   });
   parts.push({
     name: 'client',

@@ -2,7 +2,9 @@
  * `npm start`: the whole beats-gate chain on loopback in one foreground process tree.
  * Beats → client :5044 → edge (workerd) :8787 → unwrapper :8080 (admin :9090) → receiver :5045.
  */
+import { createServer } from 'node:net';
 import {
+  flagName,
   formatHostPort,
   loadCommand,
   runCommand,
@@ -12,7 +14,7 @@ import {
 import { START_COMMAND } from './dev-commands.ts';
 import { ensureDevKeys } from './dev-keys.ts';
 import { watchParent } from './processes.ts';
-import { startStack, type PartName, type Stack, type StackPorts } from './stack.ts';
+import { LOOPBACK, startStack, type PartName, type Stack, type StackPorts } from './stack.ts';
 
 interface StartConfig {
   readonly ports: StackPorts;
@@ -43,6 +45,54 @@ function loadStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loade
   return loadCommand(START_COMMAND, argv, env, build);
 }
 
+/** What listens on each port, for messages that name the part as well as the port. */
+const PORT_OWNERS: Record<keyof StackPorts, string> = {
+  client: 'the client',
+  edge: 'the edge worker',
+  unwrapper: 'the unwrapper',
+  admin: "the unwrapper's admin listener",
+  receiver: 'the receiver',
+};
+
+/** Why `port` cannot be bound on `host` (EADDRINUSE, EACCES…), or undefined when it can. */
+function unavailable(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/**
+ * Refuses to start when a port is taken (most often by an npm start still running), naming the
+ * port, its part and the option that moves it, before anything starts: otherwise the parts fail
+ * one by one, later, each with its own EADDRINUSE. The parts' own reports still decide `ready`.
+ */
+async function checkPorts(config: StartConfig): Promise<void> {
+  const problems: string[] = [];
+  const owners = new Map<number, keyof StackPorts>();
+  for (const [key, port] of Object.entries(config.ports) as [keyof StackPorts, number][]) {
+    if (key === 'receiver' && config.logstashHosts) continue;
+    const move = `choose another port with ${flagName(`${key}Port`)}`;
+    const other = owners.get(port);
+    owners.set(port, key);
+    if (other) {
+      problems.push(
+        `port ${port} is given to both ${PORT_OWNERS[other]} and ${PORT_OWNERS[key]}: ${move}`,
+      );
+      continue;
+    }
+    const code = await unavailable(LOOPBACK, port);
+    if (!code) continue;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'in use by another program (an npm start still running?)'
+        : `not available (${code})`;
+    problems.push(`port ${port} of ${PORT_OWNERS[key]} is ${why}: stop that program or ${move}`);
+  }
+  if (problems.length > 0) throw new Error(`cannot start:\n  ${problems.join('\n  ')}`);
+}
+
 const colours: Record<PartName, number> = { receiver: 35, unwrapper: 34, edge: 33, client: 32 };
 
 function banner(stack: Stack, logstash: string | undefined): string {
@@ -68,6 +118,7 @@ function banner(stack: Stack, logstash: string | undefined): string {
 
 async function main(config: StartConfig): Promise<void> {
   const { ports, logstashHosts } = config;
+  await checkPorts(config);
   const keys = await ensureDevKeys(config.dir);
   const tty = process.stdout.isTTY;
   const prefix = (part: string) => {

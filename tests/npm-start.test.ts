@@ -8,13 +8,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, describe, it, type TestContext } from 'node:test';
-import type { StackPorts } from '../dev/stack.ts';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { within } from '@beats-gate/kit';
+import { ensureDevKeys } from '../dev/dev-keys.ts';
+import { startPart, waitReady } from '../dev/processes.ts';
+import { planStack, type StackPorts } from '../dev/stack.ts';
 import { freePorts } from './support/stack-fixture.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -185,9 +188,12 @@ async function assertAllGone(pids: number[], ports: StackPorts): Promise<void> {
   );
 }
 
-function onFailure(t: TestContext, launched: Launched | undefined) {
+/** Shows what npm start printed when a test fails (on stderr outside a test). */
+function onFailure(t: TestContext | undefined, launched: Launched) {
   return (error: unknown) => {
-    if (launched) t.diagnostic(launched.output.join('\n').slice(-6000));
+    const text = launched.output.join('\n').slice(-6000);
+    if (t) t.diagnostic(text);
+    else process.stderr.write(text + '\n');
     throw error;
   };
 }
@@ -219,16 +225,58 @@ describe('npm start', () => {
     })().catch(onFailure(t, start));
   });
 
-  it('stops every part when npm gets SIGTERM, and frees every port', async (t) => {
+  it('counts a part ready only when it listens itself, not when its port answers', async (t) => {
+    // Someone else answers on the receiver's port: the receiver cannot bind it and exits, and
+    // npm start must say so instead of taking the other program's answer for its own.
+    const holder = createServer((socket) => socket.destroy());
+    await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+    t.after(() => holder.close());
+    const port = (holder.address() as AddressInfo).port;
     const dir = await newDir();
-    const ports = await freePorts();
-    const npm = launch('npm', ['--dir', dir, ...portArgs(ports)]);
-    await (async () => {
-      await npm.line(/\bready\b/);
-      const pids = processTree(npm);
-      assert.ok(pids.length >= 5, `npm start runs its four parts and workerd: ${pids.join(', ')}`);
-      npm.child.kill('SIGTERM');
-      await assertAllGone(pids, ports);
-    })().catch(onFailure(t, npm));
+    const plan = planStack({ keys: await ensureDevKeys(dir), ports: { receiver: port } });
+    const lines: string[] = [];
+    const receiver = startPart(
+      plan.parts.find((part) => part.name === 'receiver')!,
+      (...line) => lines.push(line.join(' ')),
+    );
+    seen.add(receiver.child.pid!);
+    await assert.rejects(
+      waitReady(receiver, START_LIMIT_MS),
+      new RegExp(`receiver exited \\(1\\) before listening on 127\\.0\\.0\\.1:${port}`),
+      lines.join('\n'),
+    );
+  });
+});
+
+describe('npm start through npm', () => {
+  let npm: Launched;
+  let ports: StackPorts;
+  let pids: number[];
+  before(async () => {
+    ports = await freePorts();
+    npm = launch('npm', ['--dir', await newDir(), ...portArgs(ports)]);
+    await npm.line(/\bready\b/).catch(onFailure(undefined, npm));
+    pids = processTree(npm);
+    assert.ok(pids.length >= 5, `npm start runs its four parts and workerd: ${pids.join(', ')}`);
+  });
+
+  it('refuses a second start on its ports, naming the busy port and part, without ready', async (t) => {
+    const second = launch('npm', ['--dir', await newDir(), ...portArgs(ports)]);
+    const status = await within(second.exited, 'the second npm start to give up', START_LIMIT_MS);
+    const text = second.output.join('\n');
+    t.diagnostic(text);
+    assert.notEqual(status, 0);
+    assert.match(
+      text,
+      new RegExp(`cannot start:\\n  port ${ports.client} of the client is in use`),
+    );
+    assert.match(text, new RegExp(`port ${ports.edge} of the edge worker is in use`));
+    assert.match(text, /--receiver-port/);
+    assert.doesNotMatch(text, /\bready\b/);
+  });
+
+  it('stops every part when npm gets SIGTERM, and frees every port', async (t) => {
+    npm.child.kill('SIGTERM');
+    await assertAllGone(pids, ports).catch(onFailure(t, npm));
   });
 });
