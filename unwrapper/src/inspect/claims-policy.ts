@@ -14,9 +14,12 @@
  * with escapes, and every copy of a duplicated key, on the event's bytes in one pass.
  */
 import { forEachDataPair } from '@beats-gate/lumberjack';
-import { forEachElement, forEachMember, createKeySet, type KeySet } from './json-members.ts';
 import {
+  createKeySet,
+  forEachElement,
+  forEachMember,
   keyEquals,
+  type KeySet,
   MINUS,
   NINE,
   OPEN_OBJECT,

@@ -4,10 +4,15 @@
  * uses it in place of the codec's `JSON.parse`: checking an event costs a pass over its bytes
  * instead of a string and an object per event, and the stamper gets the member boundaries from
  * the same pass. json-scan.test.ts checks it against `JSON.parse` on fuzzed input.
+ *
+ * The same walks serve every reader of an event: forEachMember and forEachElement visit the
+ * members of an object and the elements of an array without building either, for the stamper's
+ * runs and the claims policy's named members. Nothing here recurses: a visitor that descends into
+ * a member decides how deep it goes.
  */
 import { isUtf8 } from 'node:buffer';
 
-// The JSON bytes every scanner in this folder reads by (json-members, json-stamp, claims-policy).
+// The JSON bytes every scanner in this folder reads by (json-stamp, claims-policy too).
 export const QUOTE = 0x22;
 export const BACKSLASH = 0x5c;
 export const OPEN_OBJECT = 0x7b;
@@ -58,13 +63,26 @@ export interface ObjectRuns {
   parentKey: number;
   /** How many runs come before that member (all of them, count, without one). */
   parentRun: number;
+  /** While scanning: the name, and the run being extended (start -1 when none). */
+  name: Buffer;
+  runStart: number;
+  runEnd: number;
 }
 
 /** Run arrays grown past this (a hostile event splitting runs) are let go after use. */
 const KEEP_LIMIT = 1 << 16;
 
 export function createObjectRuns(): ObjectRuns {
-  return { count: 0, offsets: new Int32Array(16), parentValue: -1, parentKey: -1, parentRun: 0 };
+  return {
+    count: 0,
+    offsets: new Int32Array(16),
+    parentValue: -1,
+    parentKey: -1,
+    parentRun: 0,
+    name: Buffer.alloc(0),
+    runStart: -1,
+    runEnd: -1,
+  };
 }
 
 function pushRun(runs: ObjectRuns, start: number, end: number): void {
@@ -265,6 +283,32 @@ export function skipValue(bytes: Buffer, at: number): number {
   }
 }
 
+/** One member of an object whose runs are read: kept (extends the run) or named (ends it). */
+function visitRun(
+  bytes: Buffer,
+  start: number,
+  keyEnd: number,
+  valueStart: number,
+  runs: ObjectRuns,
+): number {
+  const end = skipValue(bytes, valueStart);
+  const name = runs.name;
+  if (keyEquals(bytes, start, keyEnd, name)) {
+    if (runs.runStart >= 0) pushRun(runs, runs.runStart, runs.runEnd);
+    runs.runStart = -1;
+    // The last copy that is an object is the one whose content is kept.
+    if (bytes[valueStart] === OPEN_OBJECT) {
+      runs.parentValue = valueStart;
+      runs.parentKey = start;
+      runs.parentRun = runs.count;
+    }
+  } else {
+    if (runs.runStart < 0) runs.runStart = start;
+    runs.runEnd = end;
+  }
+  return end;
+}
+
 /**
  * Validates the object starting at `at` (an opening brace) and reads its runs for the stamper
  * (see ObjectRuns) into `runs`; returns the offset after the closing brace.
@@ -273,44 +317,12 @@ export function scanObjectRuns(bytes: Buffer, at: number, name: Buffer, runs: Ob
   runs.count = 0;
   runs.parentValue = -1;
   runs.parentKey = -1;
-  runs.parentRun = 0;
-  let runStart = -1;
-  let runEnd = -1;
-  let i = skipSpace(bytes, at + 1);
-  if (bytes[i] === CLOSE_OBJECT) return i + 1;
-  for (;;) {
-    const start = i;
-    if (bytes[start] !== QUOTE) throw new JsonScanError(start, 'expected a key');
-    const keyEnd = skipString(bytes, start);
-    i = skipSpace(bytes, keyEnd);
-    if (bytes[i] !== COLON) throw new JsonScanError(i, 'expected a colon');
-    const valueStart = skipSpace(bytes, i + 1);
-    const end = skipValue(bytes, valueStart);
-    if (keyEquals(bytes, start, keyEnd, name)) {
-      if (runStart >= 0) pushRun(runs, runStart, runEnd);
-      runStart = -1;
-      // The last copy that is an object is the one whose content is kept.
-      if (bytes[valueStart] === OPEN_OBJECT) {
-        runs.parentValue = valueStart;
-        runs.parentKey = start;
-        runs.parentRun = runs.count;
-      }
-    } else {
-      if (runStart < 0) runStart = start;
-      runEnd = end;
-    }
-    i = skipSpace(bytes, end);
-    if (bytes[i] === COMMA) {
-      i = skipSpace(bytes, i + 1);
-      continue;
-    }
-    if (bytes[i] === CLOSE_OBJECT) {
-      if (runStart >= 0) pushRun(runs, runStart, runEnd);
-      if (runs.parentValue < 0) runs.parentRun = runs.count;
-      return i + 1;
-    }
-    throw new JsonScanError(i, 'expected , or }');
-  }
+  runs.name = name;
+  runs.runStart = -1;
+  const end = forEachMember(bytes, at, runs, visitRun);
+  if (runs.runStart >= 0) pushRun(runs, runs.runStart, runs.runEnd);
+  if (runs.parentValue < 0) runs.parentRun = runs.count;
+  return end;
 }
 
 /** Where the event's object starts, after checking it is UTF-8 and starts with a brace. */
@@ -353,4 +365,120 @@ export function scanJsonObjectRuns(payload: Buffer, name: Buffer, runs: ObjectRu
   } finally {
     releaseStack();
   }
+}
+
+/**
+ * Called for one member: its key's quotes are at keyStart and keyEnd - 1, its value starts at
+ * valueStart; returns the offset after the value. `context` is passed through, so a visitor can
+ * be a module-level function and a walk allocates nothing.
+ */
+export type MemberVisitor<C> = (
+  bytes: Buffer,
+  keyStart: number,
+  keyEnd: number,
+  valueStart: number,
+  context: C,
+) => number;
+
+/** Called for one value starting at `at`; returns the offset after it. */
+export type ValueVisitor<C> = (bytes: Buffer, at: number, context: C) => number;
+
+/**
+ * Visits every member of the object whose opening brace is at `at`, duplicates included and in
+ * order; returns the offset after the closing brace.
+ */
+export function forEachMember<C>(
+  bytes: Buffer,
+  at: number,
+  context: C,
+  visit: MemberVisitor<C>,
+): number {
+  if (bytes[at] !== OPEN_OBJECT) throw new JsonScanError(at, 'expected an object');
+  let i = skipSpace(bytes, at + 1);
+  if (bytes[i] === CLOSE_OBJECT) return i + 1;
+  for (;;) {
+    if (bytes[i] !== QUOTE) throw new JsonScanError(i, 'expected a key');
+    const keyEnd = skipString(bytes, i);
+    const colon = skipSpace(bytes, keyEnd);
+    if (bytes[colon] !== COLON) throw new JsonScanError(colon, 'expected a colon');
+    const end = visit(bytes, i, keyEnd, skipSpace(bytes, colon + 1), context);
+    i = skipSpace(bytes, end);
+    if (bytes[i] === CLOSE_OBJECT) return i + 1;
+    if (bytes[i] !== COMMA) throw new JsonScanError(i, 'expected , or }');
+    i = skipSpace(bytes, i + 1);
+  }
+}
+
+/**
+ * Visits the value at `at` or, when it is an array, every element of it with arrays inside it
+ * flattened (`[[1], 2]` visits 1 and 2), as Elasticsearch indexes an array field. Only arrays
+ * are open at any time, so a counter replaces a stack and no nesting depth is too deep. Returns
+ * the offset after the value.
+ */
+export function forEachElement<C>(
+  bytes: Buffer,
+  at: number,
+  context: C,
+  visit: ValueVisitor<C>,
+): number {
+  let depth = 0;
+  let i = at;
+  for (;;) {
+    if (bytes[i] === OPEN_ARRAY) {
+      i = skipSpace(bytes, i + 1);
+      if (bytes[i] !== CLOSE_ARRAY) {
+        depth++;
+        continue;
+      }
+      i++;
+    } else {
+      i = visit(bytes, i, context);
+    }
+    // A value ended at i: close arrays until a comma opens the next element.
+    for (;;) {
+      if (depth === 0) return i;
+      i = skipSpace(bytes, i);
+      if (bytes[i] === COMMA) {
+        i = skipSpace(bytes, i + 1);
+        break;
+      }
+      if (bytes[i] !== CLOSE_ARRAY) throw new JsonScanError(i, 'expected , or ]');
+      depth--;
+      i++;
+    }
+  }
+}
+
+/**
+ * A fixed set of names to look keys up in. A key is compared on its bytes; only a key spelled
+ * with an escape ("host\u002ename") is decoded, once, whatever the number of names.
+ */
+export interface KeySet {
+  /** Index of the name the key (quotes at keyStart and keyEnd - 1) spells, or -1. */
+  indexOf(bytes: Buffer, keyStart: number, keyEnd: number): number;
+}
+
+export function createKeySet(names: readonly string[]): KeySet {
+  const encoded = names.map((name) => Buffer.from(name));
+  const byText = new Map(names.map((name, index) => [name, index]));
+  const shortest = Math.min(...encoded.map((name) => name.length));
+  return {
+    indexOf(bytes, keyStart, keyEnd) {
+      const start = keyStart + 1;
+      const length = keyEnd - 1 - start;
+      for (let n = 0; n < encoded.length; n++) {
+        const name = encoded[n]!;
+        if (name.length !== length) continue;
+        let k = 0;
+        while (k < length && bytes[start + k] === name[k]) k++;
+        if (k === length) return n;
+      }
+      // An escape spells one character with two or more bytes: only a longer key can spell a name.
+      if (length <= shortest) return -1;
+      let escaped = false;
+      for (let k = start; k < keyEnd - 1 && !escaped; k++) escaped = bytes[k] === BACKSLASH;
+      if (!escaped) return -1;
+      return byText.get(JSON.parse(bytes.toString('utf8', keyStart, keyEnd)) as string) ?? -1;
+    },
+  };
 }
