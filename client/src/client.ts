@@ -68,6 +68,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
   const logger =
     options.logger ?? createLogger({ service: 'beats-gate-client', level: config.logLevel });
   const listeners: Listener[] = [];
+  const tokenSources: TokenProvider[] = [];
   const metrics = createMetrics({
     defaultMetrics: config.admin?.metrics ?? false,
     listeners: () => listeners,
@@ -105,6 +106,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
         });
         await tokens.prepare?.();
         providers.set(source, tokens);
+        tokenSources.push(tokens);
       }
       const refreshLog = logger.child({ listener: listenerConfig.name });
       const { dial, proxy } = createListenerDialer(
@@ -191,6 +193,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
     async close(graceMs = 2000): Promise<void> {
       if (closed) return;
       closed = true;
+      for (const tokens of tokenSources) tokens.close?.();
       await Promise.all(listeners.map((listener) => listener.close(CloseCode.GOING_AWAY, graceMs)));
       admin?.closeAllConnections();
       await new Promise((resolve) =>

@@ -8,6 +8,8 @@ export interface CachedProviderOptions {
   /** Refresh this long before expiry (capped at half the token's lifetime). */
   readonly refreshSkewMs: number;
   readonly now?: () => number;
+  /** Stops what the source is doing (a running command), for TokenProvider.close. */
+  readonly close?: () => void;
 }
 
 /**
@@ -49,6 +51,9 @@ export function createCachedProvider(options: CachedProviderOptions): TokenProvi
     },
     invalidate(token: Token): void {
       if (cached?.token.value === token.value) cached = undefined;
+    },
+    close(): void {
+      options.close?.();
     },
   };
 }

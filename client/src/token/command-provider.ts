@@ -19,12 +19,17 @@ export interface CommandProviderOptions {
  * secret removed; never stdout, which holds the token.
  */
 export function createCommandProvider(options: CommandProviderOptions): TokenProvider {
+  const stopping = new AbortController();
   return createCachedProvider({
     kind: 'command',
+    close: () => stopping.abort(),
     refreshSkewMs: options.refreshSkewMs,
     ...(options.now ? { now: options.now } : {}),
     async fetch(): Promise<Token> {
-      const stdout = await runTokenCommand(options.command, { timeoutMs: options.timeoutMs });
+      const stdout = await runTokenCommand(options.command, {
+        timeoutMs: options.timeoutMs,
+        signal: stopping.signal,
+      });
       const value = stdout.trim();
       if (!isPlausibleToken(value)) {
         throw new ClientError('ERR_TOKEN_COMMAND', 'token command did not print one token line');

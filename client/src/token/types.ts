@@ -14,6 +14,8 @@ export interface TokenProvider {
   invalidate(token: Token): void;
   /** Expiry of the last token handed out, for /status and metrics. */
   readonly expiresAt: number | undefined;
+  /** Stops a fetch in progress (a token command's process group is killed); get() then fails. */
+  close?(): void;
 }
 
 /** A JWT-shaped or opaque bearer token: one line, no spaces, bounded length. */
