@@ -111,7 +111,7 @@ function banner(stack: Stack, logstash: string | undefined): string {
     '  output.logstash:',
     `    hosts: ["${host}:${ports.client}"]`,
     '',
-    `Send test events: npm run send -- --count 10000`,
+    `Send test events: npm run send -- --target ${host}:${ports.client} --count 10000`,
     '',
   ].join('\n');
 }

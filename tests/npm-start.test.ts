@@ -199,7 +199,7 @@ function onFailure(t: TestContext | undefined, launched: Launched) {
 }
 
 describe('npm start', () => {
-  it('prints the banner and ready, carries events; SIGKILLed, it leaves no part behind', async (t) => {
+  it('prints the banner and ready; its send command delivers; SIGKILLed, it leaves no part behind', async (t) => {
     const dir = await newDir();
     const ports = await freePorts();
     const start = launch('node', ['--dir', dir, ...portArgs(ports)]);
@@ -209,13 +209,18 @@ describe('npm start', () => {
       assert.match(text, new RegExp(`hosts: \\["127\\.0\\.0\\.1:${ports.client}"\\]`));
       assert.match(text, /output\.logstash/);
 
-      const sent = await run(process.execPath, [join(root, 'dev/send.ts'), '--count', '5000'], {
-        BEATS_GATE_DEV_CLIENT_PORT: String(ports.client),
+      // The banner's own command, as a developer would paste it: nothing else names the port.
+      const command = /Send test events: (npm run send .*)$/m.exec(text)?.[1];
+      assert.ok(command, 'the banner has a send command');
+      assert.match(command, new RegExp(`127\\.0\\.0\\.1:${ports.client}\\b`));
+      const sent = await run('sh', ['-c', command], {
+        BEATS_GATE_DEV_CLIENT_PORT: undefined,
+        BEATS_GATE_SEND_TARGET: undefined,
       });
       assert.equal(sent.code, 0, sent.stdout);
-      assert.match(sent.stdout, /acked 5000\/5000/);
+      assert.match(sent.stdout, /acked 10000\/10000/);
       const events = (await readFile(join(dir, 'events.ndjson'), 'utf8')).trim().split('\n');
-      assert.equal(events.length, 5000);
+      assert.equal(events.length, 10000);
 
       // No handler sees SIGKILL: each part notices its link to npm start close, and stops.
       const pids = processTree(start);
