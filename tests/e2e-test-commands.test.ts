@@ -9,7 +9,10 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { within } from '@beats-gate/kit';
+import { mintDevToken } from '../dev/dev-keys.ts';
 import type { PartName } from '../dev/stack.ts';
 import { startTestStack, type StackFixture } from './support/stack-fixture.ts';
 
@@ -69,7 +72,65 @@ describe('test commands against the local stack', () => {
     return within(run, `${name} test to finish`, RUN_LIMIT_MS);
   }
 
+  /** The client's arguments with its token command swapped for `--token-file path`. */
+  function withTokenFile(path: string) {
+    return (args: string[]) => {
+      const at = args.indexOf('--token-command');
+      assert.ok(at >= 0, 'the stack gives the client a token command');
+      args.splice(at, 2, '--token-file', path);
+      return args;
+    };
+  }
+
   describe('with every part running', () => {
+    it('beats-gate-client test: OK for every step, one probe tunnel, no event, exit 0', async (t) => {
+      const run = await runTest('client');
+      t.diagnostic(run.lines.join('\n'));
+      const steps = run.lines.map((line) => line.split(' .')[0]);
+      assert.deepEqual(steps, [
+        'config',
+        'token',
+        'proxy',
+        'edge dns',
+        'edge tcp',
+        'edge tls',
+        'edge upgrade',
+        'origin',
+        'logstash',
+      ]);
+      assert.deepEqual(new Set(verdicts(run)), new Set(['OK']));
+      assert.match(
+        run.lines[1]!,
+        /OK {3}JWT from token command, sub "dev-device", expires 20\d\d-/,
+      );
+      assert.match(run.lines[6]!, /OK {3}101 Switching Protocols/);
+      assert.equal(run.code, 0);
+      assert.deepEqual(await fixture.readEvents(), []);
+    });
+
+    it('beats-gate-client test with an expired token: names the token and stops, exit 1', async (t) => {
+      const path = join(fixture.keys.dir, 'expired-token');
+      const hourAgo = Date.now() - 3_600_000;
+      await writeFile(
+        path,
+        await mintDevToken(fixture.keys, {
+          sub: 'dev-device',
+          ttlSeconds: 600,
+          now: () => hourAgo,
+        }),
+      );
+      const run = await runTest('client', { args: withTokenFile(path) });
+      t.diagnostic(run.lines.join('\n'));
+      assert.deepEqual(verdicts(run), ['OK', 'FAIL']);
+      assert.match(
+        run.lines[1]!,
+        new RegExp(
+          `^token \\.+ FAIL the token from token file ${path} expired 20\\S+ \\(50 min ago\\)\\. Fix: write a current token`,
+        ),
+      );
+      assert.equal(run.code, 1);
+    });
+
     it('beats-gate-unwrapper test: OK for the keys and every upstream of every group, exit 0', async (t) => {
       const run = await runTest('unwrapper');
       t.diagnostic(run.lines.join('\n'));
@@ -89,6 +150,17 @@ describe('test commands against the local stack', () => {
   describe('with the receiver stopped', () => {
     before(() => fixture.stack.stop('receiver'));
     after(() => fixture.stack.start('receiver'));
+
+    it('beats-gate-client test: names Logstash, exit 1', async (t) => {
+      const run = await runTest('client');
+      t.diagnostic(run.lines.join('\n'));
+      assert.deepEqual(verdicts(run), ['OK', 'OK', 'OK', 'OK', 'OK', 'OK', 'OK', 'OK', 'FAIL']);
+      assert.match(
+        run.lines.at(-1)!,
+        /^logstash \.+ FAIL origin cannot reach Logstash: edge answered 50\d ERR_UPSTREAM_\w+\. Fix: .*Logstash's beats input/,
+      );
+      assert.equal(run.code, 1);
+    });
 
     it('beats-gate-unwrapper test: FAIL for the stopped upstream, OK for the others, exit 1', async (t) => {
       const run = await runTest('unwrapper');

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Parses arguments and wires things together; all behaviour lives in src/.
+// Parses arguments and wires things together; all behaviour lives in src/. `beats-gate-client
+// test [options]` checks the same configuration instead of serving it (src/check/).
 import { runCommand, serveUntilSignal } from '@beats-gate/kit';
+import { testClient } from '../src/check/test-client.ts';
 import { createClient, loadConfig, type ClientConfig } from '../src/index.ts';
 
 /** A service manager expects the process gone within a few seconds of SIGTERM. */
@@ -20,6 +22,11 @@ async function run(config: ClientConfig): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === 'test') {
+    process.exitCode = await testClient(rest, process.env);
+    return;
+  }
   await runCommand('beats-gate-client', () => loadConfig(process.argv.slice(2), process.env), run);
 }
 

@@ -17,6 +17,8 @@ export interface CheckStep {
    * run even when one fails, so each gets its line, and the run stops after the group.
    */
   readonly group?: string;
+  /** Its own deadline, when what it waits for may take longer than the runner's default. */
+  readonly limitMs?: number;
   /**
    * `signal` aborts when the step's deadline passes: hand it to whatever dials or spawns, so no
    * socket or child outlives the report.

@@ -114,6 +114,15 @@ describe('runChecks', () => {
     assert.equal(aborted, true);
   });
 
+  it("uses a step's own deadline over the runner's", async () => {
+    const out = collect();
+    const report = await runChecks(
+      [{ name: 'slow', limitMs: 10, run: () => new Promise(() => {}) }],
+      { ...out, stepLimitMs: 60_000 },
+    );
+    assert.match(report.failed?.problem ?? '', /no result within 10 ms/);
+  });
+
   it('keeps a multi-line problem on one line', () => {
     const line = formatCheckLine('config', failed('a:\n  - first\n  - second', 'fix\nit'));
     assert.equal(line.split('\n').length, 2);

@@ -11,7 +11,10 @@ import type { Loaded } from '../config/options.ts';
 import { EXIT_FAILED, EXIT_USAGE } from '../config/run-command.ts';
 import { CheckFailure, type CheckOutcome, type CheckStep } from './check-step.ts';
 
-/** A step that dials something gets its own deadline first; this one only ends a stuck step. */
+/**
+ * What dials gets its own deadline first; this one only ends a stuck step. A step that may wait
+ * longer (a handshake limit of two minutes) says so with its `limitMs`.
+ */
 export const STEP_LIMIT_MS = 30_000;
 
 /** Names are padded with dots to this column, so the verdicts line up. */
@@ -93,7 +96,7 @@ export async function runChecks(
   let failedGroup: string | undefined;
   for (const step of steps) {
     if (failure && (failedGroup === undefined || step.group !== failedGroup)) break;
-    const outcome = await runStep(step, limitMs);
+    const outcome = await runStep(step, step.limitMs ?? limitMs);
     write(formatCheckLine(step.name, outcome));
     if (outcome.ok) {
       passedSteps.push(step.name);
