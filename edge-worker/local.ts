@@ -12,7 +12,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { Miniflare, type MiniflareOptions } from 'miniflare';
+import { Miniflare, Response as MiniflareResponse, type MiniflareOptions } from 'miniflare';
 
 /** Matches wrangler.jsonc; workerd accepts dates up to its own release. */
 export const COMPATIBILITY_DATE = '2026-11-01';
@@ -45,7 +45,34 @@ export interface StartEdgeOptions {
    * them to stdout.
    */
   onLog?: (line: string, level: string) => void;
+  /**
+   * Receives each Workers Analytics Engine data point the worker writes, through an OUTCOMES
+   * binding that records instead of discarding (Miniflare's own dataset binding drops every point
+   * locally). Without it, OUTCOMES is not bound.
+   */
+  onOutcome?: (point: OutcomePoint) => void;
 }
+
+/** A data point as the worker passed it to `writeDataPoint`. */
+export interface OutcomePoint {
+  blobs?: string[];
+  doubles?: number[];
+  indexes?: string[];
+}
+
+/**
+ * Stands in for an Analytics Engine dataset: a second worker whose RPC method `writeDataPoint`
+ * hands each point to Node through a fetcher binding. Unlike the real binding's, the call is
+ * asynchronous; the edge keeps a returned promise alive with waitUntil (src/outcomes.ts).
+ */
+const OUTCOME_RECORDER = `
+import { WorkerEntrypoint } from 'cloudflare:workers';
+export default class OutcomeRecorder extends WorkerEntrypoint {
+  writeDataPoint(point) {
+    return this.env.SINK.fetch('http://sink/', { method: 'POST', body: JSON.stringify(point) });
+  }
+}
+`;
 
 export interface RunningEdge {
   /** Base URL, `http://<host>:<port>/`. */
@@ -90,7 +117,31 @@ export async function edgeMiniflareOptions(options: StartEdgeOptions): Promise<M
   if (upgrade) env.UPGRADE_LIMITER = { type: 'rate-limit', namespace: '1001', simple: upgrade };
   if (failure) env.FAILURE_LIMITER = { type: 'rate-limit', namespace: '1002', simple: failure };
 
-  const onLog = options.onLog;
+  const { onLog, onOutcome } = options;
+  if (onOutcome) env.OUTCOMES = { type: 'worker', worker: 'outcome-recorder' };
+  const recorder: MiniflareOptions['workers'] = onOutcome
+    ? [
+        {
+          config: {
+            name: 'outcome-recorder',
+            compatibilityDate: COMPATIBILITY_DATE,
+            manifest: {
+              mainModule: 'recorder.js',
+              modules: { 'recorder.js': { type: 'esm', contents: OUTCOME_RECORDER } },
+            },
+            env: {
+              SINK: {
+                type: 'fetcher',
+                async handler(request) {
+                  onOutcome((await request.json()) as OutcomePoint);
+                  return new MiniflareResponse(null, { status: 204 });
+                },
+              },
+            },
+          },
+        },
+      ]
+    : [];
   return {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
@@ -113,6 +164,7 @@ export async function edgeMiniflareOptions(options: StartEdgeOptions): Promise<M
           env,
         },
       },
+      ...recorder,
     ],
   };
 }

@@ -3,7 +3,7 @@
  * tunnel route would risk replacing the 101 (and its WebSocket) with a copy.
  */
 import { TUNNEL_PATH } from '@beats-gate/protocol';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { EdgeError } from './errors.ts';
 import { logDecision } from './log.ts';
 import { errorResponse } from './respond.ts';
@@ -15,7 +15,7 @@ type Bindings = Record<string, unknown>;
 export function createApp() {
   const app = new Hono<{ Bindings: Bindings }>();
 
-  app.all(TUNNEL_PATH, (c) => handleTunnel(c.req.raw, c.env ?? {}));
+  app.all(TUNNEL_PATH, (c) => handleTunnel(c.req.raw, c.env ?? {}, keepAliveOf(c)));
 
   app.get('/healthz', (c) => {
     const runtime = getRuntime(c.env ?? {});
@@ -43,4 +43,14 @@ export function createApp() {
   });
 
   return app;
+}
+
+/** The request's waitUntil; Hono's getter throws where there is no execution context (Node tests). */
+function keepAliveOf(c: Context): (pending: Promise<unknown>) => void {
+  try {
+    const context = c.executionCtx;
+    return (pending) => context.waitUntil(pending);
+  } catch {
+    return () => undefined;
+  }
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from './config.ts';
+import { OUTCOME_COLUMNS } from './outcomes.ts';
 
 const docs = readFileSync(resolve(import.meta.dirname, '../../docs/edge-worker.md'), 'utf8');
 
@@ -41,5 +42,18 @@ describe('docs/edge-worker.md', () => {
     assert.ok(read.size > 15, [...read].join(', '));
     for (const name of read) assert.ok(documented.has(name), `${name} is read but not documented`);
     for (const name of documented) assert.ok(read.has(name), `${name} is documented but not read`);
+  });
+});
+
+describe('docs/edge-worker.md, outcomes', () => {
+  it('names every column of the data point in the order the worker writes them', () => {
+    const rows = [...docs.matchAll(/^\| `((?:blob|double|index)\d+)` +\| `([^`]+)` +\|/gm)].map(
+      (match) => [match[1], match[2]],
+    );
+    const prefixes = { blobs: 'blob', doubles: 'double', indexes: 'index' } as const;
+    const written = (['blobs', 'doubles', 'indexes'] as const).flatMap((kind) =>
+      OUTCOME_COLUMNS[kind].map((name, i) => [`${prefixes[kind]}${i + 1}`, name]),
+    );
+    assert.deepEqual(rows, written);
   });
 });

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
     assert.equal(config.assertionTtlSeconds, 30);
     assert.equal(config.assertionKeys[0]?.kid, 'k2');
     assert.equal(config.keySource.kind, 'inline');
-    assert.equal(result.notices.length, 3);
+    assert.equal(result.notices.length, 4);
   });
 
   it('reads a remote key set with its cache settings', () => {
@@ -108,14 +108,23 @@ describe('loadConfig', () => {
     assert.ok(!problems[0]?.includes('c2hvcnQ'));
   });
 
-  it('accepts bound KV and rate limiter objects', () => {
+  it('accepts bound KV, rate limiter and Analytics Engine objects', () => {
+    const outcomes = { writeDataPoint: () => undefined };
     const result = loadConfig({
       ...valid,
       DENYLIST: { get: () => Promise.resolve(null) },
       UPGRADE_LIMITER: { limit: () => Promise.resolve({ success: true }) },
       FAILURE_LIMITER: { limit: () => Promise.resolve({ success: true }) },
+      OUTCOMES: outcomes,
     });
     assert.ok(result.ok);
     assert.deepEqual(result.notices, []);
+    assert.equal(result.config.outcomes, outcomes);
+  });
+
+  it('refuses an OUTCOMES binding that is not an Analytics Engine dataset', () => {
+    assert.deepEqual(problemsOf({ ...valid, OUTCOMES: { get: () => null } }), [
+      'OUTCOMES is bound but is not an Analytics Engine dataset; check wrangler.jsonc',
+    ]);
   });
 });

@@ -9,7 +9,14 @@ import {
   type AssertionKey,
 } from '@beats-gate/protocol';
 import type { JSONWebKeySet } from 'jose';
-import { isDenyList, isRateLimiter, type DenyList, type RateLimiter } from './bindings.ts';
+import {
+  isAnalyticsDataset,
+  isDenyList,
+  isRateLimiter,
+  type AnalyticsDataset,
+  type DenyList,
+  type RateLimiter,
+} from './bindings.ts';
 import { createConfigReader } from './config-reader.ts';
 import { parseAlgorithms, parseJwks, parseJwksUrl, parseOriginUrl } from './config-values.ts';
 
@@ -45,6 +52,8 @@ export interface EdgeConfig {
   readonly denyList?: DenyList;
   readonly upgradeLimiter?: RateLimiter;
   readonly failureLimiter?: RateLimiter;
+  /** Gets one data point per upgrade (src/outcomes.ts). */
+  readonly outcomes?: AnalyticsDataset;
 }
 
 export type ConfigResult =
@@ -149,11 +158,19 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
     'a rate limiter',
     problems,
   );
+  const outcomes = optionalBinding(
+    env,
+    'OUTCOMES',
+    isAnalyticsDataset,
+    'an Analytics Engine dataset',
+    problems,
+  );
   if (!denyList) notices.push('DENYLIST is not bound: revocation checks are off');
   if (!upgradeLimiter)
     notices.push('UPGRADE_LIMITER is not bound: per-subject upgrade limits are off');
   if (!failureLimiter)
     notices.push('FAILURE_LIMITER is not bound: per-address failure limits are off');
+  if (!outcomes) notices.push('OUTCOMES is not bound: outcomes are only logged, not counted');
 
   if (problems.length > 0 || !originUrl || !issuer || !algorithms || !keySource) {
     return { ok: false, problems };
@@ -181,6 +198,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       ...(denyList ? { denyList } : {}),
       ...(upgradeLimiter ? { upgradeLimiter } : {}),
       ...(failureLimiter ? { failureLimiter } : {}),
+      ...(outcomes ? { outcomes } : {}),
     },
   };
 }

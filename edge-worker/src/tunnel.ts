@@ -3,9 +3,10 @@
  * run cheapest first, and origin is contacted only after every one of them passed.
  */
 import { EdgeError, ERROR_SPECS, type EdgeErrorCode } from './errors.ts';
-import { describeCause, logDecision } from './log.ts';
+import { describeCause, logDecision, type DecisionRecord } from './log.ts';
 import { readOriginAnswer, resultOfStatus } from './origin-answer.ts';
 import { buildOriginRequest } from './origin-request.ts';
+import { coloOf, recordOutcome, type KeepAlive } from './outcomes.ts';
 import { consume, failureKey, upgradeKey } from './rate-limit.ts';
 import { errorResponse } from './respond.ts';
 import { checkRevocation } from './revocation.ts';
@@ -22,6 +23,7 @@ interface Attempt {
 export async function handleTunnel(
   request: Request,
   env: Readonly<Record<string, unknown>>,
+  keepAlive: KeepAlive = () => undefined,
 ): Promise<Response> {
   const clientAddress = request.headers.get('cf-connecting-ip') ?? undefined;
   const ray = request.headers.get('cf-ray') ?? undefined;
@@ -32,17 +34,27 @@ export async function handleTunnel(
     ...(clientAddress ? { clientAddress } : {}),
   };
   const runtime = getRuntime(env);
+  /** One log line and, with OUTCOMES bound, one data point: the same facts in both. */
+  const report = (decision: DecisionRecord & { by: 'edge' | 'origin'; status: number }) => {
+    const facts = { ...base, ...decision, ...identity(attempt) };
+    logDecision(facts);
+    const colo = coloOf(request);
+    recordOutcome(
+      runtime.ok ? runtime.config.outcomes : undefined,
+      { ...facts, ...(colo ? { colo } : {}) },
+      keepAlive,
+    );
+  };
   try {
     const response = await admit(request, runtime, attempt);
     // Origin's answer, whatever it is, is what the device gets: the log says which it was.
     const { result, code } = await readOriginAnswer(response);
-    logDecision({
-      ...base,
+    report({
+      event: 'edge.tunnel',
       result,
       by: 'origin',
       ...(code ? { code } : {}),
       status: response.status,
-      ...identity(attempt),
     });
     // Returned as is: a new Response would lose the WebSocket that workerd attached to it.
     return response;
@@ -51,14 +63,13 @@ export async function handleTunnel(
     const refusedFor = refusal.code;
     if (runtime.ok) refusal = await countFailure(runtime, attempt, refusal);
     const cause = describeCause(refusal);
-    logDecision({
-      ...base,
+    report({
+      event: 'edge.tunnel',
       result: resultOfStatus(refusal.status),
       by: 'edge',
       code: refusal.code,
       status: refusal.status,
       ...(refusedFor !== refusal.code ? { refusedFor } : {}),
-      ...identity(attempt),
       ...(cause ? { cause } : {}),
     });
     return errorResponse(refusal, runtime.ok ? runtime.config : {});

@@ -56,6 +56,7 @@ describe('edge routes', () => {
       [
         'UPGRADE_LIMITER is not bound: per-subject upgrade limits are off',
         'FAILURE_LIMITER is not bound: per-address failure limits are off',
+        'OUTCOMES is not bound: outcomes are only logged, not counted',
       ],
     );
   });

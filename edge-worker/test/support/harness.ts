@@ -3,7 +3,12 @@
  * the worker's log lines captured for assertions.
  */
 import { generateAssertionKey, parseAssertionKeys, type AssertionKey } from '@beats-gate/protocol';
-import { startEdge, type RunningEdge, type StartEdgeOptions } from '../../local.ts';
+import {
+  startEdge,
+  type OutcomePoint,
+  type RunningEdge,
+  type StartEdgeOptions,
+} from '../../local.ts';
 import { startEchoOrigin, type EchoOrigin } from './echo-origin.ts';
 import { AUDIENCE, ISSUER, type TestKey } from './tokens.ts';
 
@@ -15,6 +20,8 @@ export interface Harness {
   readonly logs: Record<string, unknown>[];
   /** Raw log lines, to check that no secret was ever printed. */
   readonly rawLogs: string[];
+  /** Analytics Engine data points written to OUTCOMES (bound only with `recordOutcomes`). */
+  readonly outcomes: OutcomePoint[];
   close(): Promise<void>;
 }
 
@@ -24,6 +31,7 @@ export interface HarnessOptions {
   readonly vars?: Record<string, string>;
   readonly kv?: StartEdgeOptions['kv'];
   readonly rateLimits?: StartEdgeOptions['rateLimits'];
+  readonly recordOutcomes?: boolean;
 }
 
 export function baseVars(
@@ -43,6 +51,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const assertionKeyText = `${generateAssertionKey('edge-1')},${generateAssertionKey('edge-0')}`;
   const logs: Record<string, unknown>[] = [];
   const rawLogs: string[] = [];
+  const outcomes: OutcomePoint[] = [];
   const vars = { ...baseVars(origin, options.keys), ...options.vars };
   if (vars.JWKS_URL) delete vars.JWKS;
   const edge = await startEdge({
@@ -50,6 +59,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     secrets: { ASSERTION_KEYS: assertionKeyText },
     ...(options.kv ? { kv: options.kv } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.recordOutcomes ? { onOutcome: (point) => outcomes.push(point) } : {}),
     onLog(line) {
       rawLogs.push(line);
       try {
@@ -65,6 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     assertionKeys: parseAssertionKeys(assertionKeyText),
     logs,
     rawLogs,
+    outcomes,
     async close() {
       await edge.dispose();
       await origin.close();
@@ -73,14 +84,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** Waits (bounded) for a decision log line matching `match`: workerd delivers logs asynchronously. */
-export async function waitForLog(
+export function waitForLog(
   harness: Harness,
   match: (line: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown>> {
+  return waitFor(harness.logs, match, 'expected log line did not arrive');
+}
+
+/** Waits (bounded) for a data point matching `match`: they are sent after the response. */
+export function waitForOutcome(
+  harness: Harness,
+  match: (point: OutcomePoint) => boolean,
+): Promise<OutcomePoint> {
+  return waitFor(harness.outcomes, match, 'expected data point did not arrive');
+}
+
+async function waitFor<T>(list: T[], match: (item: T) => boolean, failure: string): Promise<T> {
   for (let i = 0; i < 100; i++) {
-    const found = harness.logs.find(match);
+    const found = list.find(match);
     if (found) return found;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error('expected log line did not arrive');
+  throw new Error(failure);
 }
