@@ -41,8 +41,15 @@ const { values } = parseArgs({
     events: { type: 'string', default: '300000' },
     out: { type: 'string', default: 'bench-results/profiles' },
     via: { type: 'string', default: 'edge' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    'usage: node bench/profile.ts [--compression N] [--events N] [--via edge|stamp] [--out dir]\n',
+  );
+  process.exit(0);
+}
 const dir = resolve(values.out, new Date().toISOString().replace(/[:.]/g, '-'));
 await mkdir(dir, { recursive: true });
 const profiled = (part: string) => ({

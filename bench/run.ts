@@ -74,10 +74,10 @@ const SIZES: Record<BenchResults['mode'], BenchSizes> = {
 
 const root = resolve(import.meta.dirname, '..');
 
+const USAGE = `usage: node bench/run.ts [--full | --smoke] [--only ${CASES.join(',')}] [--tunnels N] [--out file.json]\n`;
+
 function usage(problem: string): never {
-  process.stderr.write(
-    `${problem}\nusage: node bench/run.ts [--full | --smoke] [--only ${CASES.join(',')}] [--tunnels N] [--out file.json]\n`,
-  );
+  process.stderr.write(`${problem}\n${USAGE}`);
   process.exit(2);
 }
 
@@ -97,7 +97,6 @@ async function main(): Promise<number> {
   } catch (error) {
     usage((error as Error).message);
   }
-  if (values.help) usage('beats-gate benchmarks (docs/benchmarks.md)');
   if (values.full && values.smoke) usage('--full and --smoke exclude each other');
   const selected = new Set<CaseName>(
     values.only === undefined
@@ -115,6 +114,11 @@ async function main(): Promise<number> {
       usage(`--tunnels must be an integer from 1 to 100000, got "${values.tunnels}"`);
     }
     sizes.scaleTunnels = tunnels;
+  }
+  if (values.help) {
+    // After the checks above, so `--help` also says whether the rest of a command line is valid.
+    process.stdout.write(`beats-gate benchmarks (docs/benchmarks.md)\n${USAGE}`);
+    return 0;
   }
   const startedAt = new Date().toISOString();
   const started = performance.now();

@@ -30,8 +30,16 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
     'run-timeout-ms': { type: 'string', default: String(5 * 60_000) },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    'usage: npm run mutation-check -- [--only name,…] [--ref commit] [--list] [--keep]\n' +
+      '         [--skip-baseline] [--run-timeout-ms N]   (docs/testing.md)\n',
+  );
+  process.exit(0);
+}
 
 const runTimeoutMs = Number(values['run-timeout-ms']);
 if (!Number.isInteger(runTimeoutMs) || runTimeoutMs <= 0) {
