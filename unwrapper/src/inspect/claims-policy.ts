@@ -15,11 +15,10 @@
  */
 import { forEachDataPair } from '@beats-gate/lumberjack';
 import {
-  createKeySet,
+  BACKSLASH,
   forEachElement,
   forEachMember,
   keyEquals,
-  type KeySet,
   MINUS,
   NINE,
   OPEN_OBJECT,
@@ -51,58 +50,28 @@ export interface ClaimsPolicy {
   checkData(frame: Buffer): string[];
 }
 
-/** One checked field whose last segments a key spelled: its value is compared with the claim. */
-interface Leaf {
+/** One checked field: its dotted path, the claim's text, and where a disagreement is marked. */
+interface Field {
+  readonly text: string;
+  readonly path: Buffer;
   readonly expected: Buffer;
   readonly index: number;
-  /** Per check, set when any representation disagreed; shared by the policy's leaves. */
+  /** Per check, set when any representation disagreed; shared by the policy's fields. */
   readonly mismatched: Uint8Array;
 }
 
-/** Where a key leads: fields it completes, and the object reached when it only starts them. */
-interface Edge {
-  readonly leaves: Leaf[];
-  next: ClaimNode | undefined;
-}
-
 /**
- * The names that matter in an object at some point of the paths: every dotted join of the
- * segments still to go (`host.name`, `host` at the top; `name` below `host`).
+ * An object on the way to the fields: the dotted path that leads to it (with its trailing dot;
+ * empty for the event) and the fields that path is a start of. A member's path is the prefix and
+ * its key, as Elasticsearch joins them: a member whose path is a field is compared, one whose
+ * path starts fields is descended into, and every other member is skipped. Each level adds a
+ * segment, so a walk never goes deeper than MAX_FIELD_DEPTH objects.
  */
-interface ClaimNode {
-  readonly keys: KeySet;
-  readonly edges: readonly Edge[];
-}
-
-interface Cursor {
-  readonly segments: readonly string[];
-  /** Segments already consumed by the keys on the way here. */
+interface Place {
+  readonly prefix: string;
+  /** The prefix's length in bytes: where the rest of each field's path starts. */
   readonly at: number;
-  readonly leaf: Leaf;
-}
-
-/** At most MAX_FIELD_DEPTH levels, so building (and walking) never goes deeper than that. */
-function buildNode(cursors: readonly Cursor[]): ClaimNode {
-  const names: string[] = [];
-  const edges: Edge[] = [];
-  const below: Cursor[][] = [];
-  for (const cursor of cursors) {
-    for (let end = cursor.at + 1; end <= cursor.segments.length; end++) {
-      const name = cursor.segments.slice(cursor.at, end).join('.');
-      let n = names.indexOf(name);
-      if (n < 0) {
-        n = names.push(name) - 1;
-        edges.push({ leaves: [], next: undefined });
-        below.push([]);
-      }
-      if (end === cursor.segments.length) edges[n]!.leaves.push(cursor.leaf);
-      else below[n]!.push({ ...cursor, at: end });
-    }
-  }
-  edges.forEach((edge, n) => {
-    if (below[n]!.length > 0) edge.next = buildNode(below[n]!);
-  });
-  return { keys: createKeySet(names), edges };
+  readonly fields: readonly Field[];
 }
 
 function isNumberStart(byte: number | undefined): boolean {
@@ -114,24 +83,33 @@ function isNumberStart(byte: number | undefined): boolean {
  * or a number spelled exactly as it agrees; anything else present disagrees. A number is
  * compared as spelled (`5.0` is not `5`): Logstash and a keyword mapping keep that spelling.
  */
-function judgeValue(bytes: Buffer, at: number, leaf: Leaf): number {
+function judgeValue(bytes: Buffer, at: number, field: Field): number {
   const first = bytes[at];
   if (first === QUOTE) {
     const end = skipString(bytes, at);
-    if (!keyEquals(bytes, at, end, leaf.expected)) leaf.mismatched[leaf.index] = 1;
+    if (!keyEquals(bytes, at, end, field.expected)) field.mismatched[field.index] = 1;
     return end;
   }
   const end = skipValue(bytes, at);
-  if (!isNumberStart(first) || leaf.expected.compare(bytes, at, end) !== 0) {
-    leaf.mismatched[leaf.index] = 1;
+  if (!isNumberStart(first) || field.expected.compare(bytes, at, end) !== 0) {
+    field.mismatched[field.index] = 1;
   }
   return end;
 }
 
 /** A value on the way to a field: only an object (or one inside an array) leads further. */
-function descend(bytes: Buffer, at: number, node: ClaimNode): number {
+function descend(bytes: Buffer, at: number, place: Place): number {
   if (bytes[at] !== OPEN_OBJECT) return skipValue(bytes, at);
-  return forEachMember(bytes, at, node, visitMember);
+  return forEachMember(bytes, at, place, visitMember);
+}
+
+/** Whether a key can continue a field's path: checked on its first byte, so most keys are skipped
+ * without being decoded (an escaped key always is). */
+function mayLead(bytes: Buffer, keyStart: number, place: Place): boolean {
+  const first = bytes[keyStart + 1];
+  if (first === BACKSLASH) return true;
+  for (const field of place.fields) if (field.path[place.at] === first) return true;
+  return false;
 }
 
 function visitMember(
@@ -139,15 +117,23 @@ function visitMember(
   keyStart: number,
   keyEnd: number,
   valueStart: number,
-  node: ClaimNode,
+  place: Place,
 ): number {
-  const n = node.keys.indexOf(bytes, keyStart, keyEnd);
-  if (n < 0) return skipValue(bytes, valueStart);
-  const edge = node.edges[n]!;
-  let end = valueStart;
-  for (const leaf of edge.leaves) end = forEachElement(bytes, valueStart, leaf, judgeValue);
-  if (edge.next) end = forEachElement(bytes, valueStart, edge.next, descend);
-  return end;
+  if (!mayLead(bytes, keyStart, place)) return skipValue(bytes, valueStart);
+  // The key was validated: only one spelled with escapes needs decoding.
+  const raw = bytes.toString('utf8', keyStart + 1, keyEnd - 1);
+  const path = place.prefix + (raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw);
+  const below: Field[] = [];
+  let end = -1;
+  for (const field of place.fields) {
+    if (field.text === path) end = forEachElement(bytes, valueStart, field, judgeValue);
+    else if (field.text.startsWith(`${path}.`)) below.push(field);
+  }
+  if (below.length > 0) {
+    const next = { prefix: `${path}.`, at: Buffer.byteLength(path) + 1, fields: below };
+    end = forEachElement(bytes, valueStart, next, descend);
+  }
+  return end < 0 ? skipValue(bytes, valueStart) : end;
 }
 
 /** Claims and fields compare as text: a number claim matches the same number as a string. */
@@ -176,18 +162,14 @@ export function createClaimsPolicy(
     .filter((c) => Object.hasOwn(claims, c.claim) && claims[c.claim] !== null)
     .map((c) => ({ field: c.field, expected: textOf(claims[c.claim]) }));
   const mismatched = new Uint8Array(active.length);
-  const root = buildNode(
-    active.map((check, index) => ({
-      segments: check.field.split('.'),
-      at: 0,
-      leaf: { expected: Buffer.from(check.expected), index, mismatched },
-    })),
-  );
-
-  const dataKeys = active.map((check) => ({
-    key: Buffer.from(check.field),
+  const fields: Field[] = active.map((check, index) => ({
+    text: check.field,
+    path: Buffer.from(check.field),
     expected: Buffer.from(check.expected),
+    index,
+    mismatched,
   }));
+  const root: Place = { prefix: '', at: 0, fields };
 
   function mismatchedFields(): string[] {
     const fields: string[] = [];
@@ -214,9 +196,9 @@ export function createClaimsPolicy(
       // On the bytes, every pair in wire order: a duplicated key cannot hide a value, and a
       // frame of many pairs never becomes an object.
       forEachDataPair(frame, (k0, k1, v0, v1) => {
-        for (let index = 0; index < dataKeys.length; index++) {
-          const { key, expected } = dataKeys[index]!;
-          if (k1 - k0 !== key.length || frame.compare(key, 0, key.length, k0, k1) !== 0) continue;
+        for (const { path, expected, index } of fields) {
+          if (k1 - k0 !== path.length || frame.compare(path, 0, path.length, k0, k1) !== 0)
+            continue;
           if (frame.compare(expected, 0, expected.length, v0, v1) !== 0) mismatched[index] = 1;
         }
       });

@@ -4,7 +4,6 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   checkJsonObject,
-  createKeySet,
   createObjectRuns,
   forEachElement,
   forEachMember,
@@ -327,30 +326,5 @@ describe('forEachElement', () => {
   it('refuses an array that does not continue', () => {
     assert.throws(() => elements('[1 2]'), JsonScanError);
     assert.throws(() => elements('[1'), JsonScanError);
-  });
-});
-
-describe('createKeySet', () => {
-  const keys = createKeySet(['host', 'host.name', 'id']);
-  function indexOf(key: string): number {
-    const bytes = Buffer.from(key);
-    return keys.indexOf(bytes, 0, bytes.length);
-  }
-
-  it('finds a name spelled plainly', () => {
-    assert.equal(indexOf('"host"'), 0);
-    assert.equal(indexOf('"host.name"'), 1);
-    assert.equal(indexOf('"id"'), 2);
-    assert.equal(indexOf('"hosts"'), -1);
-    assert.equal(indexOf('"hosT"'), -1);
-    assert.equal(indexOf('""'), -1);
-  });
-
-  it('finds a name spelled with escapes', () => {
-    assert.equal(indexOf('"host\\u002ename"'), 1);
-    assert.equal(indexOf('"\\u0068ost"'), 0);
-    assert.equal(indexOf('"\\u0069\\u0064"'), 2);
-    assert.equal(indexOf('"host\\u002eid"'), -1);
-    assert.equal(indexOf('"\\n"'), -1);
   });
 });

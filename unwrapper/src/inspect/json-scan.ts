@@ -448,37 +448,3 @@ export function forEachElement<C>(
     }
   }
 }
-
-/**
- * A fixed set of names to look keys up in. A key is compared on its bytes; only a key spelled
- * with an escape ("host\u002ename") is decoded, once, whatever the number of names.
- */
-export interface KeySet {
-  /** Index of the name the key (quotes at keyStart and keyEnd - 1) spells, or -1. */
-  indexOf(bytes: Buffer, keyStart: number, keyEnd: number): number;
-}
-
-export function createKeySet(names: readonly string[]): KeySet {
-  const encoded = names.map((name) => Buffer.from(name));
-  const byText = new Map(names.map((name, index) => [name, index]));
-  const shortest = Math.min(...encoded.map((name) => name.length));
-  return {
-    indexOf(bytes, keyStart, keyEnd) {
-      const start = keyStart + 1;
-      const length = keyEnd - 1 - start;
-      for (let n = 0; n < encoded.length; n++) {
-        const name = encoded[n]!;
-        if (name.length !== length) continue;
-        let k = 0;
-        while (k < length && bytes[start + k] === name[k]) k++;
-        if (k === length) return n;
-      }
-      // An escape spells one character with two or more bytes: only a longer key can spell a name.
-      if (length <= shortest) return -1;
-      let escaped = false;
-      for (let k = start; k < keyEnd - 1 && !escaped; k++) escaped = bytes[k] === BACKSLASH;
-      if (!escaped) return -1;
-      return byText.get(JSON.parse(bytes.toString('utf8', keyStart, keyEnd)) as string) ?? -1;
-    },
-  };
-}
