@@ -13,6 +13,7 @@ import {
   JSON_HEADER_BYTES,
   TYPE_JSON,
   VERSION_2,
+  type JsonFrame,
   type LazyDataFrame,
   type RawFrame,
 } from '@beats-gate/lumberjack';
@@ -20,7 +21,7 @@ import type { ClaimPolicyMode, ClaimsPolicy } from './claims-policy.ts';
 import { flattenIdentity, type StampIdentity } from './identity-stamp.ts';
 import { InspectError } from './inspect-error.ts';
 import { checkJsonObject, JsonScanError } from './json-scan.ts';
-import type { JsonStamper } from './json-stamp.ts';
+import { createJsonStamper } from './json-stamp.ts';
 import type { OutputBuffer } from './output-buffer.ts';
 
 export interface EventEncoderOptions {
@@ -28,7 +29,6 @@ export interface EventEncoderOptions {
   identity: StampIdentity;
   /** Segments of the stamped field. */
   field: readonly string[];
-  stamper: JsonStamper;
   policy?: ClaimsPolicy;
   policyMode: ClaimPolicyMode;
   /** An event disagreed with a claim and was tagged. */
@@ -39,23 +39,14 @@ export interface EventEncoderOptions {
 export type EventFrame = Exclude<RawFrame['frame'], { type: 'compressed' }>;
 
 interface Stamp {
-  json: Buffer;
+  /** The identity as the member the JSON stamper adds. */
+  member: Buffer;
   /** The identity as D pairs (flattened keys), encoded once, and how many. */
   pairs: Buffer;
   pairCount: number;
 }
 
 const DOT = 0x2e;
-
-function stampOf(identity: StampIdentity, prefix: string): Stamp {
-  const flat = flattenIdentity(prefix, identity);
-  return {
-    json: Buffer.from(JSON.stringify(identity)),
-    pairs: encodeData(0, flat).subarray(DATA_HEADER_BYTES),
-    pairCount: Object.keys(flat).length,
-  };
-}
-
 const NO_FIELDS: readonly string[] = [];
 
 /** Runs a JSON check, turning a syntax error into the codec's ERR_LJ_INVALID_JSON. */
@@ -73,14 +64,22 @@ function checked(seq: number, payload: Buffer, scan: (payload: Buffer) => void):
 }
 
 export function createEventEncoder(options: EventEncoderOptions) {
-  const { identity, stamper, policy, policyMode } = options;
+  const { identity, policy, policyMode } = options;
+  const stamper = createJsonStamper(options.field);
   const prefix = options.field.join('.');
   const prefixBytes = Buffer.from(prefix);
-  const plain = stampOf(identity, prefix);
+
+  function stampOf(stamped: StampIdentity): Stamp {
+    const flat = flattenIdentity(prefix, stamped);
+    return {
+      member: stamper.member(Buffer.from(JSON.stringify(stamped))),
+      pairs: encodeData(0, flat).subarray(DATA_HEADER_BYTES),
+      pairCount: Object.keys(flat).length,
+    };
+  }
+  const plain = stampOf(identity);
   // One stamp per distinct set of disagreeing fields, built when first needed.
   const tagged = new Map<string, Stamp>();
-  /** The longest stamp value an event can get (every checked field listed as mismatched). */
-  const longest = Buffer.from(JSON.stringify({ ...identity, mismatch: ['host.name', 'agent.id'] }));
 
   /** The stamp for an event whose disagreeing fields are `fields`; throws under 'reject'. */
   function stampFor(seq: number, fields: readonly string[]): Stamp {
@@ -95,17 +94,15 @@ export function createEventEncoder(options: EventEncoderOptions) {
     const key = fields.join(',');
     let stamp = tagged.get(key);
     if (!stamp) {
-      stamp = stampOf({ ...identity, mismatch: [...fields] }, prefix);
+      stamp = stampOf({ ...identity, mismatch: [...fields] });
       tagged.set(key, stamp);
     }
     return stamp;
   }
 
-  function disagreeing(frame: EventFrame): readonly string[] {
+  function disagreeing(frame: JsonFrame | LazyDataFrame): readonly string[] {
     if (!policy) return NO_FIELDS;
-    if (frame.type === 'json') return policy.checkJson(frame.payload);
-    if (frame.type === 'data') return policy.checkData(frame.bytes);
-    return NO_FIELDS;
+    return frame.type === 'json' ? policy.checkJson(frame.payload) : policy.checkData(frame.bytes);
   }
 
   /** The device's own copy: the prefix itself or a key under it (`prefix.…`). */
@@ -153,9 +150,9 @@ export function createEventEncoder(options: EventEncoderOptions) {
         // Validate first: the policy reads the event, and only a valid one is read further.
         checked(frame.seq, frame.payload, stamper.scan);
         const stamp = stampFor(frame.seq, disagreeing(frame));
-        const room = JSON_HEADER_BYTES + stamper.maxLength(frame.payload, longest);
+        const room = JSON_HEADER_BYTES + stamper.maxLength(frame.payload, stamp.member);
         const { buffer, offset } = out.reserve(room);
-        const end = stamper.write(frame.payload, stamp.json, buffer, offset + JSON_HEADER_BYTES);
+        const end = stamper.write(frame.payload, stamp.member, buffer, offset + JSON_HEADER_BYTES);
         buffer[offset] = VERSION_2;
         buffer[offset + 1] = TYPE_JSON;
         buffer.writeUInt32BE(frame.seq, offset + 2);

@@ -218,7 +218,7 @@ describe('json scan', () => {
     scanJsonObjectRuns(Buffer.from(text), NAME, runs);
     const run = (r: number) => text.slice(runs.offsets[r * 2], runs.offsets[r * 2 + 1]);
     assert.deepEqual([run(0), run(1), run(2)], ['"a" : 1', '"b":[2]', '"c":{}']);
-    assert.equal(runs.count, 3);
+    assert.equal(runs.offsets.length / 2, 3);
     // The escaped copy is a string, so the object value kept is the first copy's.
     assert.equal(text.slice(runs.parentValue, runs.parentValue + 7), '{"x":1}');
     // And where that copy's key is, and that one run comes before it: the stamper's place for it.
@@ -226,14 +226,14 @@ describe('json scan', () => {
     assert.equal(runs.parentRun, 1);
     scanJsonObjectRuns(Buffer.from('{"a":1,"k":[],"b":2}'), NAME, runs);
     assert.deepEqual(
-      [runs.count, runs.parentValue, runs.parentKey, runs.parentRun],
+      [runs.offsets.length / 2, runs.parentValue, runs.parentKey, runs.parentRun],
       [2, -1, -1, 2],
     );
     scanJsonObjectRuns(Buffer.from('{"k":{},"a":1,"k":{ }}'), NAME, runs);
-    assert.deepEqual([runs.count, runs.parentKey, runs.parentRun], [1, 14, 1]);
+    assert.deepEqual([runs.offsets.length / 2, runs.parentKey, runs.parentRun], [1, 14, 1]);
     const many = `{${Array.from({ length: 70_000 }, (_, i) => `"${i}":0,"k":0`).join(',')}}`;
     scanJsonObjectRuns(Buffer.from(many), NAME, runs);
-    assert.equal(runs.count, 70_000);
+    assert.equal(runs.offsets.length / 2, 70_000);
     assert.equal(runs.parentValue, -1);
     releaseObjectRuns(runs);
     assert.ok(runs.offsets.length <= 1024, `kept ${runs.offsets.length} offsets`);

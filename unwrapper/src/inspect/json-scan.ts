@@ -56,12 +56,12 @@ export class JsonScanError extends SyntaxError {
  * one or two runs: a few numbers per event whatever its size. Reused from event to event.
  */
 export interface ObjectRuns {
-  count: number;
-  offsets: Int32Array;
+  /** Where each run starts and ends, in pairs. */
+  offsets: number[];
   parentValue: number;
   /** The opening quote of the key of the member whose value is parentValue; -1 without one. */
   parentKey: number;
-  /** How many runs come before that member (all of them, count, without one). */
+  /** How many runs come before that member (all of them without one). */
   parentRun: number;
   /** While scanning: the name, and the run being extended (start -1 when none). */
   name: Buffer;
@@ -70,12 +70,11 @@ export interface ObjectRuns {
 }
 
 /** Run arrays grown past this (a hostile event splitting runs) are let go after use. */
-const KEEP_LIMIT = 1 << 16;
+const KEEP_LIMIT = 1 << 17;
 
 export function createObjectRuns(): ObjectRuns {
   return {
-    count: 0,
-    offsets: new Int32Array(16),
+    offsets: [],
     parentValue: -1,
     parentKey: -1,
     parentRun: 0,
@@ -85,21 +84,9 @@ export function createObjectRuns(): ObjectRuns {
   };
 }
 
-function pushRun(runs: ObjectRuns, start: number, end: number): void {
-  const at = runs.count * 2;
-  if (at === runs.offsets.length) {
-    const grown = new Int32Array(at * 2);
-    grown.set(runs.offsets);
-    runs.offsets = grown;
-  }
-  runs.offsets[at] = start;
-  runs.offsets[at + 1] = end;
-  runs.count++;
-}
-
 /** Drops what a hostile event made the run array grow to. */
 export function releaseObjectRuns(runs: ObjectRuns): void {
-  if (runs.offsets.length > KEEP_LIMIT * 2) runs.offsets = new Int32Array(16);
+  if (runs.offsets.length > KEEP_LIMIT) runs.offsets = [];
 }
 
 /**
@@ -294,13 +281,13 @@ function visitRun(
   const end = skipValue(bytes, valueStart);
   const name = runs.name;
   if (keyEquals(bytes, start, keyEnd, name)) {
-    if (runs.runStart >= 0) pushRun(runs, runs.runStart, runs.runEnd);
+    if (runs.runStart >= 0) runs.offsets.push(runs.runStart, runs.runEnd);
     runs.runStart = -1;
     // The last copy that is an object is the one whose content is kept.
     if (bytes[valueStart] === OPEN_OBJECT) {
       runs.parentValue = valueStart;
       runs.parentKey = start;
-      runs.parentRun = runs.count;
+      runs.parentRun = runs.offsets.length / 2;
     }
   } else {
     if (runs.runStart < 0) runs.runStart = start;
@@ -314,14 +301,14 @@ function visitRun(
  * (see ObjectRuns) into `runs`; returns the offset after the closing brace.
  */
 export function scanObjectRuns(bytes: Buffer, at: number, name: Buffer, runs: ObjectRuns): number {
-  runs.count = 0;
+  runs.offsets.length = 0;
   runs.parentValue = -1;
   runs.parentKey = -1;
   runs.name = name;
   runs.runStart = -1;
   const end = forEachMember(bytes, at, runs, visitRun);
-  if (runs.runStart >= 0) pushRun(runs, runs.runStart, runs.runEnd);
-  if (runs.parentValue < 0) runs.parentRun = runs.count;
+  if (runs.runStart >= 0) runs.offsets.push(runs.runStart, runs.runEnd);
+  if (runs.parentValue < 0) runs.parentRun = runs.offsets.length / 2;
   return end;
 }
 

@@ -41,19 +41,19 @@ function putRuns(
 }
 
 export interface JsonStamper {
-  /** The event with the field set to `value` (JSON bytes). Throws JsonScanError on bad JSON. */
-  stamp(payload: Buffer, value: Buffer): Buffer;
-  /** Room the stamped event may need: an upper bound, since removing members only shrinks it. */
-  maxLength(payload: Buffer, value: Buffer): number;
-  /** Writes the stamped event into `target` at `offset`; returns the offset after it. */
-  stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number;
+  /** `"a":{"b":VALUE}` for the stamp value `value` (JSON bytes): what write() adds. */
+  member(value: Buffer): Buffer;
   /**
-   * stampTo in two steps, so a caller can validate the event before it reads anything else of
-   * it: `scan` checks it (throws JsonScanError) and remembers where its kept members and the
-   * stamped name's parent are; `write` stamps the event scanned last.
+   * Checks the event (throws JsonScanError) and remembers where its kept members and the stamped
+   * name's parent are, so a caller can validate the event before it reads anything else of it.
    */
   readonly scan: (payload: Buffer) => void;
-  write(payload: Buffer, value: Buffer, target: Buffer, offset: number): number;
+  /** Writes the event scanned last, stamped with `member`, at `offset`; returns the offset after. */
+  write(payload: Buffer, member: Buffer, target: Buffer, offset: number): number;
+  /** Room the stamped event may need: an upper bound, since removing members only shrinks it. */
+  maxLength(payload: Buffer, member: Buffer): number;
+  /** The event with the field set to `value` (JSON bytes), in a buffer of its own. */
+  stamp(payload: Buffer, value: Buffer): Buffer;
 }
 
 /**
@@ -83,79 +83,58 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
     heads.push(heads[depth - 1]! + Buffer.byteLength(`${JSON.stringify(path[depth - 1])}:{`));
   }
   const closing = Buffer.alloc(innermost, CLOSE_OBJECT);
-  // `"a":{"b":VALUE}`, built once per stamp value (the encoder keeps a handful per tunnel); the
-  // member added at level d is the part of it from heads[d] to d bytes before its end.
-  const members = new WeakMap<Buffer, Buffer>();
-  // The added member, and a comma before it: every other byte written is one of the event's
-  // (a comma written between two kept members stands for at least one comma between them).
-  const growth = head.length + innermost + 1;
 
-  function memberFor(value: Buffer): Buffer {
-    let member = members.get(value);
-    if (!member) {
-      member = Buffer.concat([head, value, closing]);
-      members.set(value, member);
-    }
-    return member;
-  }
-
-  function scan(payload: Buffer): void {
-    scanJsonObjectRuns(payload, names[0]!, levels[0]!);
-  }
-
-  function write(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
-    try {
-      const member = memberFor(value);
-      let o = offset;
-      let depth = 0;
-      // Down the path: each level up to its parent's value, or up to the end of its members.
-      for (;;) {
-        const runs = levels[depth]!;
-        const parent = depth < innermost ? runs.parentValue : -1;
-        const before = parent >= 0 ? runs.parentRun : runs.count;
-        target[o++] = OPEN_OBJECT;
-        if (before > 0) {
-          o = put(payload, runs.offsets[0]!, runs.offsets[1]!, target, o);
-          o = putRuns(payload, runs, 1, before, target, o);
-          target[o++] = COMMA;
+  const stamper: JsonStamper = {
+    member: (value) => Buffer.concat([head, value, closing]),
+    scan(payload) {
+      scanJsonObjectRuns(payload, names[0]!, levels[0]!);
+    },
+    write(payload, member, target, offset) {
+      try {
+        let o = offset;
+        let depth = 0;
+        // Down the path: each level up to its parent's value, or up to the end of its members.
+        for (;;) {
+          const runs = levels[depth]!;
+          const parent = depth < innermost ? runs.parentValue : -1;
+          const before = parent >= 0 ? runs.parentRun : runs.offsets.length / 2;
+          target[o++] = OPEN_OBJECT;
+          if (before > 0) {
+            o = put(payload, runs.offsets[0]!, runs.offsets[1]!, target, o);
+            o = putRuns(payload, runs, 1, before, target, o);
+            target[o++] = COMMA;
+          }
+          if (parent < 0) {
+            // The added member is the part of `member` from heads[depth] to depth bytes before its end.
+            o = put(member, heads[depth]!, member.length - depth, target, o);
+            break;
+          }
+          o = put(payload, runs.parentKey, parent, target, o);
+          depth++;
+          // Validated by the scan of the event already: this only reads the parent's runs.
+          scanObjectRuns(payload, parent, names[depth]!, levels[depth]!);
         }
-        if (parent < 0) {
-          o = put(member, heads[depth]!, member.length - depth, target, o);
-          break;
-        }
-        o = put(payload, runs.parentKey, parent, target, o);
-        depth++;
-        // Validated by the scan of the event already: this only reads the parent's runs.
-        scanObjectRuns(payload, parent, names[depth]!, levels[depth]!);
-      }
-      // Back up: each level's closing brace, then what follows its parent in the level above.
-      target[o++] = CLOSE_OBJECT;
-      while (depth > 0) {
-        const runs = levels[--depth]!;
-        o = putRuns(payload, runs, runs.parentRun, runs.count, target, o);
+        // Back up: each level's closing brace, then what follows its parent in the level above.
         target[o++] = CLOSE_OBJECT;
+        while (depth > 0) {
+          const runs = levels[--depth]!;
+          o = putRuns(payload, runs, runs.parentRun, runs.offsets.length / 2, target, o);
+          target[o++] = CLOSE_OBJECT;
+        }
+        return o;
+      } finally {
+        for (const runs of levels) releaseObjectRuns(runs);
       }
-      return o;
-    } finally {
-      for (const runs of levels) releaseObjectRuns(runs);
-    }
-  }
-
-  function stampTo(payload: Buffer, value: Buffer, target: Buffer, offset: number): number {
-    scan(payload);
-    return write(payload, value, target, offset);
-  }
-  function maxLength(payload: Buffer, value: Buffer): number {
-    return payload.length + value.length + growth;
-  }
-  return {
-    scan,
-    write,
-    stampTo,
-    maxLength,
+    },
+    // The added member and a comma before it: every other byte written is one of the event's (a
+    // comma written between two kept members stands for at least one comma between them).
+    maxLength: (payload, member) => payload.length + member.length + 1,
     stamp(payload, value) {
-      const target = Buffer.allocUnsafe(maxLength(payload, value));
-      return target.subarray(0, stampTo(payload, value, target, 0));
+      const member = stamper.member(value);
+      const target = Buffer.allocUnsafe(stamper.maxLength(payload, member));
+      stamper.scan(payload);
+      return target.subarray(0, stamper.write(payload, member, target, 0));
     },
   };
+  return stamper;
 }

@@ -32,7 +32,6 @@ import { createClaimsPolicy, type ClaimCheck, type ClaimPolicyMode } from './cla
 import { createEventEncoder } from './event-encoder.ts';
 import { identityOf } from './identity-stamp.ts';
 import { InspectError, toInspectError } from './inspect-error.ts';
-import { createJsonStamper } from './json-stamp.ts';
 import { createOrderedOutput } from './ordered-output.ts';
 import { OutputBuffer } from './output-buffer.ts';
 import { createWindowTracker, type CompletedWindow } from './window-tracker.ts';
@@ -127,7 +126,6 @@ export function createLumberjackGate(
     mode,
     identity: identityOf(identity, context.tunnelId, settings.claims),
     field: settings.field,
-    stamper: createJsonStamper(settings.field),
     ...(settings.policyMode !== 'off'
       ? { policy: createClaimsPolicy(settings.checks, identity.claims) }
       : {}),
