@@ -3,7 +3,7 @@
  * the command run, the OAuth endpoint asked) and checks what the edge will check first: that it
  * is a JWT and that it has not expired. The line shows its subject and expiry, never the token.
  */
-import { failed, passed, type CheckOutcome, type CheckStep } from '@beats-gate/kit';
+import { failed, passed, STEP_LIMIT_MS, type CheckOutcome, type CheckStep } from '@beats-gate/kit';
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { TokenSource } from '../config/types.ts';
 import { ERROR_POLICY } from '../errors.ts';
@@ -35,9 +35,10 @@ const RENEW: Record<TokenSource['type'], string> = {
 
 /** `in 14 min`, `3 h ago`: enough to tell a skewed clock from an old token. */
 export function relative(ms: number): string {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
+  const exact = Math.abs(ms) / 60_000;
+  const minutes = Math.round(exact);
   const amount =
-    minutes < 1
+    exact < 1
       ? 'less than a minute'
       : minutes < 120
         ? `${minutes} min`
@@ -78,7 +79,11 @@ export function tokenStep(
 ): CheckStep {
   return {
     name,
-    async run() {
+    // The command's own limit ends it first, with its stderr; this only ends a stuck step.
+    limitMs: Math.max(STEP_LIMIT_MS, source.type === 'command' ? source.timeoutMs + 5000 : 0),
+    async run(signal) {
+      // At the step's deadline the command's process group goes too: nothing outlives the report.
+      signal.addEventListener('abort', () => tokens.close?.(), { once: true });
       let value: string;
       try {
         // An OAuth provider loads its private key first, as the service does at start.
