@@ -61,7 +61,7 @@ export interface FrameReader {
   end(): void;
 }
 
-class Reader implements FrameReader {
+export class Reader implements FrameReader {
   readonly #limits: DecoderLimits;
   /** True inside a C frame: frames are marked `compressed`, and another C is an error. */
   readonly #inner: boolean;
@@ -234,6 +234,14 @@ class Reader implements FrameReader {
   }
 }
 
+/** The content of a C frame stops inside a frame, where `reader` (its reader) stopped. */
+export function endsInside(contentBytes: number, reader: Reader): LumberjackError {
+  return new LumberjackError(
+    'ERR_LJ_BAD_COMPRESSION',
+    `content of a compressed frame (${contentBytes} bytes) ends inside ${reader.partialDescription}`,
+  );
+}
+
 /** A stream decoder's frame: C frames opened, J payloads copied (the caller may reuse its chunks). */
 function decoded(frame: ContentFrame['frame'], parse: boolean): Frame {
   switch (frame.type) {
@@ -248,7 +256,8 @@ function decoded(frame: ContentFrame['frame'], parse: boolean): Frame {
       const data = { type: 'data', version: 1, seq: frame.seq, event: frame.event } as const;
       return frame.compressed ? { ...data, compressed: true } : data;
     }
-    default:
+    case 'window':
+    case 'ack':
       return frame;
   }
 }
@@ -273,12 +282,7 @@ export function createDecoder(options?: DecoderOptions): Decoder {
       for (let frame = inner.next(); frame !== undefined; frame = inner.next()) {
         out.push(decoded((frame as ContentFrame).frame, limits.parseJson));
       }
-      if (inner.bufferedBytes > 0) {
-        throw new LumberjackError(
-          'ERR_LJ_BAD_COMPRESSION',
-          `content of a compressed frame (${content.length} bytes) ends inside ${inner.partialDescription}`,
-        );
-      }
+      if (inner.bufferedBytes > 0) throw endsInside(content.length, inner);
     }
     return out;
   }
@@ -308,6 +312,6 @@ export function createFrameReader(options?: Omit<DecoderOptions, 'parseJson'>): 
 }
 
 /** A frame reader over a C frame's content (inflateFrames): its frames are marked, no C inside. */
-export function createContentFrameReader(options?: Omit<DecoderOptions, 'parseJson'>) {
+export function createContentFrameReader(options?: Omit<DecoderOptions, 'parseJson'>): Reader {
   return new Reader(resolveLimits(options), true);
 }

@@ -5,9 +5,9 @@
  * time a zip bomb costs, not on memory. Inflating runs on libuv's thread pool.
  */
 import { createInflate } from 'node:zlib';
-import { createContentFrameReader } from './decode.ts';
+import { createContentFrameReader, endsInside } from './decode.ts';
 import { LumberjackError } from './errors.ts';
-import { inflateCompressed } from './inflate.ts';
+import { checkAllUsed, inflateCompressed, notZlib, tooLarge } from './inflate.ts';
 import type { ContentFrame } from './frames.ts';
 import { resolveLimits, type DecoderOptions } from './limits.ts';
 
@@ -58,54 +58,28 @@ export async function* inflateFrames(
       const frames = take();
       if (frames.length > 0) yield frames;
     }
-    if (reader.bufferedBytes > 0) throw endsInsideFrame(whole.length);
+    if (reader.bufferedBytes > 0) throw endsInside(whole.length, reader);
     return;
   }
-  if (limits.maxDecompressedBytes <= AT_ONCE_BYTES) {
-    throw tooLarge(payload.length, limits.maxDecompressedBytes);
-  }
+  if (limits.maxDecompressedBytes <= AT_ONCE_BYTES)
+    throw tooLarge(payload, limits.maxDecompressedBytes);
   const inflater = createInflate({ chunkSize: OUTPUT_CHUNK_BYTES });
   inflater.end(payload);
   let inflated = 0;
   try {
     for await (const chunk of inflater as AsyncIterable<Buffer>) {
       inflated += chunk.length;
-      if (inflated > limits.maxDecompressedBytes) {
-        throw tooLarge(payload.length, limits.maxDecompressedBytes);
-      }
+      if (inflated > limits.maxDecompressedBytes)
+        throw tooLarge(payload, limits.maxDecompressedBytes);
       reader.push(chunk);
       const frames = take();
       if (frames.length > 0) yield frames;
     }
   } catch (error) {
-    if (error instanceof LumberjackError) throw error;
-    throw new LumberjackError(
-      'ERR_LJ_BAD_COMPRESSION',
-      `compressed frame of ${payload.length} bytes is not a valid zlib stream: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw error instanceof LumberjackError ? error : notZlib(payload, error);
   } finally {
     inflater.destroy();
   }
-  if (inflater.bytesWritten !== payload.length) {
-    throw new LumberjackError(
-      'ERR_LJ_BAD_COMPRESSION',
-      `compressed frame has ${payload.length - inflater.bytesWritten} bytes after the end of its zlib stream`,
-    );
-  }
-  if (reader.bufferedBytes > 0) throw endsInsideFrame(inflated);
-}
-
-function tooLarge(payloadBytes: number, cap: number): LumberjackError {
-  return new LumberjackError(
-    'ERR_LJ_DECOMPRESSED_TOO_LARGE',
-    `compressed frame of ${payloadBytes} bytes inflates past maxDecompressedBytes (${cap})`,
-  );
-}
-
-function endsInsideFrame(contentBytes: number): LumberjackError {
-  return new LumberjackError(
-    'ERR_LJ_BAD_COMPRESSION',
-    `content of a compressed frame (${contentBytes} bytes) ends inside a frame`,
-  );
+  checkAllUsed(payload, inflater.bytesWritten);
+  if (reader.bufferedBytes > 0) throw endsInside(inflated, reader);
 }
