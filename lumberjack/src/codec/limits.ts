@@ -34,11 +34,19 @@ export interface DecoderLimits {
 }
 
 const U32_MAX = 0xffffffff;
+const MAX_BUFFER = Math.min(constants.MAX_LENGTH, U32_MAX);
 
-function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+/** The option `name`, or its default when absent; it must be an integer from 1 to `max`. */
+function limit(
+  options: DecoderOptions,
+  name: Exclude<keyof DecoderLimits, 'parseJson'>,
+  fallback: number,
+  max: number,
+) {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new RangeError(
-      `options.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `options.${name} must be an integer from 1 to ${max}, got ${String(value)}`,
     );
   }
   return value;
@@ -48,29 +56,18 @@ export function resolveLimits(options: DecoderOptions = {}): DecoderLimits {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`decoder options must be an object, got ${String(options)}`);
   }
-  const maxBuffer = Math.min(constants.MAX_LENGTH, U32_MAX);
   const parseJson = options.parseJson ?? true;
   if (typeof parseJson !== 'boolean') {
     throw new TypeError(`options.parseJson must be a boolean, got ${String(parseJson)}`);
   }
   return {
-    maxFrameBytes: checkInteger(
-      'maxFrameBytes',
-      options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      1,
-      maxBuffer,
-    ),
-    maxWindowSize: checkInteger(
-      'maxWindowSize',
-      options.maxWindowSize ?? DEFAULT_MAX_WINDOW_SIZE,
-      1,
-      U32_MAX,
-    ),
-    maxDecompressedBytes: checkInteger(
+    maxFrameBytes: limit(options, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES, MAX_BUFFER),
+    maxWindowSize: limit(options, 'maxWindowSize', DEFAULT_MAX_WINDOW_SIZE, U32_MAX),
+    maxDecompressedBytes: limit(
+      options,
       'maxDecompressedBytes',
-      options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
-      1,
-      maxBuffer,
+      DEFAULT_MAX_DECOMPRESSED_BYTES,
+      MAX_BUFFER,
     ),
     parseJson,
   };
