@@ -30,5 +30,4 @@ async function main(): Promise<void> {
   await runCommand('beats-gate-client', () => loadConfig(process.argv.slice(2), process.env), run);
 }
 
-// infra/sea/bundle.ts rewrites this last line for the single executable: keep it as it is.
 await main();

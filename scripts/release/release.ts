@@ -1,0 +1,105 @@
+/**
+ * `npm run release`: everything an operator installs, in dist/release/, each piece checked
+ * before it is written down in SHA256SUMS.
+ *
+ * 1. The npm packages (build.ts), smoke-tested on every supported Node line, packed, and each
+ *    tarball installed with `npm install -g` into a throwaway prefix whose bins must answer.
+ * 2. A CycloneDX SBOM per package, of what its bundles contain (sbom.ts).
+ * 3. The client's single executables for five platforms (sea.ts): the one for this host runs
+ *    its smoke test, the others are checked by their bytes (executable-format.ts).
+ * 4. SHA256SUMS over all of it.
+ *
+ *   npm run release [-- --only-host]   (--only-host: just this host's executable)
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPackages } from './build.ts';
+import { writeChecksums } from './checksums.ts';
+import { inspectExecutable } from './executable-format.ts';
+import { NODE_LINES, hostPlatform, nodeBinary } from './node-binaries.ts';
+import { installGlobal, packTarball } from './npm-tarball.ts';
+import { BUILD_DIR, RELEASE_DIR, tarballStem } from './packages.ts';
+import { lumberjackRoundTrip } from './round-trip.ts';
+import { packageSbom } from './sbom.ts';
+import { SEA_NODE_VERSION, SEA_PLATFORMS, buildSea, seaFileName } from './sea.ts';
+import { smokeTest } from './smoke.ts';
+import type { StagedPackage } from './stage-package.ts';
+
+const onlyHost = process.argv.includes('--only-host');
+const log = (line: string): void => console.log(`release: ${line}`);
+
+await rm(RELEASE_DIR, { recursive: true, force: true });
+await mkdir(RELEASE_DIR, { recursive: true });
+const staged = await buildPackages(BUILD_DIR);
+const lumberjack = findPackage(staged, '@beats-gate/lumberjack');
+const client = findPackage(staged, '@beats-gate/client');
+
+for (const version of NODE_LINES) {
+  const node = await nodeBinary(hostPlatform(), version);
+  for (const pkg of staged) {
+    for (const [name, file] of pkg.bins) smokeTest([node.path, file], name, pkg.version);
+  }
+  const trip = await lumberjackRoundTrip(
+    node.path,
+    {
+      receiver: binOf(lumberjack, 'beats-gate-receiver'),
+      send: binOf(lumberjack, 'beats-gate-send'),
+    },
+    1000,
+  );
+  if (trip.acked !== 1000 || trip.written !== 1000) {
+    throw new Error(
+      `Node ${version}: 1000 events sent, ${trip.acked} acked, ${trip.written} written`,
+    );
+  }
+  log(`Node ${version}: every bin answers --version and --help; 1000 events sent and written`);
+}
+
+const prefix = await mkdtemp(join(tmpdir(), 'bg-release-prefix-'));
+try {
+  for (const pkg of staged) {
+    const tarball = packTarball(pkg.dir, RELEASE_DIR);
+    const bin = installGlobal(tarball, prefix);
+    for (const name of pkg.bins.keys()) smokeTest([join(bin, name)], name, pkg.version);
+    const sbom = join(RELEASE_DIR, `${tarballStem(pkg.name)}-${pkg.version}.cdx.json`);
+    await writeFile(sbom, `${JSON.stringify(packageSbom(pkg), null, 2)}\n`);
+    log(`${tarball}: installs with npm install -g and its bins answer; SBOM ${sbom}`);
+  }
+} finally {
+  await rm(prefix, { recursive: true, force: true });
+}
+
+const clientBundle = binOf(client, 'beats-gate-client');
+const main = await readFile(clientBundle);
+for (const platform of onlyHost ? [hostPlatform()] : SEA_PLATFORMS) {
+  const output = join(RELEASE_DIR, seaFileName(client.version, platform));
+  await buildSea(platform, clientBundle, output);
+  const facts = await inspectExecutable(output, main);
+  const [os, cpu] = platform.split('-');
+  const format = { linux: 'elf', win: 'pe', darwin: 'macho' }[os ?? ''];
+  if (facts.format !== format || facts.cpu !== cpu || !facts.fuseFlipped || !facts.containsMain) {
+    throw new Error(`${output}: not a ${platform} single executable (${JSON.stringify(facts)})`);
+  }
+  if (platform === hostPlatform()) smokeTest([output], 'beats-gate-client', client.version);
+  log(
+    `${output}: ${facts.format} ${facts.cpu}, SEA blob in place${platform === hostPlatform() ? ', runs' : ''}`,
+  );
+}
+// Each executable carries Node; its licence (MIT, with those of the libraries in it) goes along.
+const nodeLicence = join((await nodeBinary('linux-x64', SEA_NODE_VERSION)).dir, 'LICENSE');
+await copyFile(nodeLicence, join(RELEASE_DIR, `node-${SEA_NODE_VERSION}-LICENSE.txt`));
+
+log(`checksums ${await writeChecksums(RELEASE_DIR)}`);
+
+function findPackage(all: StagedPackage[], name: string): StagedPackage {
+  const found = all.find((pkg) => pkg.name === name);
+  if (found === undefined) throw new Error(`no package ${name} in scripts/release/packages.ts`);
+  return found;
+}
+
+function binOf(pkg: StagedPackage, name: string): string {
+  const file = pkg.bins.get(name);
+  if (file === undefined) throw new Error(`${pkg.name} has no bin ${name}`);
+  return file;
+}

@@ -1,0 +1,116 @@
+/**
+ * The client's single executable for this host (linux-x64 in CI; `npm run release` builds all
+ * five platforms): Node 26 from the npm registry with the client's bundle injected. It answers
+ * like the npm bin, carries events end to end through the local stack (edge in workerd,
+ * unwrapper, receiver), and stops with exit 0 on SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkDelivery, createSender, generateEvents } from '@beats-gate/lumberjack';
+import { mintDevToken } from '../dev/dev-keys.ts';
+import { inspectExecutable } from '../scripts/release/executable-format.ts';
+import { hostPlatform } from '../scripts/release/node-binaries.ts';
+import { PACKAGES } from '../scripts/release/packages.ts';
+import { buildSea, seaFileName } from '../scripts/release/sea.ts';
+import { smokeTest } from '../scripts/release/smoke.ts';
+import { stagePackage, type StagedPackage } from '../scripts/release/stage-package.ts';
+import { dumpLogsOnFailure, freePort, startTestStack } from './support/stack-fixture.ts';
+
+let work: string;
+let client: StagedPackage;
+let bundle: string;
+let executable: string;
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'bg-release-sea-'));
+  client = await stagePackage(
+    PACKAGES.find((spec) => spec.workspace === 'client')!,
+    work,
+  );
+  bundle = client.bins.get('beats-gate-client')!;
+  executable = join(work, seaFileName(client.version, hostPlatform()));
+  await buildSea(hostPlatform(), bundle, executable);
+});
+after(() => rm(work, { recursive: true, force: true }));
+
+describe('the client single executable for this host', () => {
+  it('is an ELF file of this CPU with the SEA fuse flipped and the bundle inside', async () => {
+    const facts = await inspectExecutable(executable, await readFile(bundle));
+    assert.deepEqual(facts, {
+      format: 'elf',
+      cpu: process.arch,
+      fuseFlipped: true,
+      containsMain: true,
+    });
+  });
+
+  it('answers --version and --help as the npm bin does', () => {
+    smokeTest([executable], 'beats-gate-client', client.version);
+  });
+
+  it('carries events through the local stack, then exits 0 on SIGTERM', async (t) => {
+    const fixture = await startTestStack(t);
+    let passed = false;
+    t.after(() => dumpLogsOnFailure(fixture, passed));
+    const tokenFile = join(work, 'token');
+    await writeFile(tokenFile, await mintDevToken(fixture.keys, { sub: 'sea-device' }));
+    const port = await freePort();
+    const child = spawn(
+      executable,
+      [
+        '--url',
+        `ws://127.0.0.1:${fixture.stack.ports.edge}/v1/tunnel`,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--token-file',
+        tokenFile,
+      ],
+      { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH } },
+    );
+    const exited = once(child, 'exit');
+    t.after(() => child.kill('SIGKILL'));
+    collectLines(child, fixture.logs);
+    await acceptsConnections(port);
+
+    const runId = `sea-${process.pid}`;
+    const sender = createSender({ host: '127.0.0.1', port, batchSize: 100, maxAttempts: 3 });
+    try {
+      const result = await sender.send(generateEvents(500, { runId }));
+      assert.equal(result.acked, 500);
+    } finally {
+      sender.close();
+    }
+    const report = checkDelivery({ runId, count: 500 }, await fixture.readEvents());
+    assert.deepEqual(report.missing, []);
+
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, [0, null]);
+    passed = true;
+  });
+});
+
+function collectLines(child: ChildProcess, logs: string[]): void {
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    for (const line of text.split('\n')) if (line) logs.push(`[sea-client] ${line}`);
+  });
+}
+
+/** Polls the port for at most 30 s. */
+async function acceptsConnections(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => resolve(true)).once('error', () => resolve(false));
+      socket.once('connect', () => socket.destroy());
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`the executable did not listen on 127.0.0.1:${port} within 30 s`);
+}
