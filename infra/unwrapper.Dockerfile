@@ -1,12 +1,18 @@
 # syntax=docker/dockerfile:1
-# beats-gate unwrapper image. Build from the repository root:
+# beats-gate unwrapper image. Build from the repository root (the context .dockerignore is the
+# root one):
 #   docker build -f infra/unwrapper.Dockerfile -t beats-gate-unwrapper:0.1.0 .
 #
 # No build step: Node 22 (22.18 or later) runs the TypeScript sources directly by type stripping,
 # exactly as in development and tests, so what was tested is what runs. The first stage installs
 # only the unwrapper's production dependencies; the final stage holds those, the sources of the
 # four workspaces involved, and nothing else (no npm cache, no dev tooling, no tests).
-ARG NODE_IMAGE=node:22-bookworm-slim
+#
+# The base is the official Node image pinned by digest, so a rebuild gets the same bytes; the tag
+# only says which version the digest is. Any image with Node >= 22.18 and npm in /usr/local, and a
+# `node` user (uid 1000), can stand in: tests/container-unwrapper.test.ts passes one built from
+# Debian's mirror and Node's npm package, as image registries cannot be reached there.
+ARG NODE_IMAGE=node:22.23.3-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
