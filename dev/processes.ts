@@ -31,7 +31,7 @@ export interface RunningPart {
   spec: PartSpec;
   child: ChildProcess;
   /** Resolves with the exit code (or signal) once the process has exited. */
-  exited: Promise<number | NodeJS.Signals>;
+  exited: Promise<ExitStatus>;
   /**
    * Resolves once this process has bound every port of its spec, as it reports itself: a port
    * that merely answers may belong to someone else (an orphan of an earlier run). Rejects when
@@ -39,6 +39,8 @@ export interface RunningPart {
    */
   ready: Promise<void>;
 }
+
+export type ExitStatus = number | NodeJS.Signals;
 
 export type LineSink = (part: string, stream: 'stdout' | 'stderr', line: string) => void;
 
@@ -84,7 +86,7 @@ export function startPart(spec: PartSpec, onLine: LineSink): RunningPart {
       onLine(spec.name, stream, line);
     });
   }
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+  const exited = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? code ?? 0));
     child.once('error', (error) => {
       onLine(spec.name, 'stderr', `cannot start ${spec.script}: ${error.message}`);
@@ -150,4 +152,47 @@ export function watchParent(onGone: (parentPid: number) => void, everyMs = 500):
     onGone(parent);
   }, everyMs);
   timer.unref();
+}
+
+/** `exit code 1` or `signal SIGKILL`. */
+export function describeExit(status: ExitStatus): string {
+  return typeof status === 'number' ? `exit code ${status}` : `signal ${status}`;
+}
+
+/**
+ * When a part that exits on its own is started again: compose's `restart: on-failure` with its
+ * doubling delay, and a limit, so that a part that cannot run stops the stack instead of
+ * restarting forever.
+ */
+export interface RestartPolicy {
+  /** Delay before the restart after a first crash; doubled for each further crash in the window. */
+  firstDelayMs: number;
+  maxDelayMs: number;
+  /** This many crashes of one part within `windowMs` stop the stack instead. */
+  maxCrashes: number;
+  windowMs: number;
+}
+
+export const RESTART_ON_FAILURE: RestartPolicy = {
+  firstDelayMs: 250,
+  maxDelayMs: 8000,
+  maxCrashes: 5,
+  windowMs: 60_000,
+};
+
+/** One part's recent crashes, and what the latest one calls for. */
+export function createCrashHistory(policy: RestartPolicy, now: () => number = Date.now) {
+  const times: number[] = [];
+  return {
+    /** Counts a crash: the delay before the restart, or undefined when the part must stay down. */
+    crashed(): { crashes: number; restartInMs: number | undefined } {
+      const at = now();
+      times.push(at);
+      while (times[0]! <= at - policy.windowMs) times.shift();
+      const crashes = times.length;
+      if (crashes >= policy.maxCrashes) return { crashes, restartInMs: undefined };
+      const restartInMs = Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** (crashes - 1));
+      return { crashes, restartInMs };
+    },
+  };
 }

@@ -5,13 +5,18 @@
  */
 import { join, resolve } from 'node:path';
 import type { DevKeys } from './dev-keys.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  createCrashHistory,
+  describeExit,
   killPart,
   startPart,
   stopPart,
   waitReady,
   type LineSink,
+  type ExitStatus,
   type PartSpec,
+  type RestartPolicy,
   type RunningPart,
 } from './processes.ts';
 
@@ -60,7 +65,18 @@ export interface StackOptions {
   logLevel?: string;
   /** Aborting it during start-up stops the parts started so far and rejects startStack. */
   signal?: AbortSignal;
+  /**
+   * Once the stack is up, start again a part that exits without being asked (any exit: no part
+   * is meant to end), as `policy` says. Without it (the tests' fixture) such an exit is only seen
+   * in the part's `exited`.
+   */
+  restart?: { policy: RestartPolicy; onEvent: (event: RestartEvent) => void };
 }
+
+export type RestartEvent =
+  | { kind: 'restarting'; part: PartName; exit: string; crashes: number; delayMs: number }
+  | { kind: 'restarted'; part: PartName; pid: number }
+  | { kind: 'gave-up'; part: PartName; exit: string; crashes: number };
 
 export interface ResolvedStack {
   host: string;
@@ -173,24 +189,67 @@ export async function startStack(options: StackOptions, onLine: LineSink): Promi
     if (!spec) throw new Error(`the stack has no ${name} (a real Logstash is configured)`);
     return spec;
   };
+  /** Parts whose end was asked for (stop, kill, close): their exit is no crash. */
+  const asked = new WeakSet<RunningPart>();
+  let supervising = false;
+  let closing = false;
+  const crashes = new Map<PartName, ReturnType<typeof createCrashHistory>>();
+
+  async function restartAfterCrash(name: PartName, part: RunningPart, status: ExitStatus) {
+    const { policy, onEvent } = options.restart!;
+    await killPart(part); // what it started may still hold its port (a workerd)
+    const history = crashes.get(name) ?? createCrashHistory(policy);
+    crashes.set(name, history);
+    const { crashes: count, restartInMs } = history.crashed();
+    const exit = describeExit(status);
+    if (restartInMs === undefined) {
+      onEvent({ kind: 'gave-up', part: name, exit, crashes: count });
+      return;
+    }
+    onEvent({ kind: 'restarting', part: name, exit, crashes: count, delayMs: restartInMs });
+    await sleep(restartInMs, undefined, { ref: false });
+    if (closing) return;
+    try {
+      await stack.start(name);
+      onEvent({ kind: 'restarted', part: name, pid: running.get(name)!.child.pid! });
+    } catch {
+      // Exiting before it listened is a crash of its own, seen by its own watch; a part that
+      // never listens is killed, which makes it one.
+      const again = running.get(name);
+      if (again && again.child.exitCode === null && again.child.signalCode === null) {
+        void killPart(again);
+      }
+    }
+  }
+
   const stack: Stack = {
     ...plan,
     running,
     async start(name) {
       const part = startPart(specOf(name), onLine);
       running.set(name, part);
+      void part.exited.then((status) => {
+        if (supervising && !closing && !asked.has(part) && options.restart) {
+          void restartAfterCrash(name, part, status);
+        }
+      });
       await waitReady(part);
     },
     async stop(name, graceMs) {
       const part = running.get(name);
+      if (part) asked.add(part);
       if (part) await stopPart(part, graceMs);
     },
     async kill(name) {
       const part = running.get(name);
+      if (part) asked.add(part);
       if (part) await killPart(part);
     },
     async close() {
-      await Promise.all([...running.values()].reverse().map((part) => stopPart(part)));
+      closing = true;
+      const parts = [...running.values()].reverse();
+      for (const part of parts) asked.add(part);
+      await Promise.all(parts.map((part) => stopPart(part)));
     },
   };
   const abort = () => void stack.close();
@@ -203,6 +262,7 @@ export async function startStack(options: StackOptions, onLine: LineSink): Promi
     const results = await Promise.allSettled(starts);
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
+    supervising = true;
   } catch (error) {
     await stack.close();
     throw error;

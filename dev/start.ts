@@ -13,8 +13,15 @@ import {
 } from '@beats-gate/kit';
 import { START_COMMAND } from './dev-commands.ts';
 import { ensureDevKeys } from './dev-keys.ts';
-import { watchParent } from './processes.ts';
-import { LOOPBACK, startStack, type PartName, type Stack, type StackPorts } from './stack.ts';
+import { RESTART_ON_FAILURE, watchParent } from './processes.ts';
+import {
+  LOOPBACK,
+  startStack,
+  type PartName,
+  type RestartEvent,
+  type Stack,
+  type StackPorts,
+} from './stack.ts';
 
 interface StartConfig {
   readonly ports: StackPorts;
@@ -93,6 +100,25 @@ async function checkPorts(config: StartConfig): Promise<void> {
   if (problems.length > 0) throw new Error(`cannot start:\n  ${problems.join('\n  ')}`);
 }
 
+function describeRestart(event: RestartEvent): string {
+  const { windowMs, maxCrashes } = RESTART_ON_FAILURE;
+  const window = `within ${windowMs / 1000} s`;
+  switch (event.kind) {
+    case 'restarting':
+      return (
+        `${event.part} exited (${event.exit}): restarting it in ${event.delayMs} ms ` +
+        `(crash ${event.crashes} ${window}; crash ${maxCrashes} stops the stack)`
+      );
+    case 'restarted':
+      return `${event.part} restarted (pid ${event.pid}) and listening again`;
+    case 'gave-up':
+      return (
+        `${event.part} exited (${event.exit}), its crash ${event.crashes} ${window}: ` +
+        `giving up; its own lines above say why`
+      );
+  }
+}
+
 const colours: Record<PartName, number> = { receiver: 35, unwrapper: 34, edge: 33, client: 32 };
 
 function banner(stack: Stack, logstash: string | undefined): string {
@@ -153,6 +179,14 @@ async function main(config: StartConfig): Promise<void> {
         logLevel: config.logLevel,
         ...(logstashHosts ? { logstashHosts } : {}),
         signal: stopped.signal,
+        restart: {
+          policy: RESTART_ON_FAILURE,
+          onEvent: (event) => {
+            const line = describeRestart(event);
+            console.log(`${prefix('stack')} ${line}`);
+            if (event.kind === 'gave-up') shutdown(`${event.part} keeps crashing`, 1);
+          },
+        },
       },
       (part, _stream, line) => process.stdout.write(`${prefix(part)} ${line}\n`),
     );
@@ -162,12 +196,9 @@ async function main(config: StartConfig): Promise<void> {
   }
   // A stop that came in as the start-up finished.
   if (stopped.signal.aborted) return stack.close();
-  for (const [name, part] of stack.running) {
-    void part.exited.then((code) => {
-      if (!stopped.signal.aborted) shutdown(`${name} exited unexpectedly (${code})`, 1);
-    });
-  }
   console.log(banner(stack, logstashHosts));
+  const pids = [...stack.running].map(([name, part]) => `${name} ${part.child.pid}`);
+  console.log(`${prefix('stack')} pids: ${pids.join(', ')}`);
   console.log(`${prefix('stack')} ready: Beats can connect to ${stack.host}:${stack.ports.client}`);
 }
 

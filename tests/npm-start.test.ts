@@ -1,7 +1,9 @@
 /**
  * The `npm start` contract, through the real command as a child process on free ports: the banner
- * and `ready`, events sent with the banner's command landing in events.ndjson, and no part
- * outliving the stack, whether npm gets SIGTERM or npm start is killed outright.
+ * and `ready`, events sent with the banner's command landing in events.ndjson; `ready` only when
+ * its own parts listen, and a second start on busy ports refused; a killed part restarted with
+ * back-off, and one that keeps crashing stopping the stack; no part outliving the stack, whether
+ * npm gets SIGTERM or npm start is killed outright. The tests through npm share one stack, in order.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -97,8 +99,11 @@ function portArgs(ports: StackPorts): string[] {
 interface Launched {
   child: ChildProcess;
   output: string[];
-  /** Resolves with the first line matching `pattern`; rejects when the command exits first. */
-  line(pattern: RegExp, limitMs?: number): Promise<string>;
+  /**
+   * Resolves with the first line matching `pattern` from output line `from` on; rejects when the
+   * command exits first.
+   */
+  line(pattern: RegExp, from?: number): Promise<string>;
   exited: Promise<number | NodeJS.Signals>;
 }
 
@@ -149,11 +154,14 @@ function launch(how: 'npm' | 'node', args: string[], env: NodeJS.ProcessEnv = {}
     child,
     output,
     exited,
-    line(pattern, limitMs = START_LIMIT_MS) {
-      const already = output.find((line) => pattern.test(line));
+    line(pattern, from = 0) {
+      const already = output.slice(from).find((line) => pattern.test(line));
       if (already) return Promise.resolve(already);
       return new Promise((done, fail) => {
-        const timer = setTimeout(() => fail(new Error(`no line matching ${pattern}`)), limitMs);
+        const timer = setTimeout(
+          () => fail(new Error(`no line matching ${pattern}`)),
+          START_LIMIT_MS,
+        );
         const waiter = {
           pattern,
           done: (line: string) => (clearTimeout(timer), waiters.delete(waiter), done(line)),
@@ -166,6 +174,14 @@ function launch(how: 'npm' | 'node', args: string[], env: NodeJS.ProcessEnv = {}
       });
     },
   };
+}
+
+/** A part's pid, from the `pids:` line npm start prints before `ready`. */
+function partPid(launched: Launched, part: string): number {
+  const line = launched.output.find((text) => /\[stack\] +pids: /.test(text)) ?? '';
+  const pid = Number(new RegExp(`\\b${part} (\\d+)`).exec(line)?.[1]);
+  assert.ok(pid > 0, `no pid of the ${part} in: ${line}`);
+  return pid;
 }
 
 /** The pids below `launched` once it is ready: npm start, its parts and what they started. */
@@ -256,13 +272,12 @@ describe('npm start', () => {
 describe('npm start through npm', () => {
   let npm: Launched;
   let ports: StackPorts;
-  let pids: number[];
+  let dir: string;
   before(async () => {
     ports = await freePorts();
-    npm = launch('npm', ['--dir', await newDir(), ...portArgs(ports)]);
+    dir = await newDir();
+    npm = launch('npm', ['--dir', dir, ...portArgs(ports)]);
     await npm.line(/\bready\b/).catch(onFailure(undefined, npm));
-    pids = processTree(npm);
-    assert.ok(pids.length >= 5, `npm start runs its four parts and workerd: ${pids.join(', ')}`);
   });
 
   it('refuses a second start on its ports, naming the busy port and part, without ready', async (t) => {
@@ -280,8 +295,71 @@ describe('npm start through npm', () => {
     assert.doesNotMatch(text, /\bready\b/);
   });
 
+  it('restarts a part killed with SIGKILL, after a back-off, and the chain delivers again', async (t) => {
+    await (async () => {
+      const from = npm.output.length;
+      const edge = partPid(npm, 'edge');
+      process.kill(edge, 'SIGKILL');
+      await npm.line(/edge exited \(signal SIGKILL\): restarting it in 250 ms \(crash 1 /, from);
+      const back = await npm.line(/edge restarted \(pid \d+\) and listening again/, from);
+      assert.doesNotMatch(back, new RegExp(`pid ${edge}\\b`));
+      processTree(npm);
+
+      const sent = await run('npm', [
+        'run',
+        'send',
+        '--',
+        '--target',
+        `127.0.0.1:${ports.client}`,
+        '--count',
+        '1000',
+      ]);
+      assert.equal(sent.code, 0, sent.stdout);
+      assert.match(sent.stdout, /acked 1000\/1000/);
+      const events = (await readFile(join(dir, 'events.ndjson'), 'utf8')).trim().split('\n');
+      assert.equal(events.length, 1000);
+    })().catch(onFailure(t, npm));
+  });
+
   it('stops every part when npm gets SIGTERM, and frees every port', async (t) => {
+    const pids = processTree(npm);
+    assert.ok(pids.length >= 5, `npm start runs its four parts and workerd: ${pids.join(', ')}`);
     npm.child.kill('SIGTERM');
     await assertAllGone(pids, ports).catch(onFailure(t, npm));
+  });
+});
+
+describe('npm start with a part that keeps crashing', () => {
+  it('restarts it with a doubling delay, then gives up and stops every part', async (t) => {
+    const ports = await freePorts();
+    const start = launch('node', ['--dir', await newDir(), ...portArgs(ports)]);
+    await (async () => {
+      await start.line(/\bready\b/);
+      const pids = processTree(start);
+      let receiver = partPid(start, 'receiver');
+      for (const [crash, delay] of [
+        [1, 250],
+        [2, 500],
+        [3, 1000],
+        [4, 2000],
+      ]) {
+        const from = start.output.length;
+        process.kill(receiver, 'SIGKILL');
+        await start.line(
+          new RegExp(
+            `receiver exited \\(signal SIGKILL\\): restarting it in ${delay} ms \\(crash ${crash} within 60 s`,
+          ),
+          from,
+        );
+        const back = await start.line(/receiver restarted \(pid (\d+)\)/, from);
+        receiver = Number(/pid (\d+)/.exec(back)![1]);
+        seen.add(receiver);
+      }
+      process.kill(receiver, 'SIGKILL');
+      await start.line(/receiver exited \(signal SIGKILL\), its crash 5 within 60 s: giving up/);
+      await start.line(/receiver keeps crashing: stopping every part/);
+      assert.equal(await within(start.exited, 'npm start to stop', STOP_LIMIT_MS), 1);
+      await assertAllGone(pids, ports);
+    })().catch(onFailure(t, start));
   });
 });
