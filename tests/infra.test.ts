@@ -254,6 +254,6 @@ describe('deploy scripts', () => {
       scripts: Record<string, string>;
     };
     assert.equal(root.scripts['deploy:edge'], 'npm run deploy -w edge-worker --');
-    assert.match(edge.scripts.deploy ?? '', /^wrangler deploy\b/);
+    assert.equal(edge.scripts.deploy, 'node deploy/deploy.ts');
   });
 });

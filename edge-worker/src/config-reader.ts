@@ -4,6 +4,17 @@
  * variable and what was expected; they never echo a value, because some of them are secrets.
  */
 
+/**
+ * The placeholders wrangler.jsonc ships with (`https://REPLACE-origin.example.com`,
+ * `REPLACE_WITH_…_ID`). A value still holding one is a configuration problem, so an edge deployed
+ * before it was filled in answers 500, /healthz included; the deploy guard refuses it earlier.
+ */
+const PLACEHOLDER = /REPLACE[-_]/;
+
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value);
+}
+
 export interface IntegerRule {
   default?: number;
   min: number;
@@ -34,6 +45,12 @@ export function createConfigReader(env: Readonly<Record<string, unknown>>): Conf
       return undefined;
     }
     const trimmed = value.trim();
+    if (isPlaceholder(trimmed)) {
+      problems.push(
+        `${name} is still a placeholder from wrangler.jsonc; set it for this environment`,
+      );
+      return undefined;
+    }
     return trimmed === '' ? undefined : trimmed;
   }
 

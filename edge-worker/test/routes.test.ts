@@ -142,3 +142,30 @@ describe('edge routes: misconfiguration', () => {
     );
   });
 });
+
+describe('edge routes: a placeholder left in wrangler.jsonc', () => {
+  let harness: Harness;
+
+  before(async () => {
+    harness = await startHarness({
+      keys: [await createTestKey('k', 'ES256')],
+      vars: { ORIGIN_URL: 'https://REPLACE-origin.example.com' },
+    });
+  });
+  after(() => harness.close());
+
+  it('fails /healthz and every tunnel, naming the variable', async () => {
+    const health = await fetch(new URL('/healthz', harness.edge.url));
+    assert.equal(health.status, 500);
+    assert.equal(((await health.json()) as { error: string }).error, 'ERR_EDGE_CONFIG_INVALID');
+    const refusal = await expectRefusal(tunnelUrl(harness.edge.url), {
+      authorization: 'Bearer a.b.c',
+    });
+    assert.equal(refusal.status, 500);
+    assert.equal(harness.origin.upgrades.length, 0);
+    const line = await waitForLog(harness, (l) => Array.isArray(l.problems));
+    assert.deepEqual(line.problems, [
+      'ORIGIN_URL is still a placeholder from wrangler.jsonc; set it for this environment',
+    ]);
+  });
+});
