@@ -30,23 +30,14 @@ export function createAckTracker(now: () => number = Date.now) {
   const decoder = createDecoder({ maxFrameBytes: 64, maxWindowSize: 1 });
   const inFlight: InFlight[] = [];
   let lost = false;
-  let acked = 0;
 
   return {
     /** A window (with events) was written to Logstash. */
     sent(highestSeq: number, events: number) {
-      if (lost) return;
       // An ack of 0 is a keep-alive: a window whose events all carry sequence 0 cannot be told
       // acknowledged, and following it would only keep it forever.
-      if (highestSeq === 0) {
-        lost = true;
-        return;
-      }
-      if (inFlight.length >= MAX_TRACKED_WINDOWS) {
-        lost = true;
-        return;
-      }
-      inFlight.push({ highestSeq, events, sentAt: now() });
+      if (highestSeq === 0 || inFlight.length >= MAX_TRACKED_WINDOWS) lost = true;
+      if (!lost) inFlight.push({ highestSeq, events, sentAt: now() });
     },
     /** Bytes from Logstash; returns the windows they acknowledged, oldest first. */
     observe(chunk: Buffer): AckedWindow[] {
@@ -70,7 +61,6 @@ export function createAckTracker(now: () => number = Date.now) {
         // Acks are cumulative: one for a later window covers the ones before it.
         const at = now();
         for (const window of inFlight.splice(0, index + 1)) {
-          acked++;
           done.push({ events: window.events, latencyMs: at - window.sentAt });
         }
       }
@@ -80,14 +70,9 @@ export function createAckTracker(now: () => number = Date.now) {
     get inFlight() {
       return inFlight.length;
     },
-    get acked() {
-      return acked;
-    },
     /** True once the upstream bytes could not be read as acks. */
     get lost() {
       return lost;
     },
   };
 }
-
-export type AckTracker = ReturnType<typeof createAckTracker>;

@@ -37,23 +37,11 @@ export function createGateFactory(deps: GateFactoryDeps) {
           metrics.windows.inc({ mode });
           metrics.events.inc({ mode }, events);
         },
-        mismatch() {
-          metrics.claimMismatches.inc();
-        },
-        ack(latencyMs) {
-          metrics.ackLatency.observe(latencyMs / 1000);
-        },
-        reject(error) {
-          metrics.streamRejections.inc({ code: error.code });
-          logger.warn(
-            {
-              event: 'stream_rejected',
-              code: error.code,
-              closeCode: error.closeCode,
-              reason: error.message,
-            },
-            'stream rejected',
-          );
+        mismatch: () => metrics.claimMismatches.inc(),
+        ack: (latencyMs) => metrics.ackLatency.observe(latencyMs / 1000),
+        reject({ code, closeCode, message: reason }) {
+          metrics.streamRejections.inc({ code });
+          logger.warn({ event: 'stream_rejected', code, closeCode, reason }, 'stream rejected');
         },
         drain(reason, windowsInFlight) {
           metrics.windowDrains.inc({ reason });

@@ -82,9 +82,6 @@ export function createOrderedOutput(options: OrderedOutputOptions) {
       stopped = true;
       queue.length = 0;
       pendingBytes = 0;
-      flush();
     },
   };
 }
-
-export type OrderedOutput = ReturnType<typeof createOrderedOutput>;

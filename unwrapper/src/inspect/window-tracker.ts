@@ -4,20 +4,17 @@
  * for it carries). Beats never send the shapes refused here; refusing them (which closes the
  * tunnel, and the Beat resends) is safer than guessing what Logstash would make of them.
  */
-import type { Version } from '@beats-gate/lumberjack';
 import type { EventFrame } from './event-encoder.ts';
 import { InspectError } from './inspect-error.ts';
 
 /** A window whose last event has passed. */
 export interface CompletedWindow {
-  readonly version: Version;
   /** Events announced by its W frame (0 for a `W 0`, which opens nothing and gets no ack). */
   readonly size: number;
   readonly highestSeq: number;
 }
 
 interface OpenWindow {
-  version: Version;
   size: number;
   events: number;
   highestSeq: number;
@@ -37,8 +34,8 @@ export function createWindowTracker() {
               `a new window (W ${frame.size}) arrived after ${open.events} of ${open.size} events`,
             );
           }
-          if (frame.size === 0) return { version: frame.version, size: 0, highestSeq: 0 };
-          open = { version: frame.version, size: frame.size, events: 0, highestSeq: 0 };
+          if (frame.size === 0) return { size: 0, highestSeq: 0 };
+          open = { size: frame.size, events: 0, highestSeq: 0 };
           return undefined;
         }
         case 'json':
@@ -54,7 +51,7 @@ export function createWindowTracker() {
           if (open.events < open.size) return undefined;
           const done = open;
           open = undefined;
-          return { version: done.version, size: done.size, highestSeq: done.highestSeq };
+          return done;
         }
         case 'ack':
           throw new InspectError(
@@ -69,5 +66,3 @@ export function createWindowTracker() {
     },
   };
 }
-
-export type WindowTracker = ReturnType<typeof createWindowTracker>;
