@@ -21,7 +21,11 @@ import { freePort } from './support/stack-fixture.ts';
 const dir = mkdtempSync(join(tmpdir(), 'config-sources-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const tokenFile = join(dir, 'token');
-writeFileSync(tokenFile, 'not-checked-until-a-connection');
+// JWT-shaped (the client refuses to start on a token file that is not a JWT), never verified here.
+writeFileSync(
+  tokenFile,
+  'eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkIiwiZXhwIjo0MTAyNDQ0ODAwfQ.c2lnbmF0dXJl',
+);
 
 interface Case {
   readonly bin: string;

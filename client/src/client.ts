@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from './admin/metrics.ts';
 import type { ClientConfig, TokenSource } from './config/types.ts';
 import { ClientError, ConfigError } from './errors.ts';
 import { createListener, type Listener } from './listener.ts';
+import { checkTokenSources } from './start-checks.ts';
 import type { ListenerStatus } from './listener-status.ts';
 import { createProxyAgent } from './net/agent.ts';
 import { listenOn } from './net/listen-on.ts';
@@ -68,7 +69,8 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
   const logger =
     options.logger ?? createLogger({ service: 'beats-gate-client', level: config.logLevel });
   const listeners: Listener[] = [];
-  const tokenSources: TokenProvider[] = [];
+  /** One per distinct token source, with the listeners that share it. */
+  const tokenChecks: { source: TokenSource; tokens: TokenProvider; listeners: string[] }[] = [];
   const metrics = createMetrics({
     defaultMetrics: config.admin?.metrics ?? false,
     listeners: () => listeners,
@@ -106,8 +108,9 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
         });
         await tokens.prepare?.();
         providers.set(source, tokens);
-        tokenSources.push(tokens);
+        tokenChecks.push({ source, tokens, listeners: [] });
       }
+      tokenChecks.find((check) => check.tokens === tokens)?.listeners.push(listenerConfig.name);
       const refreshLog = logger.child({ listener: listenerConfig.name });
       const { dial, proxy } = createListenerDialer(
         listenerConfig,
@@ -171,9 +174,12 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
     async listen(): Promise<BoundAddresses> {
       if (listeners.length > 0 || closed)
         throw new ClientError('ERR_LISTEN_FAILED', 'listen() may be called once');
-      await build();
       const bound = [];
       try {
+        await build();
+        await checkTokenSources(tokenChecks, logger, options.now);
+        // close() during the checks (a signal while a token command ran) ends the start here.
+        if (closed) throw new ClientError('ERR_LISTEN_FAILED', 'stopped while starting');
         for (const listener of listeners)
           bound.push({ name: listener.name, ...(await listener.listen()) });
         if (config.admin) {
@@ -193,7 +199,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
     async close(graceMs = 2000): Promise<void> {
       if (closed) return;
       closed = true;
-      for (const tokens of tokenSources) tokens.close?.();
+      for (const { tokens } of tokenChecks) tokens.close?.();
       await Promise.all(listeners.map((listener) => listener.close(CloseCode.GOING_AWAY, graceMs)));
       admin?.closeAllConnections();
       await new Promise((resolve) =>

@@ -10,10 +10,11 @@ import {
   clientConfig,
   connectBeats,
   fakeJwt,
+  jwt,
   listenerConfig,
   startEdge,
-  waitFor,
   tempDir,
+  waitFor,
 } from './helpers.ts';
 
 const dir = await tempDir('beats-gate-lifecycle-');
@@ -22,7 +23,7 @@ describe('client lifecycle', () => {
   it('refuses non-loopback addresses in a hand-built configuration unless allowRemote is set', () => {
     const listener = listenerConfig(
       'ws://127.0.0.1:1/v1/tunnel',
-      { type: 'static', token: 'a' },
+      { type: 'static', token: jwt('a') },
       { host: '0.0.0.0' },
     );
     assert.throws(
@@ -34,7 +35,7 @@ describe('client lifecycle', () => {
       () =>
         createClient(
           clientConfig(
-            [listenerConfig('ws://127.0.0.1:1/v1/tunnel', { type: 'static', token: 'a' })],
+            [listenerConfig('ws://127.0.0.1:1/v1/tunnel', { type: 'static', token: jwt('a') })],
             {
               admin: { host: '192.0.2.1', port: 0, metrics: false },
             },
@@ -50,7 +51,7 @@ describe('client lifecycle', () => {
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
     const { port } = blocker.address() as { port: number };
     const url = 'ws://127.0.0.1:1/v1/tunnel';
-    const token = { type: 'static', token: 'a' } as const;
+    const token = { type: 'static', token: jwt('a') } as const;
     const client = createClient(
       clientConfig([
         listenerConfig(url, token, { name: 'free', port: 0 }),
@@ -76,16 +77,16 @@ describe('client lifecycle', () => {
   it('runs several listeners, each with its own token source, and reports them in status', async () => {
     const edge = await startEdge();
     const exp = Math.floor(Date.now() / 1000) + 3600;
-    const jwt = fakeJwt({ sub: 'device-1', exp });
+    const fileToken = fakeJwt({ sub: 'device-1', exp });
     const path = join(dir, 'jwt');
-    await writeFile(path, jwt);
+    await writeFile(path, fileToken);
     const client = createClient(
       clientConfig(
         [
           listenerConfig(edge.url, { type: 'file', path }, { name: 'filebeat' }),
           listenerConfig(
             edge.url,
-            { type: 'static', token: 'other' },
+            { type: 'static', token: jwt('other') },
             { name: 'packetbeat', headers: { 'X-Beat': 'pb' } },
           ),
         ],
@@ -100,8 +101,8 @@ describe('client lifecycle', () => {
       await waitFor(() => edge.requests.length === 1, 'first handshake');
       const two = await connectBeats(packetbeat?.port ?? 0);
       await waitFor(() => edge.requests.length === 2, 'second handshake');
-      assert.equal(edge.requests[0]?.authorization, `Bearer ${jwt}`);
-      assert.equal(edge.requests[1]?.authorization, 'Bearer other');
+      assert.equal(edge.requests[0]?.authorization, `Bearer ${fileToken}`);
+      assert.equal(edge.requests[1]?.authorization, `Bearer ${jwt('other')}`);
       assert.equal(edge.requests[1]?.headers['x-beat'], 'pb');
       assert.equal(edge.requests[0]?.path, '/v1/tunnel');
 
@@ -118,7 +119,7 @@ describe('client lifecycle', () => {
         ],
       );
       assert.equal(status.listeners[0]?.token.expiresAt, new Date(exp * 1000).toISOString());
-      assert.ok(!JSON.stringify(status).includes(jwt), '/status shows a token');
+      assert.ok(!JSON.stringify(status).includes(fileToken), '/status shows a token');
       assert.equal(
         (await fetch(`${admin}/metrics`)).status,
         404,
@@ -146,7 +147,10 @@ describe('client lifecycle', () => {
     const { port: silentPort } = silent.address() as { port: number };
     const client = createClient(
       clientConfig([
-        listenerConfig(`ws://127.0.0.1:${silentPort}/v1/tunnel`, { type: 'static', token: 'a' }),
+        listenerConfig(`ws://127.0.0.1:${silentPort}/v1/tunnel`, {
+          type: 'static',
+          token: jwt('a'),
+        }),
       ]),
       { logger: captureLogger().logger },
     );
@@ -170,7 +174,12 @@ describe('client lifecycle', () => {
     const logs = captureLogger();
     const client = createClient(
       clientConfig(
-        [listenerConfig(`ws://127.0.0.1:${silentPort}/v1/tunnel`, { type: 'static', token: 'a' })],
+        [
+          listenerConfig(`ws://127.0.0.1:${silentPort}/v1/tunnel`, {
+            type: 'static',
+            token: jwt('a'),
+          }),
+        ],
         {
           handshakeTimeoutMs: 200,
         },
@@ -196,7 +205,7 @@ describe('capacity', () => {
     const edge = await startEdge();
     const logs = captureLogger();
     const client = createClient(
-      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'a' })], {
+      clientConfig([listenerConfig(edge.url, { type: 'static', token: jwt('a') })], {
         maxConnections: 1,
       }),
       { logger: logs.logger },

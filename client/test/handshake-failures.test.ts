@@ -8,10 +8,11 @@ import {
   captureLogger,
   clientConfig,
   connectBeats,
+  jwt,
   listenerConfig,
   startEdge,
-  waitFor,
   tempDir,
+  waitFor,
 } from './helpers.ts';
 
 const dir = await tempDir('beats-gate-401-');
@@ -49,14 +50,15 @@ describe('edge answers 401', () => {
       assert.equal(beats.received().length, 0, 'the client wrote bytes to Beats');
       assert.deepEqual(
         edge.requests.map((r) => r.authorization),
-        ['Bearer token-1', 'Bearer token-2'],
+        // token-1 went to the start-up check, which runs the command once.
+        ['Bearer token-2', 'Bearer token-3'],
       );
       const failure = logs.events.find((e) => e.event === 'handshake_failed');
       assert.equal(failure?.status, 401);
       assert.equal(failure?.code, 'ERR_HANDSHAKE_UNAUTHORIZED');
       assert.equal(failure?.edgeCode, 'ERR_JWT_EXPIRED');
       assert.equal(failure?.retryInMs, undefined, 'a 401 must not put the listener in backoff');
-      assert.ok(!logs.lines.some((line) => line.includes('token-1') || line.includes('token-2')));
+      assert.ok(!logs.lines.some((line) => /token-[123]\b/.test(line)));
       assert.equal(client.status().lastError?.status, 401);
     } finally {
       await client.close();
@@ -67,7 +69,8 @@ describe('edge answers 401', () => {
   it('opens the tunnel when the refreshed token is accepted', async () => {
     const edge = await startEdge({
       decide: (request) =>
-        request.authorization === 'Bearer token-1' ? { status: 401 } : undefined,
+        // token-1 went to the start-up check, token-2 is refused, token-3 accepted.
+        request.authorization === 'Bearer token-2' ? { status: 401 } : undefined,
     });
     const command = await countingCommand();
     const client = createClient(
@@ -98,7 +101,7 @@ describe('edge overloaded or unreachable', () => {
       });
       const logs = captureLogger();
       const client = createClient(
-        clientConfig([listenerConfig(edge.url, { type: 'static', token: 'abc' })], {
+        clientConfig([listenerConfig(edge.url, { type: 'static', token: jwt('abc') })], {
           backoffInitialMs: 1000,
           backoffMaxMs: 60_000,
         }),
@@ -153,7 +156,12 @@ describe('edge overloaded or unreachable', () => {
     const logs = captureLogger();
     const client = createClient(
       clientConfig(
-        [listenerConfig(`ws://127.0.0.1:${deadPort}/v1/tunnel`, { type: 'static', token: 'abc' })],
+        [
+          listenerConfig(`ws://127.0.0.1:${deadPort}/v1/tunnel`, {
+            type: 'static',
+            token: jwt('abc'),
+          }),
+        ],
         {
           backoffInitialMs: 1000,
           backoffMaxMs: 4000,
@@ -184,7 +192,7 @@ describe('edge answers 401 to a static token', () => {
   it('does not retry: the same token would be refused again', async () => {
     const edge = await startEdge({ decide: () => ({ status: 401 }) });
     const client = createClient(
-      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'old' })]),
+      clientConfig([listenerConfig(edge.url, { type: 'static', token: jwt('old') })]),
       {
         logger: captureLogger().logger,
       },

@@ -294,6 +294,11 @@ export function fakeJwt(claims: Record<string, unknown>): string {
   return `${part({ alg: 'ES256', typ: 'JWT' })}.${part(claims)}.${Buffer.from('signature').toString('base64url')}`;
 }
 
+/** A JWT-shaped token for `sub` that expires in 2100: the start-up check accepts only JWTs. */
+export function jwt(sub: string): string {
+  return fakeJwt({ sub, exp: 4_102_444_800 });
+}
+
 /** A temporary directory for one test file, removed when the file's tests are done. */
 export async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

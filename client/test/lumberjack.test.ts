@@ -17,11 +17,12 @@ import { createClient, type Client } from '../src/index.ts';
 import {
   captureLogger,
   clientConfig,
-  forwardTo,
-  listenerConfig,
-  startEdge,
   type Edge,
   type EdgeOptions,
+  forwardTo,
+  jwt,
+  listenerConfig,
+  startEdge,
 } from './helpers.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -39,7 +40,7 @@ async function chain(edgeOptions: (receiverPort: number) => EdgeOptions, clientE
   const logs = captureLogger();
   const client: Client = createClient(
     clientConfig(
-      [listenerConfig(edge.url, { type: 'static', token: 'device-token' })],
+      [listenerConfig(edge.url, { type: 'static', token: jwt('device-token') })],
       clientExtra,
     ),
     { logger: logs.logger },

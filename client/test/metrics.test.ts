@@ -10,11 +10,12 @@ import {
   captureLogger,
   clientConfig,
   connectBeats,
+  type Edge,
+  jwt,
   listenerConfig,
   repoRoot,
   startEdge,
   waitFor,
-  type Edge,
 } from './helpers.ts';
 
 function value(text: string, series: string): number | undefined {
@@ -25,7 +26,7 @@ function value(text: string, series: string): number | undefined {
 /** A client with --metrics in front of `edge`; scrape() reads its /metrics. */
 async function startClient(edge: Edge, options: ClientOptions = {}) {
   const client = createClient(
-    clientConfig([listenerConfig(edge.url, { type: 'static', token: 'abc' })], {
+    clientConfig([listenerConfig(edge.url, { type: 'static', token: jwt('abc') })], {
       admin: { host: '127.0.0.1', port: 0, metrics: true },
     }),
     { logger: captureLogger().logger, ...options },

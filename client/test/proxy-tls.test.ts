@@ -6,12 +6,13 @@ import {
   captureLogger,
   clientConfig,
   connectBeats,
+  type Edge,
   fixtures,
+  jwt,
   listenerConfig,
   startEdge,
   startProxy,
   waitFor,
-  type Edge,
 } from './helpers.ts';
 
 const caFile = resolve(fixtures, 'ca.pem');
@@ -28,7 +29,7 @@ describe('TLS and proxies', () => {
   async function echoThrough(extra: Parameters<typeof clientConfig>[1]) {
     const logs = captureLogger();
     const client = createClient(
-      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'tok' })], extra),
+      clientConfig([listenerConfig(edge.url, { type: 'static', token: jwt('tok') })], extra),
       {
         logger: logs.logger,
       },

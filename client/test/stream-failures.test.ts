@@ -8,10 +8,11 @@ import {
   captureLogger,
   clientConfig,
   connectBeats,
+  type Edge,
+  jwt,
   listenerConfig,
   startEdge,
   waitFor,
-  type Edge,
 } from './helpers.ts';
 
 const HIGH_WATER_MARK = 64 * 1024;
@@ -24,7 +25,7 @@ async function setup(onSocket: (ws: WebSocket) => void, extra = {}) {
   const edge = await startEdge({ onSocket });
   const logs = captureLogger();
   const client = createClient(
-    clientConfig([listenerConfig(edge.url, { type: 'static', token: 'abc' })], {
+    clientConfig([listenerConfig(edge.url, { type: 'static', token: jwt('abc') })], {
       highWaterMark: HIGH_WATER_MARK,
       ...extra,
     }),

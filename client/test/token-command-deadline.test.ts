@@ -116,34 +116,33 @@ describe('token command deadline', { skip: !onLinux && 'reads /proc' }, () => {
     }
   });
 
-  it('kills a running command when the client stops', async () => {
+  it('kills the start-up run of the command when the client stops', async () => {
     const { command, pids } = stubbornCommand('close');
-    const edge = await startEdge();
     const client = createClient(
-      clientConfig([listenerConfig(edge.url, { type: 'command', command, timeoutMs: 60_000 })]),
+      clientConfig([
+        listenerConfig('ws://127.0.0.1:9/v1/tunnel', {
+          type: 'command',
+          command,
+          timeoutMs: 60_000,
+        }),
+      ]),
       { logger: captureLogger().logger },
     );
-    try {
-      const port = (await client.listen()).listeners[0]?.port ?? 0;
-      const beats = await connectBeats(port);
-      let pgid = 0;
-      await waitFor(() => {
-        try {
-          pgid = Number(readFileSync(join(dir, 'close'), 'utf8').split(' ')[0]);
-        } catch {
-          return false;
-        }
-        return pgid > 0;
-      }, 'the command to start');
-      assert.ok(groupMembers(pgid).length > 0);
-      await client.close();
-      await beats.closed;
-      await waitFor(() => groupMembers(pgid).length === 0, 'the command group to be gone');
-      const [, sleeper = 0] = await pids();
-      assert.ok(!running(sleeper), 'the sleep still runs');
-    } finally {
-      await client.close();
-      await edge.close();
-    }
+    const started = client.listen();
+    let pgid = 0;
+    await waitFor(() => {
+      try {
+        pgid = Number(readFileSync(join(dir, 'close'), 'utf8').split(' ')[0]);
+      } catch {
+        return false;
+      }
+      return pgid > 0;
+    }, 'the command to start');
+    assert.ok(groupMembers(pgid).length > 0);
+    await client.close();
+    await assert.rejects(started, /stopped while starting/);
+    await waitFor(() => groupMembers(pgid).length === 0, 'the command group to be gone');
+    const [, sleeper = 0] = await pids();
+    assert.ok(!running(sleeper), 'the sleep still runs');
   });
 });

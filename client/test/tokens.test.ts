@@ -10,6 +10,7 @@ import {
   clientConfig,
   connectBeats,
   fakeJwt,
+  jwt,
   listenerConfig,
   startEdge,
   waitFor,
@@ -22,7 +23,7 @@ describe('token file', () => {
   it('is re-read for every connection, so a rotated token is used without a restart', async () => {
     const edge = await startEdge();
     const path = join(dir, 'token');
-    await writeFile(path, 'first-token\n');
+    await writeFile(path, `${jwt('first')}\n`);
     const client = createClient(clientConfig([listenerConfig(edge.url, { type: 'file', path })]), {
       logger: (await import('pino')).pino({ level: 'silent' }),
     });
@@ -30,12 +31,12 @@ describe('token file', () => {
       const port = (await client.listen()).listeners[0]?.port ?? 0;
       const one = await connectBeats(port);
       await waitFor(() => edge.requests.length === 1, 'first handshake');
-      await writeFile(path, 'second-token\n');
+      await writeFile(path, `${jwt('second')}\n`);
       const two = await connectBeats(port);
       await waitFor(() => edge.requests.length === 2, 'second handshake');
       assert.deepEqual(
         edge.requests.map((r) => r.authorization),
-        ['Bearer first-token', 'Bearer second-token'],
+        [`Bearer ${jwt('first')}`, `Bearer ${jwt('second')}`],
       );
       one.socket.destroy();
       two.socket.destroy();

@@ -9,14 +9,15 @@ import {
   captureLogger,
   clientConfig,
   connectBeats,
+  type Edge,
   forwardTo,
+  jwt,
   listenerConfig,
   startEdge,
   startUpstream,
+  type Upstream,
   vectorsDir,
   waitFor,
-  type Edge,
-  type Upstream,
 } from './helpers.ts';
 
 /** Writes `data` in random cuts (1 byte to 64 KiB), letting the event loop run between some. */
@@ -52,7 +53,7 @@ describe('byte transparency', () => {
     });
     edge = await startEdge({ onSocket: forwardTo(upstream.port) });
     client = createClient(
-      clientConfig([listenerConfig(edge.url, { type: 'static', token: 'static-token-1' })]),
+      clientConfig([listenerConfig(edge.url, { type: 'static', token: jwt('static-token-1') })]),
       { logger: logs.logger },
     );
     const bound = await client.listen();
@@ -79,7 +80,7 @@ describe('byte transparency', () => {
     await waitFor(() => beats.received().length >= down.length, 'downstream bytes');
     assert.ok(Buffer.concat(upstreamSeen[index] ?? []).equals(up), 'Beats → upstream differs');
     assert.ok(beats.received().equals(down), 'upstream → Beats differs');
-    assert.equal(edge.requests.at(-1)?.authorization, 'Bearer static-token-1');
+    assert.equal(edge.requests.at(-1)?.authorization, `Bearer ${jwt('static-token-1')}`);
     beats.socket.end();
     await beats.closed;
   });

@@ -29,6 +29,17 @@ describe('client option kinds', () => {
     assert.equal(parsed.value.href, 'wss://edge.example/v1/tunnel');
   });
 
+  it('refuses any path but the tunnel path, naming the URL to use', () => {
+    const parsed = edgeUrl.parse('wss://edge.example:8443/tunnel?x=1', hidden);
+    assert.deepEqual(parsed, {
+      ok: false,
+      problem:
+        'the path must be /v1/tunnel, where the edge serves tunnels: wss://edge.example:8443/v1/tunnel',
+    });
+    assert.ok(!edgeUrl.parse('wss://edge.example/v1/tunnel/', hidden).ok);
+    assert.ok(edgeUrl.parse('wss://edge.example/v1/tunnel', hidden).ok);
+  });
+
   it('hints at the scheme when --url is host:port or an http(s) URL', () => {
     const show = (raw: unknown) => JSON.stringify(raw);
     const problem = (raw: string) => {
@@ -52,6 +63,8 @@ describe('client option kinds', () => {
       problem('https://edge.example.com/v1/tunnel'),
       /WebSocket: wss:\/\/edge\.example\.com\/v1\/tunnel$/,
     );
+    assert.match(problem('http://edge.example.com'), /WebSocket: wss:\/\/edge\.example\.com$/);
+    assert.match(problem('http://127.0.0.1:8787'), /WebSocket: ws:\/\/127\.0\.0\.1:8787$/);
     assert.doesNotMatch(problem('ftp://edge.example.com'), /add a scheme/);
   });
 

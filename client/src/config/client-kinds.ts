@@ -2,11 +2,19 @@
  * The client's own option kinds, built on the kit's: the edge URL, a listener name, a static token,
  * a token command, the proxy and the upgrade request headers.
  */
-import { fail, ok, secret, text, url, type Kind } from '@beats-gate/kit';
+import { fail, isLoopbackHost, ok, secret, text, unbracket, url, type Kind } from '@beats-gate/kit';
 import { TUNNEL_PATH } from '@beats-gate/protocol';
 
 /** `host:port` or a bare host written without a scheme: the most common --url mistake. */
 const SCHEMELESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d+)?(\/\S*)?$/;
+
+function hostOf(rest: string): string {
+  try {
+    return unbracket(new URL(`http://${rest}`).hostname);
+  } catch {
+    return '';
+  }
+}
 
 /** What to write instead of a URL that cannot be an edge tunnel URL, or undefined. */
 function urlHint(raw: unknown): string | undefined {
@@ -18,8 +26,10 @@ function urlHint(raw: unknown): string | undefined {
   }
   const web = /^https?:\/\//i.exec(text);
   if (web) {
-    const scheme = web[0].toLowerCase() === 'https://' ? 'wss://' : 'ws://';
-    return `the tunnel is a WebSocket: ${scheme}${text.slice(web[0].length)}`;
+    const rest = text.slice(web[0].length);
+    // ws:// only where the configuration accepts it: towards a loopback host.
+    const plain = web[0].toLowerCase() === 'http://' && isLoopbackHost(hostOf(rest));
+    return `the tunnel is a WebSocket: ${plain ? 'ws' : 'wss'}://${rest}`;
   }
   return undefined;
 }
@@ -38,6 +48,13 @@ export const edgeUrl: Kind<URL> = {
     const value = parsed.value;
     value.hash = '';
     if (value.pathname === '/' || value.pathname === '') value.pathname = TUNNEL_PATH;
+    // The edge serves tunnels at this one path and answers 404 everywhere else: fail at start.
+    if (value.pathname !== TUNNEL_PATH) {
+      return fail(
+        `the path must be ${TUNNEL_PATH}, where the edge serves tunnels: ` +
+          `${value.protocol}//${value.host}${TUNNEL_PATH}`,
+      );
+    }
     return ok(value);
   },
 };

@@ -85,7 +85,7 @@ describe('loadConfig', () => {
     );
     const text = problems.join('\n');
     for (const expected of [
-      /^--url: must be wss:\/\/ or ws:\/\/ \(loopback only\)$/m,
+      /^--url: must be wss:\/\/ or ws:\/\/ \(loopback only\); the tunnel is a WebSocket: wss:\/\/edge\.example$/m,
       /^--listen: expected host:port/m,
       /^--ping-interval-ms: expected an integer from 1000 to 600000, got "5"$/m,
       /^--headers: header "Authorization" is set by the client itself/m,
@@ -116,12 +116,12 @@ describe('loadConfig', () => {
       {
         BEATS_GATE_CLIENT_PING_INTERVAL_MS: '22000',
         BEATS_GATE_CLIENT_HANDSHAKE_TIMEOUT_MS: '4000',
-        BEATS_GATE_CLIENT_URL: 'wss://from-env.example/custom',
+        BEATS_GATE_CLIENT_URL: 'wss://from-env.example/v1/tunnel',
       },
     );
     assert.equal(config.pingIntervalMs, 23_000);
     assert.equal(config.handshakeTimeoutMs, 4000);
-    assert.equal(config.listeners[0]?.url.href, 'wss://from-env.example/custom');
+    assert.equal(config.listeners[0]?.url.href, 'wss://from-env.example/v1/tunnel');
     assert.deepEqual(
       config.listeners[0]?.token,
       { type: 'file', path: tokenFile },
