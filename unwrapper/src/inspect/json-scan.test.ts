@@ -9,7 +9,6 @@ import {
   forEachMember,
   JsonScanError,
   releaseObjectRuns,
-  scanJsonObjectRuns,
   skipValue,
 } from './json-scan.ts';
 
@@ -33,7 +32,7 @@ function scans(bytes: Buffer): boolean {
     checked = error;
   }
   try {
-    scanJsonObjectRuns(bytes, NAME, createObjectRuns());
+    checkJsonObject(bytes, createObjectRuns(NAME));
     // The check alone and the scan for members accept and refuse the same bytes.
     assert.equal(checked, true);
     return true;
@@ -213,9 +212,9 @@ describe('json scan', () => {
   });
 
   it('reads the runs to keep and the last object value of the name, and lets go of grown arrays', () => {
-    const runs = createObjectRuns();
+    const runs = createObjectRuns(NAME);
     const text = '{ "a" : 1, "k":{"x":1}, "b":[2], "\\u006b":"s", "c":{} }';
-    scanJsonObjectRuns(Buffer.from(text), NAME, runs);
+    checkJsonObject(Buffer.from(text), runs);
     const run = (r: number) => text.slice(runs.offsets[r * 2], runs.offsets[r * 2 + 1]);
     assert.deepEqual([run(0), run(1), run(2)], ['"a" : 1', '"b":[2]', '"c":{}']);
     assert.equal(runs.offsets.length / 2, 3);
@@ -224,15 +223,15 @@ describe('json scan', () => {
     // And where that copy's key is, and that one run comes before it: the stamper's place for it.
     assert.equal(text.slice(runs.parentKey, runs.parentValue), '"k":');
     assert.equal(runs.parentRun, 1);
-    scanJsonObjectRuns(Buffer.from('{"a":1,"k":[],"b":2}'), NAME, runs);
+    checkJsonObject(Buffer.from('{"a":1,"k":[],"b":2}'), runs);
     assert.deepEqual(
       [runs.offsets.length / 2, runs.parentValue, runs.parentKey, runs.parentRun],
       [2, -1, -1, 2],
     );
-    scanJsonObjectRuns(Buffer.from('{"k":{},"a":1,"k":{ }}'), NAME, runs);
+    checkJsonObject(Buffer.from('{"k":{},"a":1,"k":{ }}'), runs);
     assert.deepEqual([runs.offsets.length / 2, runs.parentKey, runs.parentRun], [1, 14, 1]);
     const many = `{${Array.from({ length: 70_000 }, (_, i) => `"${i}":0,"k":0`).join(',')}}`;
-    scanJsonObjectRuns(Buffer.from(many), NAME, runs);
+    checkJsonObject(Buffer.from(many), runs);
     assert.equal(runs.offsets.length / 2, 70_000);
     assert.equal(runs.parentValue, -1);
     releaseObjectRuns(runs);
@@ -240,20 +239,20 @@ describe('json scan', () => {
   });
 
   it('names where the bytes stop being JSON', () => {
-    assert.throws(() => scanJsonObjectRuns(Buffer.from('{"a":1,}'), NAME, createObjectRuns()), {
+    assert.throws(() => checkJsonObject(Buffer.from('{"a":1,}'), createObjectRuns(NAME)), {
       name: 'JsonScanError',
       message: 'expected a key at byte 7',
     });
     assert.throws(
-      () => scanJsonObjectRuns(Buffer.from('{"a":"b\nc"}'), NAME, createObjectRuns()),
+      () => checkJsonObject(Buffer.from('{"a":"b\nc"}'), createObjectRuns(NAME)),
       /escaped control character in a string at byte 7/,
     );
     assert.throws(
-      () => scanJsonObjectRuns(Buffer.from('[1]'), NAME, createObjectRuns()),
+      () => checkJsonObject(Buffer.from('[1]'), createObjectRuns(NAME)),
       /expected a JSON object at byte 0/,
     );
     assert.throws(
-      () => scanJsonObjectRuns(Buffer.from('{} x'), NAME, createObjectRuns()),
+      () => checkJsonObject(Buffer.from('{} x'), createObjectRuns(NAME)),
       /expected the end of the event at byte 3/,
     );
   });

@@ -63,8 +63,9 @@ export interface ObjectRuns {
   parentKey: number;
   /** How many runs come before that member (all of them without one). */
   parentRun: number;
-  /** While scanning: the name, and the run being extended (start -1 when none). */
-  name: Buffer;
+  /** The stamped name at this object's level. */
+  readonly name: Buffer;
+  /** While scanning: the run being extended (start -1 when none). */
   runStart: number;
   runEnd: number;
 }
@@ -72,13 +73,14 @@ export interface ObjectRuns {
 /** Run arrays grown past this (a hostile event splitting runs) are let go after use. */
 const KEEP_LIMIT = 1 << 17;
 
-export function createObjectRuns(): ObjectRuns {
+/** Runs of the objects to be read for the member `name`. */
+export function createObjectRuns(name: Buffer): ObjectRuns {
   return {
     offsets: [],
     parentValue: -1,
     parentKey: -1,
     parentRun: 0,
-    name: Buffer.alloc(0),
+    name,
     runStart: -1,
     runEnd: -1,
   };
@@ -300,29 +302,15 @@ function visitRun(
  * Validates the object starting at `at` (an opening brace) and reads its runs for the stamper
  * (see ObjectRuns) into `runs`; returns the offset after the closing brace.
  */
-export function scanObjectRuns(bytes: Buffer, at: number, name: Buffer, runs: ObjectRuns): number {
+export function scanObjectRuns(bytes: Buffer, at: number, runs: ObjectRuns): number {
   runs.offsets.length = 0;
   runs.parentValue = -1;
   runs.parentKey = -1;
-  runs.name = name;
   runs.runStart = -1;
   const end = forEachMember(bytes, at, runs, visitRun);
   if (runs.runStart >= 0) runs.offsets.push(runs.runStart, runs.runEnd);
   if (runs.parentValue < 0) runs.parentRun = runs.offsets.length / 2;
   return end;
-}
-
-/** Where the event's object starts, after checking it is UTF-8 and starts with a brace. */
-function objectStart(payload: Buffer): number {
-  if (!isUtf8(payload)) throw new JsonScanError(0, 'expected UTF-8');
-  const at = skipSpace(payload, 0);
-  if (payload[at] !== OPEN_OBJECT) throw new JsonScanError(at, 'expected a JSON object');
-  return at;
-}
-
-function checkEnd(payload: Buffer, end: number): void {
-  const after = skipSpace(payload, end);
-  if (after !== payload.length) throw new JsonScanError(after, 'expected the end of the event');
 }
 
 /**
@@ -335,20 +323,19 @@ export function releaseStack(): void {
 
 /**
  * Checks that `payload` is one JSON object (UTF-8, whitespace around it allowed, nothing else):
- * what a Lumberjack J frame must carry. Throws JsonScanError.
+ * what a Lumberjack J frame must carry. With `runs`, the same pass reads the event's runs for the
+ * stamper (see scanObjectRuns). Throws JsonScanError.
  */
-export function checkJsonObject(payload: Buffer): void {
+export function checkJsonObject(payload: Buffer, runs?: ObjectRuns): void {
   try {
-    checkEnd(payload, skipValue(payload, objectStart(payload)));
-  } finally {
-    releaseStack();
-  }
-}
-
-/** checkJsonObject, also reading the event's runs for the stamper (see scanObjectRuns). */
-export function scanJsonObjectRuns(payload: Buffer, name: Buffer, runs: ObjectRuns): void {
-  try {
-    checkEnd(payload, scanObjectRuns(payload, objectStart(payload), name, runs));
+    if (!isUtf8(payload)) throw new JsonScanError(0, 'expected UTF-8');
+    const at = skipSpace(payload, 0);
+    if (payload[at] !== OPEN_OBJECT) throw new JsonScanError(at, 'expected a JSON object');
+    const end = skipSpace(
+      payload,
+      runs ? scanObjectRuns(payload, at, runs) : skipValue(payload, at),
+    );
+    if (end !== payload.length) throw new JsonScanError(end, 'expected the end of the event');
   } finally {
     releaseStack();
   }

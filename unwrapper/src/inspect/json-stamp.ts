@@ -8,12 +8,12 @@
  * device's copy.
  */
 import {
+  checkJsonObject,
   CLOSE_OBJECT,
   COMMA,
   createObjectRuns,
   OPEN_OBJECT,
   releaseObjectRuns,
-  scanJsonObjectRuns,
   scanObjectRuns,
   type ObjectRuns,
 } from './json-scan.ts';
@@ -73,9 +73,8 @@ export interface JsonStamper {
 export function createJsonStamper(path: readonly string[]): JsonStamper {
   if (path.length === 0) throw new RangeError('the stamped field path is empty');
   const innermost = path.length - 1;
-  const names = path.map((name) => Buffer.from(name, 'utf8'));
   /** Runs of the object at each level; level 0 is the event, read by the scan. */
-  const levels: ObjectRuns[] = path.map(() => createObjectRuns());
+  const levels: ObjectRuns[] = path.map((name) => createObjectRuns(Buffer.from(name, 'utf8')));
   /** `"a":{"b":` ; a member added at level d starts at byte heads[d] of it. */
   const head = Buffer.from(path.map((name) => `${JSON.stringify(name)}:`).join('{'));
   const heads: number[] = [0];
@@ -87,7 +86,7 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
   const stamper: JsonStamper = {
     member: (value) => Buffer.concat([head, value, closing]),
     scan(payload) {
-      scanJsonObjectRuns(payload, names[0]!, levels[0]!);
+      checkJsonObject(payload, levels[0]);
     },
     write(payload, member, target, offset) {
       try {
@@ -112,7 +111,7 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
           o = put(payload, runs.parentKey, parent, target, o);
           depth++;
           // Validated by the scan of the event already: this only reads the parent's runs.
-          scanObjectRuns(payload, parent, names[depth]!, levels[depth]!);
+          scanObjectRuns(payload, parent, levels[depth]!);
         }
         // Back up: each level's closing brace, then what follows its parent in the level above.
         target[o++] = CLOSE_OBJECT;
