@@ -192,6 +192,18 @@ describe('gate streaming', () => {
         assert.equal(frames.filter((f) => f.type === 'window').length, 1);
       }
     });
+
+    it(`${mode}: a W 0 before a window in one C frame passes (it opens nothing, as at Logstash)`, async () => {
+      const inner = [encodeWindow(0), encodeWindow(1), encodeJson(1, { a: 1 })];
+      const run = gateFor({ mode });
+      await feed(run.gate, Buffer.concat([encodeWindow(0), encodeCompressed(inner)]));
+      assert.deepEqual(run.errors, []);
+      assert.deepEqual(run.windows, [1]);
+      assert.equal(
+        decodeAll(Buffer.concat(run.written)).filter((f) => f.type === 'json').length,
+        1,
+      );
+    });
   }
 
   it('takes no bytes while a C frame inflates, and says so', async () => {

@@ -174,7 +174,6 @@ export function createLumberjackGate(
    * share one run, so a stream of tiny C frames costs one deflate job, not one each.
    */
   const run = new OutputBuffer(DEFLATE_RUN_BYTES);
-  let runCompletes: CompletedWindow[] = [];
   let runLevel = 3;
   /** Wire bytes of the C frame being inflated (0 when none). */
   let inflatingBytes = 0;
@@ -217,16 +216,18 @@ export function createLumberjackGate(
     }
   }
 
-  /** Re-compresses the run's first `length` bytes (all of it by default) as one C frame. */
-  function flushRun(length = run.length) {
+  /**
+   * Re-compresses the run's first `length` bytes (all of it by default) as one C frame, with the
+   * windows its last byte completes.
+   */
+  function flushRun(length = run.length, completes: CompletedWindow[] = []) {
     if (length > 0) {
       const content = run.take(length);
       const deflated = encodeCompressedAsync(content, runLevel);
-      output.add(deflated, content.length + DEFLATE_JOB_BYTES, runCompletes);
-    } else if (runCompletes.length > 0) {
-      output.add([], 0, runCompletes);
+      output.add(deflated, content.length + DEFLATE_JOB_BYTES, completes);
+    } else if (completes.length > 0) {
+      output.add([], 0, completes);
     }
-    runCompletes = [];
   }
 
   /** Waits while the thread pool holds this tunnel's deflate jobs or Logstash lags. */
@@ -279,8 +280,7 @@ export function createLumberjackGate(
         budget -= Math.max(FRAME_MIN_COST, raw.length);
         const done = windows.accept(frame);
         events.pass(frame, frames, raw);
-        // W 0 opens nothing and gets no ack: there is nothing to follow.
-        if (done && done.size > 0) completed.push(done);
+        if (done) completed.push(done);
       }
       // Everything read so far, queued in order: the C-frame run first (it came first).
       flushRun();
@@ -352,11 +352,10 @@ export function createLumberjackGate(
     inflatingBytes = 0;
     if (mode === 'validate') {
       frames.append(raw);
-      if (done && done.size > 0) completed.push(done);
+      if (done) completed.push(done);
     } else if (done) {
-      if (done.size > 0) runCompletes.push(done);
       // A complete window goes out now: Logstash acks it only once it has all of it.
-      flushRun();
+      flushRun(run.length, [done]);
     }
   }
 

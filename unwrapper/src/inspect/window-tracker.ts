@@ -34,8 +34,8 @@ export function createWindowTracker() {
               `a new window (W ${frame.size}) arrived after ${open.events} of ${open.size} events`,
             );
           }
-          if (frame.size === 0) return { size: 0, highestSeq: 0 };
-          open = { size: frame.size, events: 0, highestSeq: 0 };
+          // W 0 opens nothing and gets no ack: there is nothing to follow.
+          if (frame.size > 0) open = { size: frame.size, events: 0, highestSeq: 0 };
           return undefined;
         }
         case 'json':
