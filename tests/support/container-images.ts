@@ -20,6 +20,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 const CACHE = join(tmpdir(), 'beats-gate-container-cache');
 const DEBIAN_IMAGE = 'localhost/beats-gate-stand-in-debian:bookworm';
 export const UNWRAPPER_IMAGE = 'localhost/beats-gate-unwrapper:test';
+export const TOOLS_IMAGE = 'localhost/beats-gate-tools:test';
 
 /** What a machine needs for these tests; .ci/run installs it. */
 export const PODMAN_SETUP =
@@ -143,10 +144,10 @@ export async function standInNodeImage(): Promise<string> {
 }
 
 /**
- * infra/unwrapper.Dockerfile built from the repository root on the stand-in base. Docker format,
- * not OCI: an OCI image config has no HEALTHCHECK, and podman would drop it.
+ * A Dockerfile of infra/ built from the repository root on the stand-in base. Docker format, not
+ * OCI: an OCI image config has no HEALTHCHECK, and podman would drop it.
  */
-export async function buildUnwrapperImage(): Promise<string> {
+async function buildImage(dockerfile: string, tag: string): Promise<string> {
   const base = await standInNodeImage();
   await podman([
     'build',
@@ -157,10 +158,13 @@ export async function buildUnwrapperImage(): Promise<string> {
     '--build-arg',
     `NODE_IMAGE=${base}`,
     '--file',
-    'infra/unwrapper.Dockerfile',
+    dockerfile,
     '--tag',
-    UNWRAPPER_IMAGE,
+    tag,
     ROOT,
   ]);
-  return UNWRAPPER_IMAGE;
+  return tag;
 }
+
+export const buildUnwrapperImage = () => buildImage('infra/unwrapper.Dockerfile', UNWRAPPER_IMAGE);
+export const buildToolsImage = () => buildImage('infra/compose/tools.Dockerfile', TOOLS_IMAGE);
