@@ -47,7 +47,6 @@ interface Stamp {
 }
 
 const DOT = 0x2e;
-const NO_FIELDS: readonly string[] = [];
 
 /** Runs a JSON check, turning a syntax error into the codec's ERR_LJ_INVALID_JSON. */
 function checked(seq: number, payload: Buffer, scan: (payload: Buffer) => void): void {
@@ -81,13 +80,16 @@ export function createEventEncoder(options: EventEncoderOptions) {
   // One stamp per distinct set of disagreeing fields, built when first needed.
   const tagged = new Map<string, Stamp>();
 
-  /** The stamp for an event whose disagreeing fields are `fields`; throws under 'reject'. */
-  function stampFor(seq: number, fields: readonly string[]): Stamp {
+  /** The stamp for an event: it lists the fields that disagree with a claim; throws under 'reject'. */
+  function stampFor(frame: JsonFrame | LazyDataFrame): Stamp {
+    if (!policy) return plain;
+    const fields =
+      frame.type === 'json' ? policy.checkJson(frame.payload) : policy.checkData(frame.bytes);
     if (fields.length === 0) return plain;
     if (policyMode === 'reject') {
       throw new InspectError(
         'ERR_INSPECT_CLAIM_MISMATCH',
-        `event seq ${seq}: ${fields.join(', ')} disagrees with the token's claim`,
+        `event seq ${frame.seq}: ${fields.join(', ')} disagrees with the token's claim`,
       );
     }
     options.onMismatch?.();
@@ -98,11 +100,6 @@ export function createEventEncoder(options: EventEncoderOptions) {
       tagged.set(key, stamp);
     }
     return stamp;
-  }
-
-  function disagreeing(frame: JsonFrame | LazyDataFrame): readonly string[] {
-    if (!policy) return NO_FIELDS;
-    return frame.type === 'json' ? policy.checkJson(frame.payload) : policy.checkData(frame.bytes);
   }
 
   /** The device's own copy: the prefix itself or a key under it (`prefix.…`). */
@@ -149,7 +146,7 @@ export function createEventEncoder(options: EventEncoderOptions) {
       case 'json': {
         // Validate first: the policy reads the event, and only a valid one is read further.
         checked(frame.seq, frame.payload, stamper.scan);
-        const stamp = stampFor(frame.seq, disagreeing(frame));
+        const stamp = stampFor(frame);
         const room = JSON_HEADER_BYTES + stamper.maxLength(frame.payload, stamp.member);
         const { buffer, offset } = out.reserve(room);
         const end = stamper.write(frame.payload, stamp.member, buffer, offset + JSON_HEADER_BYTES);
@@ -161,7 +158,7 @@ export function createEventEncoder(options: EventEncoderOptions) {
         return;
       }
       case 'data':
-        stampData(frame, stampFor(frame.seq, disagreeing(frame)), out);
+        stampData(frame, stampFor(frame), out);
         return;
       case 'ack':
         // The window tracker refuses acks from the Beat before they get here.
@@ -178,7 +175,7 @@ export function createEventEncoder(options: EventEncoderOptions) {
     pass(frame: EventFrame, out: OutputBuffer, raw?: Buffer): void {
       if (options.mode === 'stamp') return stamp(frame, out);
       if (frame.type === 'json') checked(frame.seq, frame.payload, checkJsonObject);
-      if (frame.type === 'json' || frame.type === 'data') stampFor(frame.seq, disagreeing(frame));
+      if (frame.type === 'json' || frame.type === 'data') stampFor(frame);
       if (raw) out.append(raw);
     },
   };

@@ -4,11 +4,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   checkJsonObject,
-  createObjectRuns,
   forEachElement,
   forEachMember,
   JsonScanError,
-  releaseObjectRuns,
+  ObjectRuns,
   skipValue,
 } from './json-scan.ts';
 
@@ -32,7 +31,7 @@ function scans(bytes: Buffer): boolean {
     checked = error;
   }
   try {
-    checkJsonObject(bytes, createObjectRuns(NAME));
+    checkJsonObject(bytes, new ObjectRuns(NAME));
     // The check alone and the scan for members accept and refuse the same bytes.
     assert.equal(checked, true);
     return true;
@@ -212,7 +211,7 @@ describe('json scan', () => {
   });
 
   it('reads the runs to keep and the last object value of the name, and lets go of grown arrays', () => {
-    const runs = createObjectRuns(NAME);
+    const runs = new ObjectRuns(NAME);
     const text = '{ "a" : 1, "k":{"x":1}, "b":[2], "\\u006b":"s", "c":{} }';
     checkJsonObject(Buffer.from(text), runs);
     const run = (r: number) => text.slice(runs.offsets[r * 2], runs.offsets[r * 2 + 1]);
@@ -234,25 +233,25 @@ describe('json scan', () => {
     checkJsonObject(Buffer.from(many), runs);
     assert.equal(runs.offsets.length / 2, 70_000);
     assert.equal(runs.parentValue, -1);
-    releaseObjectRuns(runs);
+    runs.release();
     assert.ok(runs.offsets.length <= 1024, `kept ${runs.offsets.length} offsets`);
   });
 
   it('names where the bytes stop being JSON', () => {
-    assert.throws(() => checkJsonObject(Buffer.from('{"a":1,}'), createObjectRuns(NAME)), {
+    assert.throws(() => checkJsonObject(Buffer.from('{"a":1,}'), new ObjectRuns(NAME)), {
       name: 'JsonScanError',
       message: 'expected a key at byte 7',
     });
     assert.throws(
-      () => checkJsonObject(Buffer.from('{"a":"b\nc"}'), createObjectRuns(NAME)),
+      () => checkJsonObject(Buffer.from('{"a":"b\nc"}'), new ObjectRuns(NAME)),
       /escaped control character in a string at byte 7/,
     );
     assert.throws(
-      () => checkJsonObject(Buffer.from('[1]'), createObjectRuns(NAME)),
+      () => checkJsonObject(Buffer.from('[1]'), new ObjectRuns(NAME)),
       /expected a JSON object at byte 0/,
     );
     assert.throws(
-      () => checkJsonObject(Buffer.from('{} x'), createObjectRuns(NAME)),
+      () => checkJsonObject(Buffer.from('{} x'), new ObjectRuns(NAME)),
       /expected the end of the event at byte 3/,
     );
   });

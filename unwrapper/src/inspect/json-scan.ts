@@ -47,6 +47,9 @@ export class JsonScanError extends SyntaxError {
   }
 }
 
+/** Run arrays grown past this (a hostile event splitting runs) are let go after use. */
+const KEEP_LIMIT = 1 << 17;
+
 /**
  * What the stamper needs of one object, read in the same pass that validates it: the runs of
  * members to keep (each a start and end offset, covering consecutive members without the name,
@@ -55,40 +58,28 @@ export class JsonScanError extends SyntaxError {
  * starts and how many runs come before it, so the stamper can write it back in its place. Usually
  * one or two runs: a few numbers per event whatever its size. Reused from event to event.
  */
-export interface ObjectRuns {
+export class ObjectRuns {
   /** Where each run starts and ends, in pairs. */
-  offsets: number[];
-  parentValue: number;
+  offsets: number[] = [];
+  parentValue = -1;
   /** The opening quote of the key of the member whose value is parentValue; -1 without one. */
-  parentKey: number;
+  parentKey = -1;
   /** How many runs come before that member (all of them without one). */
-  parentRun: number;
+  parentRun = 0;
   /** The stamped name at this object's level. */
   readonly name: Buffer;
   /** While scanning: the run being extended (start -1 when none). */
-  runStart: number;
-  runEnd: number;
-}
+  runStart = -1;
+  runEnd = -1;
 
-/** Run arrays grown past this (a hostile event splitting runs) are let go after use. */
-const KEEP_LIMIT = 1 << 17;
+  constructor(name: Buffer) {
+    this.name = name;
+  }
 
-/** Runs of the objects to be read for the member `name`. */
-export function createObjectRuns(name: Buffer): ObjectRuns {
-  return {
-    offsets: [],
-    parentValue: -1,
-    parentKey: -1,
-    parentRun: 0,
-    name,
-    runStart: -1,
-    runEnd: -1,
-  };
-}
-
-/** Drops what a hostile event made the run array grow to. */
-export function releaseObjectRuns(runs: ObjectRuns): void {
-  if (runs.offsets.length > KEEP_LIMIT) runs.offsets = [];
+  /** Drops what a hostile event made the run array grow to. */
+  release(): void {
+    if (this.offsets.length > KEEP_LIMIT) this.offsets = [];
+  }
 }
 
 /**

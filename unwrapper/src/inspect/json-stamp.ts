@@ -11,11 +11,9 @@ import {
   checkJsonObject,
   CLOSE_OBJECT,
   COMMA,
-  createObjectRuns,
   OPEN_OBJECT,
-  releaseObjectRuns,
   scanObjectRuns,
-  type ObjectRuns,
+  ObjectRuns,
 } from './json-scan.ts';
 
 /** Copies source[start, end) to target at `offset` (Buffer#copy is a fast native call). */
@@ -74,7 +72,7 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
   if (path.length === 0) throw new RangeError('the stamped field path is empty');
   const innermost = path.length - 1;
   /** Runs of the object at each level; level 0 is the event, read by the scan. */
-  const levels: ObjectRuns[] = path.map((name) => createObjectRuns(Buffer.from(name, 'utf8')));
+  const levels: ObjectRuns[] = path.map((name) => new ObjectRuns(Buffer.from(name, 'utf8')));
   /** `"a":{"b":` ; a member added at level d starts at byte heads[d] of it. */
   const head = Buffer.from(path.map((name) => `${JSON.stringify(name)}:`).join('{'));
   const heads: number[] = [0];
@@ -122,7 +120,7 @@ export function createJsonStamper(path: readonly string[]): JsonStamper {
         }
         return o;
       } finally {
-        for (const runs of levels) releaseObjectRuns(runs);
+        for (const runs of levels) runs.release();
       }
     },
     // The added member and a comma before it: every other byte written is one of the event's (a
