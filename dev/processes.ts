@@ -94,7 +94,9 @@ export function startPart(spec: PartSpec, onLine: LineSink): RunningPart {
     });
   });
   const exitedFirst = exited.then((status) => {
-    throw new Error(`${spec.name} exited (${status}) before listening on ${missing()}`);
+    throw new Error(
+      `${spec.name} exited (${describeExit(status)}) before listening on ${missing()}`,
+    );
   });
   const readyOrExited = Promise.race([ready, exitedFirst]);
   // Nobody may be waiting (a part stopped before it was ready): not an unhandled rejection.

@@ -1,11 +1,12 @@
 /**
  * The local stack: every piece of beats-gate on loopback, as child processes, wired with the dev
- * identity from `.dev/`. Used by `npm start` and by the end-to-end tests, which restart and kill
- * single parts to inject faults.
+ * identity from `.dev/`. Used by `npm start`, which has a part that crashes started again (the
+ * `restart` option), and by the end-to-end tests, which stop, kill and start single parts
+ * themselves to inject faults.
  */
 import { join, resolve } from 'node:path';
-import type { DevKeys } from './dev-keys.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DevKeys } from './dev-keys.ts';
 import {
   createCrashHistory,
   describeExit,
@@ -237,13 +238,15 @@ export async function startStack(options: StackOptions, onLine: LineSink): Promi
     },
     async stop(name, graceMs) {
       const part = running.get(name);
-      if (part) asked.add(part);
-      if (part) await stopPart(part, graceMs);
+      if (!part) return;
+      asked.add(part);
+      await stopPart(part, graceMs);
     },
     async kill(name) {
       const part = running.get(name);
-      if (part) asked.add(part);
-      if (part) await killPart(part);
+      if (!part) return;
+      asked.add(part);
+      await killPart(part);
     },
     async close() {
       closing = true;

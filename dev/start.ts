@@ -1,6 +1,8 @@
 /**
  * `npm start`: the whole beats-gate chain on loopback in one foreground process tree.
  * Beats → client :5044 → edge (workerd) :8787 → unwrapper :8080 (admin :9090) → receiver :5045.
+ * It checks its ports are free, prints `ready` once every part listens itself, starts a part that
+ * crashes again with back-off, and takes every part with it however it ends (dev/processes.ts).
  */
 import { createServer } from 'node:net';
 import {

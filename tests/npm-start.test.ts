@@ -263,7 +263,7 @@ describe('npm start', () => {
     seen.add(receiver.child.pid!);
     await assert.rejects(
       waitReady(receiver, START_LIMIT_MS),
-      new RegExp(`receiver exited \\(1\\) before listening on 127\\.0\\.0\\.1:${port}`),
+      new RegExp(`receiver exited \\(exit code 1\\) before listening on 127\\.0\\.0\\.1:${port}`),
       lines.join('\n'),
     );
   });
