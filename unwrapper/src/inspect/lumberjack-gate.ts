@@ -38,7 +38,16 @@ import { createWindowTracker, type CompletedWindow } from './window-tracker.ts';
 import { levelFromZlibHeader } from './zlib-level.ts';
 
 export type InspectMode = 'validate' | 'stamp';
-export type DrainReason = 'shutdown' | 'token_expired';
+
+/** How each batch-boundary drain closes the tunnel, once every window written was acknowledged. */
+const DRAINS = {
+  shutdown: { code: CloseCode.GOING_AWAY, reason: 'draining at a window boundary: shutting down' },
+  token_expired: {
+    code: CloseCode.POLICY_VIOLATION,
+    reason: 'token expired: closed at a window boundary',
+  },
+} as const;
+export type DrainReason = keyof typeof DRAINS;
 
 export interface GateLimits {
   /** Largest J or D frame, and largest C frame (compressed): what one frame may hold. */
@@ -116,10 +125,8 @@ export function createLumberjackGate(
   const { identity, now } = context;
   const { limits, mode } = settings;
   const stats: GateStats = { windows: 0, events: 0, windowsAcked: 0, claimMismatches: 0 };
-  const reader = createFrameReader({
-    maxFrameBytes: limits.maxFrameBytes,
-    maxWindowSize: limits.maxWindowSize,
-  });
+  const frameLimits = { maxFrameBytes: limits.maxFrameBytes, maxWindowSize: limits.maxWindowSize };
+  const reader = createFrameReader(frameLimits);
   const windows = createWindowTracker();
   const acks = createAckTracker(now);
   const events = createEventEncoder({
@@ -179,7 +186,7 @@ export function createLumberjackGate(
   let inflatingBytes = 0;
   /** True while the pump runs; while it waits (inflating, yielding, output full) push says no. */
   let pumping = false;
-  let draining: { code: number; reason: string } | undefined;
+  let draining: (typeof DRAINS)[DrainReason] | undefined;
   let atBoundary = false;
   let finished = false;
   /** Set by end(): called once everything taken is written. */
@@ -320,11 +327,8 @@ export function createLumberjackGate(
     let windowOpen = windows.inWindow;
     let done: CompletedWindow | undefined;
     let lastStart = run.length;
-    for await (const batch of inflateFrames(frame.payload, {
-      maxFrameBytes: limits.maxFrameBytes,
-      maxWindowSize: limits.maxWindowSize,
-      maxDecompressedBytes: limits.maxInflatedBytes,
-    })) {
+    const inflateLimits = { ...frameLimits, maxDecompressedBytes: limits.maxInflatedBytes };
+    for await (const batch of inflateFrames(frame.payload, inflateLimits)) {
       if (finished) return;
       for (const { frame: inner } of batch) {
         if (done) {
@@ -368,36 +372,25 @@ export function createLumberjackGate(
 
   function drain(why: DrainReason) {
     if (draining || finished) return;
-    draining =
-      why === 'shutdown'
-        ? { code: CloseCode.GOING_AWAY, reason: 'draining at a window boundary: shutting down' }
-        : {
-            code: CloseCode.POLICY_VIOLATION,
-            reason: 'token expired: closed at a window boundary',
-          };
+    const { code, reason } = (draining = DRAINS[why]);
     stats.drain = why;
     observer.drain?.(why, acks.inFlight);
-    if (why === 'token_expired') {
-      // Logstash may never ack (it is stuck); the Beat resends after the close either way.
-      const timer = setTimeout(
-        () => finish(draining!.code, draining!.reason),
-        settings.drainTimeoutMs,
-      );
-      timer.unref();
-      timers.push(timer);
-    }
+    // Logstash may never ack (it is stuck); the Beat resends after the close either way.
+    if (why === 'token_expired') after(settings.drainTimeoutMs, () => finish(code, reason));
     void pump();
+  }
+
+  /** A timer that does not keep the process alive and ends with the gate. */
+  function after(ms: number, run: () => void) {
+    const timer = setTimeout(run, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+    timer.unref();
+    timers.push(timer);
   }
 
   function armExpiry() {
     if (!settings.drainOnTokenExpiry || identity.tokenExpiresAt === undefined) return;
     const delay = identity.tokenExpiresAt * 1000 - now();
-    const timer = setTimeout(
-      () => (delay > MAX_TIMER_MS ? armExpiry() : drain('token_expired')),
-      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
-    );
-    timer.unref();
-    timers.push(timer);
+    after(delay, () => (delay > MAX_TIMER_MS ? armExpiry() : drain('token_expired')));
   }
   armExpiry();
 
