@@ -41,7 +41,7 @@ interface RulesTest {
 }
 
 describe('alert rules (infra/monitoring/beats-gate.rules.yaml)', () => {
-  it('covers what should page an operator, each with a severity and a runbook', () => {
+  it('covers what should page an operator, each with a severity and a summary', () => {
     const names = alerts.map((rule) => rule.alert);
     assert.deepEqual(names, [
       'BeatsGateLogstashDown',
@@ -57,7 +57,6 @@ describe('alert rules (infra/monitoring/beats-gate.rules.yaml)', () => {
       const labels = rule.labels as Record<string, string>;
       const annotations = rule.annotations as Record<string, string>;
       assert.match(labels.severity ?? '', /^(warning|critical)$/, rule.alert);
-      assert.equal(annotations.runbook, `docs/troubleshooting.md#${rule.alert!.toLowerCase()}`);
       assert.ok(annotations.summary && annotations.description, rule.alert);
     }
   });
@@ -115,6 +114,34 @@ describe('alert rules (infra/monitoring/beats-gate.rules.yaml)', () => {
       const { status, output } = promtool(['check', 'rules', path]);
       assert.equal(status, 0, output);
     });
+  });
+});
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes. */
+function anchorOf(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replaceAll(' ', '-');
+}
+
+describe('docs/troubleshooting.md, "Alerts"', () => {
+  it('has one section per alert, the one its runbook annotation links to', () => {
+    const text = readFileSync(repoPath('docs/troubleshooting.md'), 'utf8');
+    const start = text.indexOf('\n## Alerts\n');
+    assert.ok(start >= 0, 'no "## Alerts" section');
+    const end = text.indexOf('\n## ', start + 1);
+    const section = text.slice(start, end === -1 ? undefined : end);
+    const headings = [...section.matchAll(/^### (.+)$/gm)].map((match) => match[1]!);
+    assert.deepEqual(
+      headings,
+      alerts.map((rule) => rule.alert),
+    );
+    for (const rule of alerts) {
+      const { runbook } = rule.annotations as { runbook: string };
+      assert.equal(runbook, `docs/troubleshooting.md#${anchorOf(rule.alert!)}`);
+      assert.equal(text.match(new RegExp(`^#+ ${rule.alert}$`, 'gm'))?.length, 1, rule.alert);
+    }
   });
 });
 

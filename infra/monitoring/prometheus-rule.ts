@@ -9,6 +9,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
 import { parseDocument, stringify } from 'yaml';
 
@@ -58,10 +59,29 @@ export async function renderPrometheusRule(rulesText: string): Promise<string> {
   return format(HEADER + stringify(rule, { lineWidth: 0 }), { ...options, parser: 'yaml' });
 }
 
+const USAGE = `usage: node infra/monitoring/prometheus-rule.ts [--check]
+
+Writes infra/k8s/monitoring/prometheusrule.yaml from infra/monitoring/beats-gate.rules.yaml.
+  --check   write nothing; exit 1 when the committed file differs from what would be written
+  --help    print this and exit`;
+
 if (import.meta.main) {
+  let values: { check?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { check: { type: 'boolean' }, help: { type: 'boolean' } },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const expected = await renderPrometheusRule(readFileSync(RULES_FILE, 'utf8'));
   const target = relative(root, PROMETHEUS_RULE_FILE);
-  if (process.argv.includes('--check')) {
+  if (values.check) {
     const actual = readFileSync(PROMETHEUS_RULE_FILE, 'utf8');
     if (actual !== expected) {
       console.error(`${target} is stale: run node infra/monitoring/prometheus-rule.ts`);
