@@ -147,7 +147,9 @@ describe('claims policy on J events', () => {
 
   it('refuses a field that is not 1 to 4 dotted segments when built', () => {
     for (const field of ['', 'host.', 'a..b', 'a.b.c.d.e']) {
-      assert.throws(() => createClaimsPolicy([{ field, claim: 'host' }], CLAIMS), RangeError);
+      assert.throws(() => createClaimsPolicy([{ field, claim: 'host' }], CLAIMS), {
+        code: 'ERR_INSPECT_FIELD_PATH',
+      });
     }
   });
 

@@ -29,7 +29,7 @@ import {
   skipValue,
   ZERO,
 } from './json-scan.ts';
-import { MAX_FIELD_DEPTH } from './field-path.ts';
+import { parseFieldPath } from './field-path.ts';
 
 export type ClaimPolicyMode = 'off' | 'tag' | 'reject';
 
@@ -144,20 +144,14 @@ function textOf(value: unknown): string {
 /**
  * A field the event does not carry is not checked (it claims nothing), nor is a claim the token
  * does not carry (there is nothing to compare with); both are documented in docs/unwrapper.md.
- * Throws a RangeError for a field that is not 1 to MAX_FIELD_DEPTH non-empty dotted segments.
+ * Throws FieldPathError for a field that is not 1 to MAX_FIELD_DEPTH dotted segments.
  */
 export function createClaimsPolicy(
   checks: readonly ClaimCheck[],
   claims: Readonly<Record<string, unknown>>,
 ): ClaimsPolicy {
-  for (const { field } of checks) {
-    const segments = field.split('.');
-    if (segments.length > MAX_FIELD_DEPTH || segments.some((segment) => segment === '')) {
-      throw new RangeError(
-        `checks: field ${JSON.stringify(field)} must be 1 to ${MAX_FIELD_DEPTH} non-empty dotted segments`,
-      );
-    }
-  }
+  // The walk descends one object per segment: a field's depth bounds it.
+  for (const { field } of checks) parseFieldPath(field);
   const active = checks
     .filter((c) => Object.hasOwn(claims, c.claim) && claims[c.claim] !== null)
     .map((c) => ({ field: c.field, expected: textOf(claims[c.claim]) }));
