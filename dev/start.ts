@@ -168,7 +168,9 @@ async function main(config: StartConfig): Promise<void> {
       process.exitCode = code;
     });
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  // SIGHUP keeps its default (under nohup: ignored): a closed terminal ends npm start, and the
+  // parts follow through their links (part-link.ts).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => shutdown(signal, 0));
   }
   watchParent((pid) => shutdown(`the process that started npm start (pid ${pid}) is gone`, 0));
