@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from './admin/metrics.ts';
 import type { ClientConfig, TokenSource } from './config/types.ts';
 import { ClientError, ConfigError } from './errors.ts';
 import { createListener, type Listener } from './listener.ts';
+import { summarizeReadiness } from './listener-readiness.ts';
 import { checkTokenSources } from './start-checks.ts';
 import type { ListenerStatus } from './listener-status.ts';
 import { createProxyAgent } from './net/agent.ts';
@@ -132,6 +133,7 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
           highWaterMark: config.highWaterMark,
           pingIntervalMs: config.pingIntervalMs,
           maxConnections: config.maxConnections,
+          probeIntervalMs: config.probeIntervalMs,
           backoff: {
             initialMs: config.backoffInitialMs,
             maxMs: config.backoffMaxMs,
@@ -152,8 +154,11 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
     admin = createAdminServer({
       service: 'beats-gate-client',
       version: CLIENT_VERSION,
-      // Listeners are bound before the admin listener: ready from its start until close().
-      readiness: () => ({ ready: !closed }),
+      readiness: () =>
+        summarizeReadiness(
+          listeners.map((listener) => listener.readiness.state),
+          closed,
+        ),
       ...(settings.metrics ? { registry: metrics.registry } : {}),
       routes: [
         {
@@ -177,7 +182,11 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
       const bound = [];
       try {
         await build();
-        await checkTokenSources(tokenChecks, logger, options.now);
+        const tokenFailures = await checkTokenSources(tokenChecks, logger, options.now);
+        for (const listener of listeners) {
+          const report = tokenFailures.get(listener.name);
+          if (report) listener.readiness.failed(report, 'start_check');
+        }
         // close() during the checks (a signal while a token command ran) ends the start here.
         if (closed) throw new ClientError('ERR_LISTEN_FAILED', 'stopped while starting');
         for (const listener of listeners)

@@ -6,6 +6,7 @@ import type WebSocket from 'ws';
 import type { Metrics } from './admin/metrics.ts';
 import type { ListenerConfig } from './config/types.ts';
 import { createHandshakeFailures } from './handshake-failures.ts';
+import { createListenerReadiness } from './listener-readiness.ts';
 import type { TokenProvider } from './token/types.ts';
 import { createBackoff, type Backoff } from './tunnel/backoff.ts';
 import type { DialEdge } from './tunnel/dial-edge.ts';
@@ -23,6 +24,8 @@ export interface ListenerSettings {
   readonly highWaterMark: number;
   readonly pingIntervalMs: number;
   readonly maxConnections: number;
+  /** Probe the chain this often while no tunnel opened within the interval; 0 turns it off. */
+  readonly probeIntervalMs: number;
   readonly backoff: { initialMs: number; maxMs: number; random?: () => number };
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -63,6 +66,24 @@ export function createListener(settings: ListenerSettings) {
     logger.warn({ event: 'connection_refused', reason: 'capacity' });
   });
   const { dial } = settings;
+  const readiness = createListenerReadiness({
+    name: config.name,
+    dial,
+    probeIntervalMs: settings.probeIntervalMs,
+    now,
+    onProbe(result) {
+      metrics.probes.inc({ ...labels, result: result.ok ? 'ok' : result.part });
+      if (result.ok) logger.debug({ event: 'probe_ok', durationMs: result.durationMs });
+      else {
+        const { ok: _ok, message, ...rest } = result;
+        logger.warn({ event: 'probe_failed', ...rest, reason: message });
+      }
+    },
+    onChange(state) {
+      const { name: _name, ...rest } = state;
+      logger.info({ event: 'readiness_changed', ...rest });
+    },
+  });
 
   function refuse(socket: Socket, log: Logger, reason: string, retryInMs?: number) {
     metrics.refused.inc({ ...labels, reason });
@@ -85,7 +106,8 @@ export function createListener(settings: ListenerSettings) {
     try {
       ws = await dial(controller.signal);
     } catch (error) {
-      failures.failed(socket, log, error, closing);
+      const report = failures.failed(socket, log, error, closing);
+      if (!closing) readiness.failed(report, 'handshake');
       return;
     } finally {
       handshakes.delete(controller);
@@ -98,6 +120,7 @@ export function createListener(settings: ListenerSettings) {
       return;
     }
     backoff.success();
+    readiness.succeeded('handshake');
     startTunnel(socket, ws, id, log);
   }
 
@@ -150,11 +173,15 @@ export function createListener(settings: ListenerSettings) {
         edge: config.url.host,
         proxy,
       });
+      readiness.start();
       return bound;
     },
+    /** Ready or not, and why (/readyz). */
+    readiness,
     /** Stops accepting, aborts handshakes, closes tunnels with `code`; resolves when all are gone. */
     async close(code: number, graceMs: number): Promise<void> {
       closing = true;
+      readiness.stop();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const controller of handshakes) controller.abort();
       for (const tunnel of tunnels.keys()) tunnel.close(code, 'client shutting down');
@@ -171,6 +198,9 @@ export function createListener(settings: ListenerSettings) {
     },
     get activeTunnels(): number {
       return tunnels.size;
+    },
+    get ready(): boolean {
+      return readiness.state.ready;
     },
     get backingOff(): boolean {
       return backoff.until !== undefined;

@@ -10,8 +10,8 @@
  */
 import type { Logger } from '@beats-gate/kit';
 import type { TokenSource } from './config/types.ts';
-import { ClientError, ERROR_POLICY } from './errors.ts';
-import { describeFailure } from './handshake-failures.ts';
+import { ClientError } from './errors.ts';
+import { describeFailure, type FailureReport } from './handshake-failures.ts';
 import { readTokenShape } from './token/jwt-expiry.ts';
 import type { TokenProvider } from './token/types.ts';
 
@@ -39,36 +39,34 @@ function describeSource(source: TokenSource): string {
 /** Operator-provided bytes: if they are not a JWT now, nothing will make them one. */
 const FIXED_SOURCES: ReadonlySet<TokenSource['type']> = new Set(['static', 'file']);
 
-async function checkOne(check: TokenCheck, logger: Logger, now: () => number): Promise<void> {
+function warnFailed(log: Logger, report: FailureReport): FailureReport {
+  const { code, part, message, fix } = report;
+  log.warn({ event: 'token_check_failed', code, part, reason: message, fix });
+  return report;
+}
+
+/** What a source failed with, or undefined when it gave a JWT (expired or not). */
+async function checkOne(
+  check: TokenCheck,
+  logger: Logger,
+  now: () => number,
+): Promise<FailureReport | undefined> {
   const { source, tokens } = check;
   const log = logger.child({ listeners: check.listeners, source: source.type });
   let value: string;
   try {
     value = (await tokens.get()).value;
   } catch (error) {
-    const report = describeFailure(error);
-    log.warn({
-      event: 'token_check_failed',
-      code: report.code,
-      part: report.part,
-      reason: report.message,
-      fix: report.fix,
-    });
-    return;
+    return warnFailed(log, describeFailure(error));
   }
   const shape = readTokenShape(value);
   if (!shape.jwt) {
-    const problem = `${describeSource(source)} does not hold a JWT; the edge accepts nothing else`;
-    if (FIXED_SOURCES.has(source.type)) throw new ClientError('ERR_TOKEN_INVALID', problem);
-    const { part, fix } = ERROR_POLICY.ERR_TOKEN_INVALID;
-    log.warn({
-      event: 'token_check_failed',
-      code: 'ERR_TOKEN_INVALID',
-      part,
-      reason: problem,
-      fix,
-    });
-    return;
+    const problem = new ClientError(
+      'ERR_TOKEN_INVALID',
+      `${describeSource(source)} does not hold a JWT; the edge accepts nothing else`,
+    );
+    if (FIXED_SOURCES.has(source.type)) throw problem;
+    return warnFailed(log, describeFailure(problem));
   }
   const { expiresAt } = shape;
   const at = expiresAt === undefined ? null : new Date(expiresAt).toISOString();
@@ -81,16 +79,26 @@ async function checkOne(check: TokenCheck, logger: Logger, now: () => number): P
         '(ERR_EDGE_TOKEN_EXPIRED) until the source gives a fresh one' +
         (source.type === 'static' ? '; a static token never changes: restart with a new one' : ''),
     });
-    return;
+    return undefined;
   }
   log.info({ event: 'token_checked', expiresAt: at });
+  return undefined;
 }
 
-/** Checks every token source once; rejects with ERR_TOKEN_INVALID when one can never work. */
+/**
+ * Checks every token source once; rejects with ERR_TOKEN_INVALID when one can never work, and
+ * returns the failures of the others by listener name (they start not ready, naming the token).
+ */
 export async function checkTokenSources(
   checks: readonly TokenCheck[],
   logger: Logger,
   now: () => number = Date.now,
-): Promise<void> {
-  await Promise.all(checks.map((check) => checkOne(check, logger, now)));
+): Promise<Map<string, FailureReport>> {
+  const reports = await Promise.all(checks.map((check) => checkOne(check, logger, now)));
+  const failed = new Map<string, FailureReport>();
+  checks.forEach((check, index) => {
+    const report = reports[index];
+    if (report) for (const listener of check.listeners) failed.set(listener, report);
+  });
+  return failed;
 }

@@ -233,6 +233,8 @@ export function clientConfig(
     maxConnections: 16,
     backoffInitialMs: 1000,
     backoffMaxMs: 60_000,
+    // Off unless a test is about probes: a probe is one more request at the stand-in edge.
+    probeIntervalMs: 0,
     tokenRefreshSkewMs: 60_000,
     logLevel: 'silent',
     ...extra,

@@ -6,6 +6,8 @@ export interface ListenerGauges {
   readonly activeTunnels: number;
   /** True while new Beats connections are refused because the edge failed. */
   readonly backingOff: boolean;
+  /** Whether the last handshake or probe succeeded (/readyz). */
+  readonly ready: boolean;
   /** Expiry (epoch ms) of the last token handed out, when known. */
   readonly tokenExpiresAt: number | undefined;
 }
@@ -58,8 +60,20 @@ export function createMetrics(options: MetricsOptions) {
       },
     },
   );
+  metrics.gauge('ready', '1 while the last handshake or probe of the listener succeeded', {
+    labelNames: listener,
+    collect(gauge) {
+      for (const each of options.listeners())
+        gauge.set({ listener: each.name }, each.ready ? 1 : 0);
+    },
+  });
   return {
     registry: metrics.registry,
+    probes: metrics.counter(
+      'probes_total',
+      'Probe tunnels (opened and closed at once) by result: ok or the part that failed',
+      ['listener', 'result'],
+    ),
     tunnelsOpened: metrics.counter(
       'tunnels_opened_total',
       'Tunnels whose WebSocket handshake succeeded',

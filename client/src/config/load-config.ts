@@ -23,6 +23,10 @@ function build(options: Options<typeof CLIENT_COMMAND.options>): ClientConfig {
   if (backoffMaxMs < backoffInitialMs) {
     problems.push(`${options.where('backoffMaxMs')}: must not be below backoffInitialMs`);
   }
+  const probeIntervalMs = options.value('probeIntervalMs');
+  if (probeIntervalMs > 0 && probeIntervalMs < 1000) {
+    problems.push(`${options.where('probeIntervalMs')}: 0 (off) or at least 1000`);
+  }
   const caFile = options.value('caFile');
   const proxy = options.value('proxy');
   return {
@@ -34,6 +38,7 @@ function build(options: Options<typeof CLIENT_COMMAND.options>): ClientConfig {
     maxConnections: options.value('maxConnections'),
     backoffInitialMs,
     backoffMaxMs,
+    probeIntervalMs,
     tokenRefreshSkewMs: options.value('tokenRefreshSkewMs'),
     logLevel: options.value('logLevel'),
     ...(caFile === undefined ? {} : { caFile }),

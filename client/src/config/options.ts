@@ -160,6 +160,11 @@ export const CLIENT_COMMAND = defineCommand({
       'largest backoff ceiling (full jitter below it)',
       { default: 60_000 },
     ),
+    probeIntervalMs: option(
+      int({ min: 0, max: HOUR_MS }),
+      'while no tunnel opened for this long, open and close one to keep /readyz true; 0 turns probes off',
+      { default: 60_000 },
+    ),
     adminListen: option(
       hostPort(),
       'serve GET /status (JSON), /healthz, /readyz and /version here',

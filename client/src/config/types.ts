@@ -46,6 +46,8 @@ export interface ClientConfig {
   readonly maxConnections: number;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
+  /** Probe each listener's chain this often while no tunnel opened recently; 0 = off. */
+  readonly probeIntervalMs: number;
   readonly tokenRefreshSkewMs: number;
   readonly admin?: { readonly host: string; readonly port: number; readonly metrics: boolean };
   readonly logLevel: string;
