@@ -17,22 +17,38 @@ import {
   type LazyDataFrame,
   type RawFrame,
 } from '@beats-gate/lumberjack';
-import type { ClaimPolicyMode, ClaimsPolicy } from './claims-policy.ts';
-import { flattenIdentity, type StampIdentity } from './identity-stamp.ts';
+import type { EdgeIdentity } from '@beats-gate/protocol';
+import { createClaimsPolicy } from './claims-policy.ts';
 import { InspectError } from './inspect-error.ts';
 import { checkJsonObject, JsonScanError } from './json-scan.ts';
 import { createJsonStamper } from './json-stamp.ts';
+import type { GateSettings } from './lumberjack-gate.ts';
 import type { OutputBuffer } from './output-buffer.ts';
 
-export interface EventEncoderOptions {
-  mode: 'validate' | 'stamp';
-  identity: StampIdentity;
-  /** Segments of the stamped field. */
-  field: readonly string[];
-  policy?: ClaimsPolicy;
-  policyMode: ClaimPolicyMode;
-  /** An event disagreed with a claim and was tagged. */
-  onMismatch?: () => void;
+/**
+ * What is written into each event: the verified identity of the tunnel (subject, the claims the
+ * operator listed, tunnel id). Built once per tunnel; the JSON form for J frames and the
+ * flattened string form for v1 D frames, whose values can only be strings.
+ */
+interface StampIdentity {
+  subject: string;
+  tunnel_id: string;
+  claims?: Record<string, unknown>;
+  /** Fields of this event that disagree with a claim (claims policy 'tag'). */
+  mismatch?: string[];
+}
+
+/** `prefix.subject`, `prefix.tunnel_id`, `prefix.claims.<name>`, `prefix.mismatch`. */
+function flattenIdentity(prefix: string, stamp: StampIdentity): Record<string, string> {
+  const flat: Record<string, string> = {
+    [`${prefix}.subject`]: stamp.subject,
+    [`${prefix}.tunnel_id`]: stamp.tunnel_id,
+  };
+  for (const [name, value] of Object.entries(stamp.claims ?? {})) {
+    flat[`${prefix}.claims.${name}`] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  if (stamp.mismatch) flat[`${prefix}.mismatch`] = stamp.mismatch.join(',');
+  return flat;
 }
 
 /** A frame the encoder takes: anything a frame reader yields but a whole C frame. */
@@ -62,10 +78,30 @@ function checked(seq: number, payload: Buffer, scan: (payload: Buffer) => void):
   }
 }
 
-export function createEventEncoder(options: EventEncoderOptions) {
-  const { identity, policy, policyMode } = options;
-  const stamper = createJsonStamper(options.field);
-  const prefix = options.field.join('.');
+/**
+ * Stamps the tunnel's verified identity (with the claims the settings list), checks the token's
+ * claims if a policy is set; `onMismatch` hears of each event the claims policy tagged.
+ */
+export function createEventEncoder(
+  settings: GateSettings,
+  verified: Pick<EdgeIdentity, 'subject' | 'claims'>,
+  tunnelId: string,
+  onMismatch: () => void,
+) {
+  const { mode, policyMode } = settings;
+  const claims: Record<string, unknown> = {};
+  for (const name of settings.claims) {
+    if (Object.hasOwn(verified.claims, name)) claims[name] = verified.claims[name];
+  }
+  const identity: StampIdentity = {
+    subject: verified.subject,
+    tunnel_id: tunnelId,
+    ...(settings.claims.length > 0 ? { claims } : {}),
+  };
+  const policy =
+    policyMode === 'off' ? undefined : createClaimsPolicy(settings.checks, verified.claims);
+  const stamper = createJsonStamper(settings.field);
+  const prefix = settings.field.join('.');
   const prefixBytes = Buffer.from(prefix);
 
   function stampOf(stamped: StampIdentity): Stamp {
@@ -92,7 +128,7 @@ export function createEventEncoder(options: EventEncoderOptions) {
         `event seq ${frame.seq}: ${fields.join(', ')} disagrees with the token's claim`,
       );
     }
-    options.onMismatch?.();
+    onMismatch();
     const key = fields.join(',');
     let stamp = tagged.get(key);
     if (!stamp) {
@@ -173,7 +209,7 @@ export function createEventEncoder(options: EventEncoderOptions) {
      * frames of a C frame, which travel as their C frame).
      */
     pass(frame: EventFrame, out: OutputBuffer, raw?: Buffer): void {
-      if (options.mode === 'stamp') return stamp(frame, out);
+      if (mode === 'stamp') return stamp(frame, out);
       if (frame.type === 'json') checked(frame.seq, frame.payload, checkJsonObject);
       if (frame.type === 'json' || frame.type === 'data') stampFor(frame);
       if (raw) out.append(raw);

@@ -28,9 +28,8 @@ import {
 import type { Relay, RelayHooks } from '@beats-gate/kit';
 import { CloseCode, type EdgeIdentity } from '@beats-gate/protocol';
 import { createAckTracker } from './ack-tracker.ts';
-import { createClaimsPolicy, type ClaimCheck, type ClaimPolicyMode } from './claims-policy.ts';
+import type { ClaimCheck, ClaimPolicyMode } from './claims-policy.ts';
 import { createEventEncoder } from './event-encoder.ts';
-import { identityOf } from './identity-stamp.ts';
 import { InspectError, toInspectError } from './inspect-error.ts';
 import { createOrderedOutput } from './ordered-output.ts';
 import { OutputBuffer } from './output-buffer.ts';
@@ -129,18 +128,9 @@ export function createLumberjackGate(
   const reader = createFrameReader(frameLimits);
   const windows = createWindowTracker();
   const acks = createAckTracker(now);
-  const events = createEventEncoder({
-    mode,
-    identity: identityOf(identity, context.tunnelId, settings.claims),
-    field: settings.field,
-    ...(settings.policyMode !== 'off'
-      ? { policy: createClaimsPolicy(settings.checks, identity.claims) }
-      : {}),
-    policyMode: settings.policyMode,
-    onMismatch() {
-      stats.claimMismatches++;
-      observer.mismatch?.();
-    },
+  const events = createEventEncoder(settings, identity, context.tunnelId, () => {
+    stats.claimMismatches++;
+    observer.mismatch?.();
   });
   /** False after the writer said it is full, until writable(). */
   let writable = true;
