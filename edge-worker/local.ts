@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare, Response as MiniflareResponse, type MiniflareOptions } from 'miniflare';
+import { startFront } from './local-front.ts';
 
 /** Matches wrangler.jsonc; workerd accepts dates up to its own release. */
 export const COMPATIBILITY_DATE = '2026-11-01';
@@ -169,15 +170,33 @@ export async function edgeMiniflareOptions(options: StartEdgeOptions): Promise<M
   };
 }
 
+/**
+ * Starts workerd on a free loopback port behind the front (local-front.ts), which listens on
+ * `host:port` and answers what Cloudflare's front would answer before the Worker runs.
+ */
 export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge> {
-  const miniflare = new Miniflare(await edgeMiniflareOptions(options));
+  const miniflare = new Miniflare(
+    await edgeMiniflareOptions({ ...options, host: '127.0.0.1', port: 0 }),
+  );
   try {
-    const url = await miniflare.ready;
+    const target = await miniflare.ready;
     if (options.kv && Object.keys(options.kv).length > 0) {
       const denyList = await miniflare.getKVNamespace('DENYLIST');
       for (const [key, value] of Object.entries(options.kv)) await denyList.put(key, value);
     }
-    return { url: url.href, miniflare, dispose: () => miniflare.dispose() };
+    const front = await startFront({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      target,
+    });
+    return {
+      url: front.url,
+      miniflare,
+      async dispose() {
+        await front.close();
+        await miniflare.dispose();
+      },
+    };
   } catch (error) {
     await miniflare.dispose();
     throw error;

@@ -61,6 +61,10 @@ export const ERROR_SPECS = {
   ERR_EDGE_WEBSOCKET_VERSION: { status: 426 },
   ERR_EDGE_METHOD_NOT_ALLOWED: { status: 405 },
   ERR_EDGE_NOT_FOUND: { status: 404 },
+  // Answered by the local edge's front (local-front.ts); on Cloudflare its own front answers these
+  // before any Worker runs.
+  ERR_EDGE_TARGET_INVALID: { status: 400 },
+  ERR_EDGE_REQUEST_TOO_LARGE: { status: 431 },
   ERR_EDGE_KEYS_UNAVAILABLE: { status: 503 },
   ERR_EDGE_REVOCATION_UNAVAILABLE: { status: 503 },
   ERR_EDGE_RATE_LIMITER_UNAVAILABLE: { status: 503 },

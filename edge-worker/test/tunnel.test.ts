@@ -102,6 +102,8 @@ describe('edge tunnel: accepted upgrades', () => {
       'x-client-ip': '198.51.100.6',
       'x-forwarded-host': 'evil.example',
       'x-forwarded-proto': 'http',
+      // Cloudflare replaces a device's own; so does the local edge's front (local-front.ts).
+      'cf-connecting-ip': '198.51.100.7',
     });
     assert.equal(status, 101);
     const seen = harness.origin.upgrades[before];
