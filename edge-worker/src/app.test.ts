@@ -49,4 +49,17 @@ describe('edge app (in Node)', () => {
     const health = await app.fetch(new Request('https://edge.example/healthz'), env);
     assert.equal(health.status, 200);
   });
+
+  it('answers odd paths that reach the Worker with a 4xx JSON refusal, never a 500', async () => {
+    for (const path of ['/%', '/%zz/v1/tunnel', '//v1/tunnel', `/${'a'.repeat(100_000)}`]) {
+      const response = await app.fetch(new Request(`https://edge.example${path}`), env);
+      assert.equal(response.status, 404, path.slice(0, 40));
+      assert.equal(((await response.json()) as { error: string }).error, 'ERR_EDGE_NOT_FOUND');
+    }
+    const longQuery = await app.fetch(
+      new Request(`https://edge.example/v1/tunnel?${'a'.repeat(100_000)}`),
+      env,
+    );
+    assert.equal(longQuery.status, 426);
+  });
 });
