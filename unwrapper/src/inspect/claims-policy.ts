@@ -18,16 +18,14 @@ import {
   BACKSLASH,
   forEachElement,
   forEachMember,
+  isNumberStart,
   keyEquals,
-  MINUS,
-  NINE,
   OPEN_OBJECT,
   QUOTE,
   releaseStack,
   skipSpace,
   skipString,
   skipValue,
-  ZERO,
 } from './json-scan.ts';
 import { parseFieldPath } from './field-path.ts';
 
@@ -50,14 +48,13 @@ export interface ClaimsPolicy {
   checkData(frame: Buffer): string[];
 }
 
-/** One checked field: its dotted path, the claim's text, and where a disagreement is marked. */
+/** One checked field: its dotted path (text and bytes), the claim's text, and the verdict. */
 interface Field {
   readonly text: string;
   readonly path: Buffer;
   readonly expected: Buffer;
-  readonly index: number;
-  /** Per check, set when any representation disagreed; shared by the policy's fields. */
-  readonly mismatched: Uint8Array;
+  /** Set when any representation in the event being checked disagreed. */
+  mismatched: boolean;
 }
 
 /**
@@ -74,10 +71,6 @@ interface Place {
   readonly fields: readonly Field[];
 }
 
-function isNumberStart(byte: number | undefined): boolean {
-  return byte === MINUS || (byte !== undefined && byte >= ZERO && byte <= NINE);
-}
-
 /**
  * One value of a field (arrays are flattened before): a string that decodes to the claim's text
  * or a number spelled exactly as it agrees; anything else present disagrees. A number is
@@ -87,12 +80,12 @@ function judgeValue(bytes: Buffer, at: number, field: Field): number {
   const first = bytes[at];
   if (first === QUOTE) {
     const end = skipString(bytes, at);
-    if (!keyEquals(bytes, at, end, field.expected)) field.mismatched[field.index] = 1;
+    if (!keyEquals(bytes, at, end, field.expected)) field.mismatched = true;
     return end;
   }
   const end = skipValue(bytes, at);
   if (!isNumberStart(first) || field.expected.compare(bytes, at, end) !== 0) {
-    field.mismatched[field.index] = 1;
+    field.mismatched = true;
   }
   return end;
 }
@@ -152,51 +145,45 @@ export function createClaimsPolicy(
 ): ClaimsPolicy {
   // The walk descends one object per segment: a field's depth bounds it.
   for (const { field } of checks) parseFieldPath(field);
-  const active = checks
+  const fields: Field[] = checks
     .filter((c) => Object.hasOwn(claims, c.claim) && claims[c.claim] !== null)
-    .map((c) => ({ field: c.field, expected: textOf(claims[c.claim]) }));
-  const mismatched = new Uint8Array(active.length);
-  const fields: Field[] = active.map((check, index) => ({
-    text: check.field,
-    path: Buffer.from(check.field),
-    expected: Buffer.from(check.expected),
-    index,
-    mismatched,
-  }));
+    .map((c) => ({
+      text: c.field,
+      path: Buffer.from(c.field),
+      expected: Buffer.from(textOf(claims[c.claim])),
+      mismatched: false,
+    }));
   const root: Place = { prefix: '', at: 0, fields };
 
-  function mismatchedFields(): string[] {
-    const fields: string[] = [];
-    for (let index = 0; index < active.length; index++) {
-      if (mismatched[index] === 1) fields.push(active[index]!.field);
-    }
-    return fields;
+  /** Runs one event's walk; returns the fields it found disagreeing, in the order of the checks. */
+  function verdict(walk: () => void): string[] {
+    if (fields.length === 0) return [];
+    for (const field of fields) field.mismatched = false;
+    walk();
+    return fields.filter((field) => field.mismatched).map((field) => field.text);
   }
 
   return {
-    checkJson(payload) {
-      if (active.length === 0) return [];
-      mismatched.fill(0);
-      try {
-        forEachMember(payload, skipSpace(payload, 0), root, visitMember);
-      } finally {
-        releaseStack();
-      }
-      return mismatchedFields();
-    },
-    checkData(frame) {
-      if (active.length === 0) return [];
-      mismatched.fill(0);
-      // On the bytes, every pair in wire order: a duplicated key cannot hide a value, and a
-      // frame of many pairs never becomes an object.
-      forEachDataPair(frame, (k0, k1, v0, v1) => {
-        for (const { path, expected, index } of fields) {
-          if (k1 - k0 !== path.length || frame.compare(path, 0, path.length, k0, k1) !== 0)
-            continue;
-          if (frame.compare(expected, 0, expected.length, v0, v1) !== 0) mismatched[index] = 1;
+    checkJson: (payload) =>
+      verdict(() => {
+        try {
+          forEachMember(payload, skipSpace(payload, 0), root, visitMember);
+        } finally {
+          releaseStack();
         }
-      });
-      return mismatchedFields();
-    },
+      }),
+    // On the bytes, every pair in wire order: a duplicated key cannot hide a value, and a frame
+    // of many pairs never becomes an object.
+    checkData: (frame) =>
+      verdict(() =>
+        forEachDataPair(frame, (k0, k1, v0, v1) => {
+          for (const field of fields) {
+            const { path, expected } = field;
+            if (k1 - k0 !== path.length || frame.compare(path, 0, path.length, k0, k1) !== 0)
+              continue;
+            if (frame.compare(expected, 0, expected.length, v0, v1) !== 0) field.mismatched = true;
+          }
+        }),
+      ),
   };
 }

@@ -41,9 +41,6 @@ const CLOSE_CODES: Record<InspectErrorCode, number> = {
   ERR_INSPECT_INTERNAL: CloseCode.INTERNAL_ERROR,
 };
 
-/** Every code, for metric labels and docs. */
-export const INSPECT_ERROR_CODES = Object.keys(CLOSE_CODES) as InspectErrorCode[];
-
 export class InspectError extends Error {
   override name = 'InspectError';
   readonly code: InspectErrorCode;

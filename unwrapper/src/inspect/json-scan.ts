@@ -111,6 +111,11 @@ function isDigit(byte: number | undefined): boolean {
   return byte !== undefined && byte >= ZERO && byte <= NINE;
 }
 
+/** The first byte of a number: a minus or a digit. */
+export function isNumberStart(byte: number | undefined): boolean {
+  return byte === MINUS || isDigit(byte);
+}
+
 function isHex(byte: number | undefined): boolean {
   return (
     byte !== undefined &&
@@ -231,7 +236,7 @@ export function skipValue(bytes: Buffer, at: number): number {
         if (first === OPEN_OBJECT) i = skipKey(bytes, i);
         continue;
       }
-    } else if (first === MINUS || isDigit(first)) {
+    } else if (isNumberStart(first)) {
       i = skipNumber(bytes, i);
     } else if (first === 0x74) {
       i = skipLiteral(bytes, i, TRUE);
