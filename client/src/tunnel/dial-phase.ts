@@ -3,7 +3,8 @@
  * so a failure or a timeout names the step that did not finish instead of "the edge".
  */
 import type { ClientRequest } from 'node:http';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
+import { unbracket } from '@beats-gate/kit';
 
 export type DialPhase = 'proxy' | 'dns' | 'tcp' | 'tls' | 'upgrade';
 
@@ -29,8 +30,15 @@ export function dialTarget(url: URL, proxy: string | undefined): DialTarget {
   return { edge: `${url.hostname}:${port}`, secure, ...(proxy ? { proxy } : {}) };
 }
 
+/** Where a dial starts: at the proxy, or at DNS unless the edge host is an address already. */
+function firstPhase(target: DialTarget): DialPhase {
+  if (target.proxy) return 'proxy';
+  const host = unbracket(target.edge.slice(0, target.edge.lastIndexOf(':')));
+  return isIP(host) ? 'tcp' : 'dns';
+}
+
 export function trackPhases(target: DialTarget): PhaseTracker {
-  let phase: DialPhase = target.proxy ? 'proxy' : 'dns';
+  let phase: DialPhase = firstPhase(target);
   let proxyStatus: number | undefined;
   const afterTcp: DialPhase = target.secure ? 'tls' : 'upgrade';
 
