@@ -1,10 +1,10 @@
 // `npm run build` must bundle offline: wrangler's dry run with no network and no metrics.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runOffline } from './support/run.ts';
 
 const packageDir = join(import.meta.dirname, '..');
 const wrangler = join(packageDir, '..', 'node_modules', '.bin', 'wrangler');
@@ -17,30 +17,10 @@ describe('wrangler deploy --dry-run', () => {
 
   it('bundles the worker offline with every binding of wrangler.jsonc', async () => {
     outdir = await mkdtemp(join(tmpdir(), 'beats-gate-edge-build-'));
-    const { code, output } = await new Promise<{ code: number | null; output: string }>(
-      (resolve, reject) => {
-        const child = spawn(wrangler, ['deploy', '--dry-run', '--outdir', outdir!], {
-          cwd: packageDir,
-          env: {
-            ...process.env,
-            CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-            WRANGLER_SEND_METRICS: 'false',
-            // No account: the dry run must not need one.
-            CLOUDFLARE_API_TOKEN: '',
-            NO_COLOR: '1',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-        child.once('error', reject);
-        child.once('close', (exitCode) => {
-          clearTimeout(timer);
-          resolve({ code: exitCode, output });
-        });
-      },
+    const { code, output } = await runOffline(
+      wrangler,
+      ['deploy', '--dry-run', '--outdir', outdir],
+      packageDir,
     );
     assert.equal(code, 0, output);
     for (const binding of ['env.DENYLIST', 'env.UPGRADE_LIMITER', 'env.FAILURE_LIMITER']) {

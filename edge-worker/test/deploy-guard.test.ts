@@ -1,12 +1,12 @@
 // The deploy guard (deploy/guard.ts) and `npm run deploy:edge`, offline: fixture configs and the
 // real wrangler.jsonc, with wrangler reached only through --dry-run.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { checkDeploy, readWranglerConfig } from '../deploy/guard.ts';
+import { runOffline } from './support/run.ts';
 
 const packageDir = resolve(import.meta.dirname, '..');
 const repoDir = resolve(packageDir, '..');
@@ -30,30 +30,8 @@ function fillPlaceholders<T>(value: T): T {
   ) as T;
 }
 
-function npm(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('npm', args, {
-      cwd: repoDir,
-      env: {
-        ...process.env,
-        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-        WRANGLER_SEND_METRICS: 'false',
-        // No account: nothing here may need one.
-        CLOUDFLARE_API_TOKEN: '',
-        NO_COLOR: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, output });
-    });
-  });
+function npm(args: string[]) {
+  return runOffline('npm', args, repoDir);
 }
 
 describe('deploy guard', () => {

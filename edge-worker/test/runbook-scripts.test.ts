@@ -3,10 +3,10 @@
 // `--help` (which subcommand) and an unknown `--env` (wrangler reads edge-worker/wrangler.jsonc
 // and stops, listing its environments, before any account or network is needed).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { runOffline } from './support/run.ts';
 
 const repoDir = resolve(import.meta.dirname, '..', '..');
 const RUNBOOKS = ['edge-worker.md', 'key-rotation.md', 'operator-guide.md', 'troubleshooting.md'];
@@ -30,29 +30,8 @@ const PROBE_ARGS: Record<string, string[]> = {
   'edge:unrevoke': ['sub:probe'],
 };
 
-function npmRun(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('npm', ['run', '--silent', script, '--', ...args], {
-      cwd: repoDir,
-      env: {
-        ...process.env,
-        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-        WRANGLER_SEND_METRICS: 'false',
-        CLOUDFLARE_API_TOKEN: '',
-        NO_COLOR: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, output });
-    });
-  });
+function npmRun(script: string, args: readonly string[]) {
+  return runOffline('npm', ['run', '--silent', script, '--', ...args], repoDir);
 }
 
 describe('runbook scripts', () => {
