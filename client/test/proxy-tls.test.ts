@@ -95,6 +95,18 @@ describe('TLS and proxies', () => {
     }
   });
 
+  it('names a dead proxy, not the edge, in handshake_failed', async () => {
+    const proxy = await startProxy();
+    const port = Number(new URL(proxy.url).port);
+    await proxy.close();
+    const { echoed, logs } = await echoThrough({ caFile, proxy: `http://127.0.0.1:${port}` });
+    assert.equal(echoed, '');
+    const failure = logs.events.find((e) => e.event === 'handshake_failed');
+    assert.equal(failure?.code, 'ERR_PROXY_UNREACHABLE');
+    assert.equal(failure?.part, 'proxy');
+    assert.equal(failure?.reason, `cannot reach the proxy 127.0.0.1:${port}: ECONNREFUSED`);
+  });
+
   it('closes Beats when the proxy answers 407 to missing credentials', async () => {
     const proxy = await startProxy('fleet:secret');
     try {
