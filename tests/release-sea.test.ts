@@ -2,10 +2,12 @@
  * The client's single executable for this host (linux-x64 in CI; `npm run release` builds all
  * five platforms): Node 26 from the npm registry with the client's bundle injected. It answers
  * like the npm bin, carries events end to end through the local stack (edge in workerd,
- * unwrapper, receiver), and stops with exit 0 on SIGTERM.
+ * unwrapper, receiver), and stops with exit 0 on SIGTERM. The same executable then goes into the
+ * Debian package, which lintian checks (CI installs lintian) and whose unit runs what it installs.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -16,9 +18,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkDelivery, createSender, generateEvents } from '@beats-gate/lumberjack';
 import { mintDevToken } from '../dev/dev-keys.ts';
 import { inspectExecutable } from '../scripts/release/executable-format.ts';
-import { hostPlatform } from '../scripts/release/node-binaries.ts';
-import { PACKAGES } from '../scripts/release/packages.ts';
-import { buildSea, seaFileName } from '../scripts/release/sea.ts';
+import { DEB_ARCH, SHLIB_DEPENDS, buildDeb, lintDeb } from '../scripts/release/deb.ts';
+import { hostPlatform, nodeBinary } from '../scripts/release/node-binaries.ts';
+import { PACKAGES, ROOT } from '../scripts/release/packages.ts';
+import { SEA_NODE_VERSION, buildSea, seaFileName } from '../scripts/release/sea.ts';
 import { smokeTest } from '../scripts/release/smoke.ts';
 import { stagePackage, type StagedPackage } from '../scripts/release/stage-package.ts';
 import { dumpLogsOnFailure, freePort, startTestStack } from './support/stack-fixture.ts';
@@ -114,3 +117,69 @@ async function acceptsConnections(port: number): Promise<void> {
   }
   throw new Error(`the executable did not listen on 127.0.0.1:${port} within 30 s`);
 }
+
+describe('the Debian package of the client', () => {
+  let deb: string;
+  let tree: string;
+  before(async () => {
+    const help = spawnSync(executable, ['--help'], { encoding: 'utf8' }).stdout;
+    const nodeLicence = join((await nodeBinary(hostPlatform(), SEA_NODE_VERSION)).dir, 'LICENSE');
+    const arch = DEB_ARCH[hostPlatform() as keyof typeof DEB_ARCH];
+    deb = await buildDeb({
+      executable,
+      version: client.version,
+      arch,
+      outDir: work,
+      help,
+      nodeLicence,
+    });
+    tree = join(work, 'deb-tree');
+    assert.equal(spawnSync('dpkg-deb', ['--extract', deb, tree]).status, 0);
+  });
+
+  it('installs the executable its systemd unit starts, not a Node from the system', async () => {
+    const unit = await readFile(join(tree, 'lib/systemd/system/beats-gate-client.service'), 'utf8');
+    const execStart = /^ExecStart=(\S+)$/m.exec(unit)?.[1];
+    assert.equal(execStart, '/usr/bin/beats-gate-client');
+    smokeTest([join(tree, execStart)], 'beats-gate-client', client.version);
+  });
+
+  it('states its version, architecture and the libraries the Node inside links', () => {
+    const field = (name: string) =>
+      spawnSync('dpkg-deb', ['--field', deb, name], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(field('Package'), 'beats-gate-client');
+    assert.equal(field('Version'), client.version);
+    assert.equal(field('Depends'), SHLIB_DEPENDS);
+    const shlibs = mkdtempSync(join(work, 'shlibs-'));
+    mkdirSync(join(shlibs, 'debian'));
+    writeFileSync(join(shlibs, 'debian/control'), 'Source: x\n\nPackage: x\nArchitecture: any\n');
+    const computed = spawnSync('dpkg-shlibdeps', ['-O', `-e${executable}`], {
+      cwd: shlibs,
+      encoding: 'utf8',
+    });
+    assert.equal(computed.stdout.trim(), `shlibs:Depends=${SHLIB_DEPENDS}`, computed.stderr);
+  });
+
+  it('has maintainer scripts that neither enable nor start the service', async () => {
+    for (const script of ['postinst', 'prerm', 'postrm']) {
+      const text = await readFile(join(ROOT, 'infra/deb', script), 'utf8');
+      assert.doesNotMatch(text, /\benable\b|\bstart\b(?!ed)/, `${script} enables or starts`);
+      assert.equal(
+        spawnSync('sh', ['-n', join(ROOT, 'infra/deb', script)]).status,
+        0,
+        `${script}: sh -n`,
+      );
+    }
+  });
+
+  it(
+    'is lintian-clean, with each override justified in infra/deb/lintian-overrides',
+    {
+      skip:
+        !process.env.CI && spawnSync('lintian', ['--version']).error !== undefined && 'no lintian',
+    },
+    () => {
+      assert.equal(lintDeb(deb), true, 'lintian is not installed');
+    },
+  );
+});

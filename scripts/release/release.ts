@@ -7,17 +7,20 @@
  * 2. A CycloneDX SBOM per package, of what its bundles contain (sbom.ts).
  * 3. The client's single executables for five platforms (sea.ts): the one for this host runs
  *    its smoke test, the others are checked by their bytes (executable-format.ts).
- * 4. SHA256SUMS over all of it.
+ * 4. The client's Debian packages, amd64 and arm64 (deb.ts).
+ * 5. SHA256SUMS over all of it.
  *
  *   npm run release [-- --only-host]   (--only-host: just this host's executable)
  */
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPackages } from './build.ts';
 import { writeChecksums } from './checksums.ts';
 import { inspectExecutable } from './executable-format.ts';
-import { NODE_LINES, hostPlatform, nodeBinary } from './node-binaries.ts';
+import { DEB_ARCH, buildDeb, lintDeb } from './deb.ts';
+import { NODE_LINES, hostPlatform, nodeBinary, type Platform } from './node-binaries.ts';
 import { installGlobal, packTarball } from './npm-tarball.ts';
 import { BUILD_DIR, RELEASE_DIR, tarballStem } from './packages.ts';
 import { lumberjackRoundTrip } from './round-trip.ts';
@@ -89,6 +92,28 @@ for (const platform of onlyHost ? [hostPlatform()] : SEA_PLATFORMS) {
 // Each executable carries Node; its licence (MIT, with those of the libraries in it) goes along.
 const nodeLicence = join((await nodeBinary('linux-x64', SEA_NODE_VERSION)).dir, 'LICENSE');
 await copyFile(nodeLicence, join(RELEASE_DIR, `node-${SEA_NODE_VERSION}-LICENSE.txt`));
+
+const help = execFileSync(
+  join(RELEASE_DIR, seaFileName(client.version, hostPlatform())),
+  ['--help'],
+  {
+    encoding: 'utf8',
+  },
+);
+for (const [platform, arch] of Object.entries(DEB_ARCH)) {
+  if (onlyHost && platform !== hostPlatform()) continue;
+  const executable = join(RELEASE_DIR, seaFileName(client.version, platform as Platform));
+  const deb = await buildDeb({
+    executable,
+    version: client.version,
+    arch,
+    outDir: RELEASE_DIR,
+    help,
+    nodeLicence,
+  });
+  const linted = lintDeb(deb);
+  log(`${deb}: built, ${linted ? 'lintian-clean' : 'NOT linted (apt-get install lintian)'}`);
+}
 
 log(`checksums ${await writeChecksums(RELEASE_DIR)}`);
 
