@@ -45,6 +45,20 @@ describe('ByteQueue', () => {
     assert.ok(queue.buffer.length <= 1_250_000 + 64 * 1024, `${queue.buffer.length} bytes`);
   });
 
+  it('takes bytes written in place (reserve, commit), and never writes over a view taken', () => {
+    const queue = new ByteQueue();
+    queue.push(Buffer.from('ab'));
+    const first = queue.take();
+    for (const text of ['cd', 'x'.repeat(100_000)]) {
+      const offset = queue.reserve(text.length);
+      queue.commit(offset + queue.buffer.write(text, offset));
+    }
+    assert.equal(first.toString(), 'ab');
+    assert.equal(queue.take(2).toString(), 'cd');
+    assert.equal(queue.take().length, 100_000);
+    assert.equal(queue.length, 0);
+  });
+
   it('lets its buffer go once everything is taken', () => {
     const queue = new ByteQueue();
     queue.push(Buffer.from([1]));

@@ -1,6 +1,7 @@
 /**
- * The bytes received and not yet handed out as frames, in one contiguous buffer: the decoder reads
- * every field in place (no field can straddle chunks) and a whole frame comes out as one view.
+ * Bytes waiting to be taken, in one contiguous buffer: the decoder reads every field of what was
+ * received in place (no field can straddle chunks) and a whole frame comes out as one view; a
+ * proxy writes frames into one (reserve, then commit) and takes them out in runs to send.
  *
  * What a chunk costs is more than its bytes: a Buffer object (100-200 bytes of heap) that pins the
  * memory it views. A list of chunks would let a peer that sends one byte per message make the
@@ -39,33 +40,46 @@ export class ByteQueue {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    const held = this.length;
-    if (held === 0) {
+    if (this.length === 0) {
       // Nothing is written into an adopted chunk: it has no room after its end.
       this.#buffer = chunk;
       this.#start = 0;
       this.#end = chunk.length;
       return;
     }
-    if (this.#buffer.length - this.#end < chunk.length) {
-      const size = held + chunk.length + Math.max(MIN_ROOM, held >> 2);
-      const next = Buffer.allocUnsafe(size);
+    const offset = this.reserve(chunk.length);
+    this.#end = offset + chunk.copy(this.#buffer, offset);
+  }
+
+  /** Makes room for `n` bytes after those held; returns where in `buffer` they go. */
+  reserve(n: number): number {
+    if (this.#buffer.length - this.#end < n) {
+      const held = this.length;
+      const next = Buffer.allocUnsafe(held + n + Math.max(MIN_ROOM, held >> 2));
       this.#buffer.copy(next, 0, this.#start, this.#end);
       this.#buffer = next;
       this.#start = 0;
       this.#end = held;
     }
-    this.#end += chunk.copy(this.#buffer, this.#end);
+    return this.#end;
+  }
+
+  /** The bytes written into the room reserve() made end at `end`. */
+  commit(end: number): void {
+    this.#end = end;
   }
 
   /**
-   * Takes the first `n` bytes held, as a view that nothing writes over. Once all is taken the
-   * buffer is let go, so an idle connection holds none.
+   * Takes the first `n` bytes held (all by default), as a view that nothing writes over. Once all
+   * is taken the buffer is let go, so an idle connection holds none.
    */
-  take(n: number): Buffer {
+  take(n = this.length): Buffer {
     const taken = this.#buffer.subarray(this.#start, this.#start + n);
     this.#start += n;
-    if (this.#start === this.#end) this.#buffer = EMPTY;
+    if (this.#start === this.#end) {
+      this.#buffer = EMPTY;
+      this.#start = this.#end = 0;
+    }
     return taken;
   }
 }

@@ -23,6 +23,7 @@ export {
   encodeJson,
   encodeWindow,
 } from './encode.ts';
+export { ByteQueue } from './byte-queue.ts';
 export { forEachDataPair, LazyDataFrame } from './data-frame.ts';
 export { createDecoder, createFrameReader, type Decoder, type FrameReader } from './decode.ts';
 export { inflateFrames } from './inflate-frames.ts';

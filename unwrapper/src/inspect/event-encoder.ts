@@ -2,7 +2,7 @@
  * What happens to each frame on its way through the gate. Validate mode checks it (a J payload
  * must be one JSON object; the claims policy may refuse it) and it travels as the Beat wrote it.
  * Stamp mode also writes the verified identity into it, keeping its sequence number, and writes
- * the re-encoded frame into an OutputBuffer: a J frame is its header plus the event spliced in
+ * the re-encoded frame into a ByteQueue: a J frame is its header plus the event spliced in
  * place, one copy.
  */
 import {
@@ -13,6 +13,7 @@ import {
   JSON_HEADER_BYTES,
   TYPE_JSON,
   VERSION_2,
+  type ByteQueue,
   type JsonFrame,
   type LazyDataFrame,
   type RawFrame,
@@ -23,7 +24,6 @@ import { InspectError } from './inspect-error.ts';
 import { checkJsonObject, JsonScanError } from './json-scan.ts';
 import { createJsonStamper } from './json-stamp.ts';
 import type { GateSettings } from './lumberjack-gate.ts';
-import type { OutputBuffer } from './output-buffer.ts';
 
 /**
  * What is written into each event: the verified identity of the tunnel (subject, the claims the
@@ -151,9 +151,10 @@ export function createEventEncoder(
    * device's copies of the stamped keys left out, the identity's pairs added at the end. No
    * object of the pairs is built: a frame of 300k pairs costs copies, not 300k properties.
    */
-  function stampData(frame: LazyDataFrame, stamp: Stamp, out: OutputBuffer): void {
+  function stampData(frame: LazyDataFrame, stamp: Stamp, out: ByteQueue): void {
     const bytes = frame.bytes;
-    const { buffer, offset } = out.reserve(bytes.length + stamp.pairs.length);
+    const offset = out.reserve(bytes.length + stamp.pairs.length);
+    const buffer = out.buffer;
     let o = offset + bytes.copy(buffer, offset, 0, DATA_HEADER_BYTES);
     let kept = 0;
     let runStart = DATA_HEADER_BYTES;
@@ -174,17 +175,18 @@ export function createEventEncoder(
   }
 
   /** Stamp mode: the frame re-encoded with the identity set, into `out`. */
-  function stamp(frame: EventFrame, out: OutputBuffer): void {
+  function stamp(frame: EventFrame, out: ByteQueue): void {
     switch (frame.type) {
       case 'window':
-        out.append(encodeWindow(frame.size, frame.version));
+        out.push(encodeWindow(frame.size, frame.version));
         return;
       case 'json': {
         // Validate first: the policy reads the event, and only a valid one is read further.
         checked(frame.seq, frame.payload, stamper.scan);
         const stamp = stampFor(frame);
         const room = JSON_HEADER_BYTES + stamper.maxLength(frame.payload, stamp.member);
-        const { buffer, offset } = out.reserve(room);
+        const offset = out.reserve(room);
+        const buffer = out.buffer;
         const end = stamper.write(frame.payload, stamp.member, buffer, offset + JSON_HEADER_BYTES);
         buffer[offset] = VERSION_2;
         buffer[offset + 1] = TYPE_JSON;
@@ -208,11 +210,11 @@ export function createEventEncoder(
      * stamp mode the frame stamped, in validate mode `raw`, its bytes as they came (none for the
      * frames of a C frame, which travel as their C frame).
      */
-    pass(frame: EventFrame, out: OutputBuffer, raw?: Buffer): void {
+    pass(frame: EventFrame, out: ByteQueue, raw?: Buffer): void {
       if (mode === 'stamp') return stamp(frame, out);
       if (frame.type === 'json') checked(frame.seq, frame.payload, checkJsonObject);
       if (frame.type === 'json' || frame.type === 'data') stampFor(frame);
-      if (raw) out.append(raw);
+      if (raw) out.push(raw);
     },
   };
 }

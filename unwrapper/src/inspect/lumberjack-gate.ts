@@ -20,6 +20,7 @@
  * reconnects with nothing Logstash already has.
  */
 import {
+  ByteQueue,
   createFrameReader,
   inflateFrames,
   encodeCompressedAsync,
@@ -32,7 +33,6 @@ import type { ClaimCheck, ClaimPolicyMode } from './claims-policy.ts';
 import { createEventEncoder } from './event-encoder.ts';
 import { InspectError, toInspectError } from './inspect-error.ts';
 import { createOrderedOutput } from './ordered-output.ts';
-import { OutputBuffer } from './output-buffer.ts';
 import { createWindowTracker, type CompletedWindow } from './window-tracker.ts';
 import { levelFromZlibHeader } from './zlib-level.ts';
 
@@ -164,13 +164,13 @@ export function createLumberjackGate(
    * views of the messages they came in, many small frames would cost an object and a write each),
    * with the windows they complete, until the next flush.
    */
-  const frames = new OutputBuffer();
+  const frames = new ByteQueue();
   let completed: CompletedWindow[] = [];
   /**
    * Stamp mode: events of C frames, re-encoded, waiting to be re-compressed. Consecutive C frames
    * share one run, so a stream of tiny C frames costs one deflate job, not one each.
    */
-  const run = new OutputBuffer(DEFLATE_RUN_BYTES);
+  const run = new ByteQueue();
   let runLevel = 3;
   /** Wire bytes of the C frame being inflated (0 when none). */
   let inflatingBytes = 0;
@@ -345,7 +345,7 @@ export function createLumberjackGate(
     }
     inflatingBytes = 0;
     if (mode === 'validate') {
-      frames.append(raw);
+      frames.push(raw);
       if (done) completed.push(done);
     } else if (done) {
       // A complete window goes out now: Logstash acks it only once it has all of it.
