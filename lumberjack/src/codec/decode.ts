@@ -92,23 +92,31 @@ export class Reader implements FrameReader {
   }
 
   next(): RawFrame | undefined {
+    return this.latch(() => this.#read());
+  }
+
+  end(): void {
+    this.latch(() => {
+      if (this.bufferedBytes === 0) return;
+      throw new LumberjackError(
+        'ERR_LJ_TRUNCATED',
+        `stream ended inside ${this.partialDescription} (${this.bufferedBytes} bytes buffered)`,
+      );
+    });
+  }
+
+  /**
+   * Runs `work` (reading this reader, or what a stream decoder does with its frames); what it
+   * throws is thrown again by every later call, since a stream that failed once has lost its place.
+   */
+  latch<T>(work: () => T): T {
     if (this.#error !== undefined) throw this.#error;
     try {
-      return this.#read();
+      return work();
     } catch (error) {
       this.#error = error as Error;
       throw error;
     }
-  }
-
-  end(): void {
-    if (this.#error !== undefined) throw this.#error;
-    if (this.bufferedBytes === 0) return;
-    this.#error = new LumberjackError(
-      'ERR_LJ_TRUNCATED',
-      `stream ended inside ${this.partialDescription} (${this.bufferedBytes} bytes buffered)`,
-    );
-    throw this.#error;
   }
 
   /** Describes where the reader stopped, for the C frame whose content ends mid-frame. */
@@ -265,7 +273,6 @@ function decoded(frame: ContentFrame['frame'], parse: boolean): Frame {
 export function createDecoder(options?: DecoderOptions): Decoder {
   const limits = resolveLimits(options);
   const reader = new Reader(limits, false);
-  let error: Error | undefined;
 
   function decode(chunk: Uint8Array): Frame[] {
     reader.push(chunk);
@@ -288,30 +295,14 @@ export function createDecoder(options?: DecoderOptions): Decoder {
   }
 
   return {
-    push(chunk) {
-      if (error !== undefined) throw error;
-      try {
-        return decode(chunk);
-      } catch (failure) {
-        error = failure as Error;
-        throw failure;
-      }
-    },
+    push: (chunk) => reader.latch(() => decode(chunk)),
     get bufferedBytes() {
       return reader.bufferedBytes;
     },
-    end() {
-      if (error !== undefined) throw error;
-      reader.end();
-    },
+    end: () => reader.end(),
   };
 }
 
 export function createFrameReader(options?: Omit<DecoderOptions, 'parseJson'>): FrameReader {
   return new Reader(resolveLimits(options), false);
-}
-
-/** A frame reader over a C frame's content (inflateFrames): its frames are marked, no C inside. */
-export function createContentFrameReader(options?: Omit<DecoderOptions, 'parseJson'>): Reader {
-  return new Reader(resolveLimits(options), true);
 }

@@ -5,7 +5,7 @@
  * time a zip bomb costs, not on memory. Inflating runs on libuv's thread pool.
  */
 import { createInflate } from 'node:zlib';
-import { createContentFrameReader, endsInside } from './decode.ts';
+import { endsInside, Reader } from './decode.ts';
 import { LumberjackError } from './errors.ts';
 import { checkAllUsed, inflateCompressed, notZlib, tooLarge } from './inflate.ts';
 import type { ContentFrame } from './frames.ts';
@@ -40,7 +40,8 @@ export async function* inflateFrames(
   options?: Omit<DecoderOptions, 'parseJson'>,
 ): AsyncGenerator<ContentFrame[], void, undefined> {
   const limits = resolveLimits(options);
-  const reader = createContentFrameReader(options);
+  // A reader of a C frame's content: its frames are marked `compressed`, and no C is allowed.
+  const reader = new Reader(limits, true);
   /** The frames the bytes pushed so far complete. */
   const take = () => {
     const frames: ContentFrame[] = [];
