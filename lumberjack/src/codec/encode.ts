@@ -17,10 +17,9 @@ import {
   U32_MAX,
   VERSION_1,
   VERSION_2,
-  WINDOW_FRAME_BYTES,
+  type Frame,
   type Version,
 } from './frames.ts';
-import type { Frame } from './frames.ts';
 
 /** Filebeat's default compression_level. */
 export const DEFAULT_COMPRESSION_LEVEL = 3;
@@ -40,23 +39,23 @@ function versionByte(version: Version): number {
   throw new RangeError(`version must be 1 or 2, got ${String(version)}`);
 }
 
-function fixedFrame(version: Version, type: number, value: number): Buffer {
-  // W and A frames have the same shape: version, type, one u32.
-  const frame = Buffer.allocUnsafe(WINDOW_FRAME_BYTES);
-  frame[0] = versionByte(version);
+/** A frame with its version, type and u32 fields written, and `bodyBytes` of room after them. */
+function frameOf(version: number, type: number, fields: readonly number[], bodyBytes = 0): Buffer {
+  const frame = Buffer.allocUnsafe(2 + 4 * fields.length + bodyBytes);
+  frame[0] = version;
   frame[1] = type;
-  frame.writeUInt32BE(value, 2);
+  for (let i = 0; i < fields.length; i++) frame.writeUInt32BE(fields[i]!, 2 + 4 * i);
   return frame;
 }
 
 /** '2W' (or '1W') count. */
 export function encodeWindow(size: number, version: Version = 2): Buffer {
-  return fixedFrame(version, TYPE_WINDOW, checkU32('window size', size));
+  return frameOf(versionByte(version), TYPE_WINDOW, [checkU32('window size', size)]);
 }
 
 /** '2A' (or '1A') seq. */
 export function encodeAck(seq: number, version: Version = 2): Buffer {
-  return fixedFrame(version, TYPE_ACK, checkU32('ack seq', seq));
+  return frameOf(versionByte(version), TYPE_ACK, [checkU32('ack seq', seq)]);
 }
 
 function jsonBytes(event: Uint8Array | string | object): Uint8Array | string {
@@ -73,11 +72,7 @@ export function encodeJson(seq: number, event: Uint8Array | string | object): Bu
   const body = jsonBytes(event);
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   checkU32('json payload length', length);
-  const frame = Buffer.allocUnsafe(JSON_HEADER_BYTES + length);
-  frame[0] = VERSION_2;
-  frame[1] = TYPE_JSON;
-  frame.writeUInt32BE(seq, 2);
-  frame.writeUInt32BE(length, 6);
+  const frame = frameOf(VERSION_2, TYPE_JSON, [seq, length], length);
   if (typeof body === 'string') frame.write(body, JSON_HEADER_BYTES, 'utf8');
   else frame.set(body, JSON_HEADER_BYTES);
   return frame;
@@ -100,11 +95,7 @@ export function encodeData(seq: number, event: Record<string, string>): Buffer {
     parts.push(k, v);
     length += 8 + k.length + v.length;
   }
-  const frame = Buffer.allocUnsafe(length);
-  frame[0] = VERSION_1;
-  frame[1] = TYPE_DATA;
-  frame.writeUInt32BE(seq, 2);
-  frame.writeUInt32BE(parts.length / 2, 6);
+  const frame = frameOf(VERSION_1, TYPE_DATA, [seq, parts.length / 2], length - DATA_HEADER_BYTES);
   let offset = DATA_HEADER_BYTES;
   for (const part of parts) {
     offset = frame.writeUInt32BE(part.length, offset);
@@ -126,10 +117,7 @@ function content(frames: Buffer | readonly Buffer[]): Buffer {
 
 function wrapCompressed(deflated: Buffer): Buffer {
   checkU32('compressed payload length', deflated.length);
-  const frame = Buffer.allocUnsafe(COMPRESSED_HEADER_BYTES + deflated.length);
-  frame[0] = VERSION_2;
-  frame[1] = TYPE_COMPRESSED;
-  frame.writeUInt32BE(deflated.length, 2);
+  const frame = frameOf(VERSION_2, TYPE_COMPRESSED, [deflated.length], deflated.length);
   deflated.copy(frame, COMPRESSED_HEADER_BYTES);
   return frame;
 }
