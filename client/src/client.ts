@@ -10,9 +10,8 @@ import { createListener, type Listener } from './listener.ts';
 import { summarizeReadiness } from './listener-readiness.ts';
 import { checkTokenSources } from './start-checks.ts';
 import type { ListenerStatus } from './listener-status.ts';
-import { createProxyAgent } from './net/agent.ts';
 import { listenOn } from './net/listen-on.ts';
-import { createTokenProvider } from './token/create-token-provider.ts';
+import { createTokenProviders } from './token/create-token-provider.ts';
 import type { TokenProvider } from './token/types.ts';
 import { createListenerDialer } from './tunnel/dial-edge.ts';
 
@@ -47,7 +46,6 @@ export interface Client {
   readonly logger: Logger;
 }
 
-const OAUTH_TIMEOUT_MS = 10_000;
 // Imported, not read at run time: the single-executable bundle has no package.json beside it.
 const CLIENT_VERSION = clientPackage.version;
 
@@ -92,24 +90,12 @@ export function createClient(config: ClientConfig, options: ClientOptions = {}):
 
   async function build(): Promise<void> {
     const ca = config.caFile === undefined ? undefined : await readFile(config.caFile, 'utf8');
-    // Listeners that share the top-level token source share one provider, hence one cache.
-    const providers = new Map<TokenSource, TokenProvider & { prepare?(): Promise<void> }>();
+    const providers = createTokenProviders(config, ca, options.now);
     for (const listenerConfig of config.listeners) {
-      let tokens = providers.get(listenerConfig.token);
-      if (!tokens) {
-        const source = listenerConfig.token;
-        const oauthAgent =
-          source.type === 'oauth' ? createProxyAgent(source.tokenUrl, config.proxy, ca) : undefined;
-        tokens = createTokenProvider(source, {
-          refreshSkewMs: config.tokenRefreshSkewMs,
-          oauthTimeoutMs: OAUTH_TIMEOUT_MS,
-          ...(oauthAgent ? { oauthAgent } : {}),
-          ...(ca ? { ca } : {}),
-          ...(options.now ? { now: options.now } : {}),
-        });
+      const { tokens, created } = providers.get(listenerConfig.token);
+      if (created) {
         await tokens.prepare?.();
-        providers.set(source, tokens);
-        tokenChecks.push({ source, tokens, listeners: [] });
+        tokenChecks.push({ source: listenerConfig.token, tokens, listeners: [] });
       }
       tokenChecks.find((check) => check.tokens === tokens)?.listeners.push(listenerConfig.name);
       const refreshLog = logger.child({ listener: listenerConfig.name });

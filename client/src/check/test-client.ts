@@ -7,10 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { failed, passed, runCheckCommand, type CheckStep, type Env } from '@beats-gate/kit';
 import { loadConfig } from '../config/load-config.ts';
-import type { ClientConfig, TokenSource } from '../config/types.ts';
-import { createProxyAgent, proxyAddress } from '../net/agent.ts';
-import { createTokenProvider } from '../token/create-token-provider.ts';
-import type { TokenProvider } from '../token/types.ts';
+import type { ClientConfig } from '../config/types.ts';
+import { proxyAddress } from '../net/agent.ts';
+import { createTokenProviders } from '../token/create-token-provider.ts';
 import { createListenerDialer } from '../tunnel/dial-edge.ts';
 import { chainSteps } from './chain-steps.ts';
 import { tokenStep } from './token-step.ts';
@@ -20,9 +19,6 @@ export interface TestClientOptions {
   readonly writeError?: (text: string) => void;
   readonly now?: () => number;
 }
-
-/** As the service waits for an OAuth endpoint (client.ts). */
-const OAUTH_TIMEOUT_MS = 10_000;
 
 export function describeConfig(config: ClientConfig): string {
   return config.listeners
@@ -66,25 +62,14 @@ function* clientSteps(config: ClientConfig, now: () => number): Generator<CheckS
   let ca: string | undefined;
   if (config.caFile !== undefined) yield caStep(config.caFile, (pem) => (ca = pem));
   // As in the service, listeners that share a token source share one provider (one command run).
-  const providers = new Map<TokenSource, TokenProvider & { prepare?(): Promise<void> }>();
+  // Made lazily: the CA step above must have run before an OAuth agent is built with its CA.
+  let providers: ReturnType<typeof createTokenProviders> | undefined;
   const several = config.listeners.length > 1;
   for (const listener of config.listeners) {
     const prefix = several ? `[${listener.name}] ` : '';
-    const source = listener.token;
-    let tokens = providers.get(source);
-    if (!tokens) {
-      const oauthAgent =
-        source.type === 'oauth' ? createProxyAgent(source.tokenUrl, config.proxy, ca) : undefined;
-      tokens = createTokenProvider(source, {
-        refreshSkewMs: config.tokenRefreshSkewMs,
-        oauthTimeoutMs: OAUTH_TIMEOUT_MS,
-        ...(oauthAgent ? { oauthAgent } : {}),
-        ...(ca ? { ca } : {}),
-        now,
-      });
-      providers.set(source, tokens);
-    }
-    yield tokenStep(`${prefix}token`, source, tokens, now);
+    providers ??= createTokenProviders(config, ca, now);
+    const { tokens } = providers.get(listener.token);
+    yield tokenStep(`${prefix}token`, listener.token, tokens, now);
     const network = {
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       ...(config.proxy === undefined ? {} : { proxy: config.proxy }),

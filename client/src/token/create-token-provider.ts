@@ -1,5 +1,6 @@
 import type { Agent } from 'node:http';
-import type { TokenSource } from '../config/types.ts';
+import type { ClientConfig, TokenSource } from '../config/types.ts';
+import { createProxyAgent } from '../net/agent.ts';
 import { createCommandProvider } from './command-provider.ts';
 import { createFileProvider } from './file-provider.ts';
 import { createOAuthProvider } from './oauth-provider.ts';
@@ -15,10 +16,46 @@ export interface TokenProviderOptions {
   readonly now?: () => number;
 }
 
+export type PreparedTokenProvider = TokenProvider & { prepare?(): Promise<void> };
+
+/** How long one OAuth token request may take. */
+const OAUTH_TIMEOUT_MS = 10_000;
+
+/**
+ * The providers of a client's token sources, one per source, so listeners that share a source
+ * share one cache: one command run, one OAuth call. The service and `beats-gate-client test`
+ * both build theirs here, so the test fetches tokens exactly as the service would.
+ */
+export function createTokenProviders(
+  config: Pick<ClientConfig, 'proxy' | 'tokenRefreshSkewMs'>,
+  ca: string | undefined,
+  now?: () => number,
+) {
+  const providers = new Map<TokenSource, PreparedTokenProvider>();
+  return {
+    /** The source's provider, and whether this call made it (the caller prepares new ones). */
+    get(source: TokenSource): { tokens: PreparedTokenProvider; created: boolean } {
+      const known = providers.get(source);
+      if (known) return { tokens: known, created: false };
+      const oauthAgent =
+        source.type === 'oauth' ? createProxyAgent(source.tokenUrl, config.proxy, ca) : undefined;
+      const tokens = createTokenProvider(source, {
+        refreshSkewMs: config.tokenRefreshSkewMs,
+        oauthTimeoutMs: OAUTH_TIMEOUT_MS,
+        ...(oauthAgent ? { oauthAgent } : {}),
+        ...(ca ? { ca } : {}),
+        ...(now ? { now } : {}),
+      });
+      providers.set(source, tokens);
+      return { tokens, created: true };
+    },
+  };
+}
+
 export function createTokenProvider(
   source: TokenSource,
   options: TokenProviderOptions,
-): TokenProvider & { prepare?(): Promise<void> } {
+): PreparedTokenProvider {
   const now = options.now ? { now: options.now } : {};
   switch (source.type) {
     case 'static':
