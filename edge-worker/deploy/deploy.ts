@@ -14,9 +14,32 @@ const args = process.argv.slice(2);
 // Only the options the guard needs; everything else is wrangler's and goes through untouched.
 const { values } = parseArgs({
   args,
-  options: { env: { type: 'string', short: 'e' }, config: { type: 'string', short: 'c' } },
+  options: {
+    env: { type: 'string', short: 'e' },
+    config: { type: 'string', short: 'c' },
+    help: { type: 'boolean', short: 'h' },
+  },
   strict: false,
 });
+if (values.help) {
+  process.stdout.write(
+    [
+      'Usage: npm run deploy:edge -- --env <name> [wrangler deploy options]',
+      '',
+      'Checks environment <name> of edge-worker/wrangler.jsonc (placeholders, vars not repeated',
+      'from the top level, values the worker would refuse, bindings, route), then runs wrangler',
+      'deploy with the same options in edge-worker/. Refused: exit 2, nothing deployed.',
+      '',
+      '  -e, --env <name>     the environment to deploy (required)',
+      '  -c, --config <file>  another wrangler config, relative to edge-worker/',
+      '  --dry-run --outdir <dir>  check and bundle offline, deploy nothing',
+      '',
+      "wrangler's own options: npm run edge -- deploy --help",
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 const configPath = resolve(
   packageDir,
   typeof values.config === 'string' ? values.config : 'wrangler.jsonc',

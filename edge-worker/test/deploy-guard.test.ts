@@ -168,6 +168,12 @@ describe('npm run deploy:edge', () => {
     assert.ok(!output.includes('wrangler 4'), `wrangler ran:\n${output}`);
   });
 
+  it('prints its usage with --help, and checks nothing', async () => {
+    const { code, output } = await npm(['run', '--silent', 'deploy:edge', '--', '--help']);
+    assert.equal(code, 0, output);
+    assert.match(output, /^Usage: npm run deploy:edge -- --env <name>/);
+  });
+
   it('refuses to run without --env', async () => {
     const { code, output } = await npm(['run', 'deploy:edge']);
     assert.equal(code, 2, output);
