@@ -29,6 +29,9 @@ const readFile = file({ read: true });
 const NOTES = `Rules across options: upstreams and exactly one of assertionKeys/assertionKeysFile \
 are required; the upstream TLS files need upstreamTls; a certificate and its key go together; \
 the jwt* options need jwtJwksUrl or jwtJwksFile, which need jwtIssuer and jwtAudience.
+
+beats-gate-unwrapper test [options]: checks the configuration, the keys and every upstream (with TLS when configured), one line per step; exit 1 when a step fails.
+
 Documentation: docs/unwrapper.md`;
 
 export const UNWRAPPER_COMMAND = defineCommand({
