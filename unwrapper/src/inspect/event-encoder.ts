@@ -218,5 +218,3 @@ export function createEventEncoder(
     },
   };
 }
-
-export type EventEncoder = ReturnType<typeof createEventEncoder>;

@@ -134,13 +134,11 @@ export function createLumberjackGate(
   });
   /** False after the writer said it is full, until writable(). */
   let writable = true;
-  /** The pump, waiting for room in the output or the writer. */
-  let waiting: (() => void) | undefined;
-  const wake = () => {
-    const resume = waiting;
-    waiting = undefined;
-    resume?.();
-  };
+  /**
+   * Resumes the pump while it waits for room in the output or the writer; calling it again does
+   * nothing, as it resolves a promise already resolved.
+   */
+  let wake = () => {};
   const output = createOrderedOutput({
     write(chunks) {
       writable = hooks.write(chunks) !== false;
@@ -233,7 +231,7 @@ export function createLumberjackGate(
       !finished &&
       (!writable || output.deferred >= MAX_DEFLATE_JOBS || output.pendingBytes > MAX_QUEUED_BYTES)
     ) {
-      await new Promise<void>((resolve) => (waiting = resolve));
+      await new Promise<void>((resolve) => (wake = resolve));
     }
   }
 

@@ -14,14 +14,9 @@ export interface CompletedWindow {
   readonly highestSeq: number;
 }
 
-interface OpenWindow {
-  size: number;
-  events: number;
-  highestSeq: number;
-}
-
 export function createWindowTracker() {
-  let open: OpenWindow | undefined;
+  /** The window between its W frame and its last event, and how many of them have passed. */
+  let open: { size: number; events: number; highestSeq: number } | undefined;
 
   return {
     /** Takes the next frame of the stream; returns the window it completed. Throws InspectError. */
