@@ -10,13 +10,14 @@
  * 4. The client's Debian packages, amd64 and arm64 (deb.ts).
  * 5. SHA256SUMS over all of it.
  *
- *   npm run release [-- --only-host]   (--only-host: just this host's executable)
+ *   npm run release [-- --only-host]   (--only-host: just this host's executable and .deb)
  */
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPackages } from './build.ts';
+import { parseCli } from './cli.ts';
 import { writeChecksums } from './checksums.ts';
 import { inspectExecutable } from './executable-format.ts';
 import { DEB_ARCH, buildDeb, lintDeb } from './deb.ts';
@@ -29,7 +30,18 @@ import { SEA_NODE_VERSION, SEA_PLATFORMS, buildSea, seaFileName } from './sea.ts
 import { smokeTest } from './smoke.ts';
 import type { StagedPackage } from './stage-package.ts';
 
-const onlyHost = process.argv.includes('--only-host');
+const USAGE = `Usage: npm run release [-- --only-host]
+
+Writes dist/release/: the npm tarballs of the client, the unwrapper and the
+Lumberjack tools, their CycloneDX SBOMs, the client's single executables
+(linux-x64, linux-arm64, win-x64, darwin-x64, darwin-arm64), its .deb (amd64,
+arm64) and SHA256SUMS, checking each piece first. Fetches Node's binaries from
+the npm registry once (dist/cache/node/). See docs/install.md.
+
+  --only-host   only this machine's executable and .deb`;
+
+const values = parseCli(USAGE, { 'only-host': { type: 'boolean' } });
+const onlyHost = values['only-host'] === true;
 const log = (line: string): void => console.log(`release: ${line}`);
 
 await rm(RELEASE_DIR, { recursive: true, force: true });
