@@ -9,16 +9,16 @@ describe('ack tracker', () => {
   it('matches acks to windows in order, ignores keep-alives and partial acks', () => {
     let clock = 1000;
     const tracker = createAckTracker(() => clock);
-    tracker.sent(2048, 2048);
+    tracker.sent(2048);
     clock += 5;
-    tracker.sent(2048, 2048);
-    tracker.sent(10, 10);
+    tracker.sent(2048);
+    tracker.sent(10);
     assert.equal(tracker.inFlight, 3);
     const bytes = Buffer.concat([encodeAck(0), encodeAck(1000), encodeAck(2048)]);
     clock += 10;
     // Split inside a frame: acks straddle TCP reads too.
     assert.deepEqual(tracker.observe(bytes.subarray(0, 9)), []);
-    assert.deepEqual(tracker.observe(bytes.subarray(9)), [{ events: 2048, latencyMs: 15 }]);
+    assert.deepEqual(tracker.observe(bytes.subarray(9)), [15]);
     assert.equal(tracker.inFlight, 2);
     // A cumulative ack of the last window covers the one before.
     assert.equal(tracker.observe(encodeAck(10)).length, 2);
@@ -27,7 +27,7 @@ describe('ack tracker', () => {
 
   it('gives up on bytes that are not acks', () => {
     const tracker = createAckTracker();
-    tracker.sent(1, 1);
+    tracker.sent(1);
     assert.deepEqual(tracker.observe(Buffer.from('HTTP/1.1 400')), []);
     assert.equal(tracker.lost, true);
     assert.deepEqual(tracker.observe(encodeAck(1)), []);
@@ -35,11 +35,11 @@ describe('ack tracker', () => {
 
   it('follows at most MAX_TRACKED_WINDOWS windows, and none of sequence 0', () => {
     const tracker = createAckTracker();
-    for (let i = 1; i <= MAX_TRACKED_WINDOWS + 5; i++) tracker.sent(i, 1);
+    for (let i = 1; i <= MAX_TRACKED_WINDOWS + 5; i++) tracker.sent(i);
     assert.equal(tracker.inFlight, MAX_TRACKED_WINDOWS);
     assert.equal(tracker.lost, true, 'past the cap the count is not trusted');
     const zero = createAckTracker();
-    zero.sent(0, 3);
+    zero.sent(0);
     assert.equal(zero.inFlight, 0);
     assert.equal(zero.lost, true, 'a window acked by A 0 cannot be told from a keep-alive');
   });

@@ -10,13 +10,7 @@ import { createDecoder } from '@beats-gate/lumberjack';
 
 interface InFlight {
   readonly highestSeq: number;
-  readonly events: number;
   readonly sentAt: number;
-}
-
-export interface AckedWindow {
-  readonly events: number;
-  readonly latencyMs: number;
 }
 
 /**
@@ -33,16 +27,19 @@ export function createAckTracker(now: () => number = Date.now) {
 
   return {
     /** A window (with events) was written to Logstash. */
-    sent(highestSeq: number, events: number) {
+    sent(highestSeq: number) {
       // An ack of 0 is a keep-alive: a window whose events all carry sequence 0 cannot be told
       // acknowledged, and following it would only keep it forever.
       if (highestSeq === 0 || inFlight.length >= MAX_TRACKED_WINDOWS) lost = true;
-      if (!lost) inFlight.push({ highestSeq, events, sentAt: now() });
+      if (!lost) inFlight.push({ highestSeq, sentAt: now() });
     },
-    /** Bytes from Logstash; returns the windows they acknowledged, oldest first. */
-    observe(chunk: Buffer): AckedWindow[] {
+    /**
+     * Bytes from Logstash; returns how long each window they acknowledged waited for its ack
+     * (milliseconds, oldest window first).
+     */
+    observe(chunk: Buffer): number[] {
       if (lost) return [];
-      const done: AckedWindow[] = [];
+      const done: number[] = [];
       let frames;
       try {
         frames = decoder.push(chunk);
@@ -61,7 +58,7 @@ export function createAckTracker(now: () => number = Date.now) {
         // Acks are cumulative: one for a later window covers the ones before it.
         const at = now();
         for (const window of inFlight.splice(0, index + 1)) {
-          done.push({ events: window.events, latencyMs: at - window.sentAt });
+          done.push(at - window.sentAt);
         }
       }
       return done;

@@ -147,7 +147,7 @@ export function createLumberjackGate(
       for (const window of completed) {
         stats.windows++;
         stats.events += window.size;
-        acks.sent(window.highestSeq, window.size);
+        acks.sent(window.highestSeq);
         observer.window?.(window.size, mode);
       }
       maybeFinishDrain();
@@ -411,9 +411,9 @@ export function createLumberjackGate(
     },
     /** Bytes from Logstash, after they were forwarded to the Beat. */
     observe(chunk: Buffer) {
-      for (const window of acks.observe(chunk)) {
+      for (const latencyMs of acks.observe(chunk)) {
         stats.windowsAcked++;
-        observer.ack?.(window.latencyMs);
+        observer.ack?.(latencyMs);
       }
       maybeFinishDrain();
     },

@@ -43,26 +43,22 @@ export function createOrderedOutput(options: OrderedOutputOptions) {
      */
     add(chunks: Buffer[] | Promise<Buffer>, bytes: number, completes: readonly CompletedWindow[]) {
       if (stopped) return;
-      const entry: Entry = { chunks: undefined, bytes, completes };
+      const ready = Array.isArray(chunks);
+      const entry: Entry = { chunks: ready ? chunks : undefined, bytes, completes };
       queue.push(entry);
       pendingBytes += bytes;
-      if (Array.isArray(chunks)) {
-        entry.chunks = chunks;
-        flush();
-        return;
-      }
+      if (ready) return flush();
       deferred++;
       chunks.then(
-        (ready) => {
+        (deflated) => {
           deferred--;
-          entry.chunks = [ready];
+          entry.chunks = [deflated];
           flush();
         },
         (error: unknown) => {
           deferred--;
-          if (stopped) return;
+          if (!stopped) options.onError(error);
           stopped = true;
-          options.onError(error);
         },
       );
     },
