@@ -13,20 +13,34 @@ import { startStack, type Stack, type StackOptions, type StackPorts } from '../.
 import { startControlledReceiver, type ControlledReceiver } from './controlled-receiver.ts';
 
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const [port] = await distinctFreePorts(1);
+  return port!;
+}
+
+/**
+ * Ports free right now and different from each other: every listener stays open until all are
+ * chosen, since a port closed at once can be handed out again by the next listen(0).
+ */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(
+    servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(
+    servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+  );
+  return ports;
 }
 
 export async function freePorts(): Promise<StackPorts> {
+  const [client, edge, unwrapper, admin, receiver] = await distinctFreePorts(5);
   return {
-    client: await freePort(),
-    edge: await freePort(),
-    unwrapper: await freePort(),
-    admin: await freePort(),
-    receiver: await freePort(),
+    client: client!,
+    edge: edge!,
+    unwrapper: unwrapper!,
+    admin: admin!,
+    receiver: receiver!,
   };
 }
 
