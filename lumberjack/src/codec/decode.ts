@@ -252,18 +252,16 @@ export function endsInside(contentBytes: number, reader: Reader): LumberjackErro
 
 /** A stream decoder's frame: C frames opened, J payloads copied (the caller may reuse its chunks). */
 function decoded(frame: ContentFrame['frame'], parse: boolean): Frame {
+  const marked = frame.compressed ? { compressed: true as const } : {};
   switch (frame.type) {
     case 'json': {
       const payload = frame.compressed ? frame.payload : Buffer.from(frame.payload);
       if (!parse) return new LazyJsonFrame(frame.seq, payload, frame.compressed === true);
       const event = parseJsonEvent(payload, frame.seq);
-      const json = { type: 'json', version: 2, seq: frame.seq, payload, event } as const;
-      return frame.compressed ? { ...json, compressed: true } : json;
+      return { type: 'json', version: 2, seq: frame.seq, payload, event, ...marked };
     }
-    case 'data': {
-      const data = { type: 'data', version: 1, seq: frame.seq, event: frame.event } as const;
-      return frame.compressed ? { ...data, compressed: true } : data;
-    }
+    case 'data':
+      return { type: 'data', version: 1, seq: frame.seq, event: frame.event, ...marked };
     case 'window':
     case 'ack':
       return frame;

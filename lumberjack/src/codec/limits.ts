@@ -26,12 +26,8 @@ export interface DecoderOptions {
   parseJson?: boolean;
 }
 
-export interface DecoderLimits {
-  readonly maxFrameBytes: number;
-  readonly maxWindowSize: number;
-  readonly maxDecompressedBytes: number;
-  readonly parseJson: boolean;
-}
+/** The options resolved: every limit set, and checked. */
+export type DecoderLimits = Readonly<Required<DecoderOptions>>;
 
 const U32_MAX = 0xffffffff;
 const MAX_BUFFER = Math.min(constants.MAX_LENGTH, U32_MAX);
