@@ -1,28 +1,9 @@
 // The codec's public surface; the package index re-exports this.
-export type {
-  AckFrame,
-  CompressedFrame,
-  ContentFrame,
-  RawFrame,
-  DataFrame,
-  Frame,
-  FrameType,
-  JsonFrame,
-  Version,
-  WindowFrame,
-} from './frames.ts';
+// Every frame type (Frame, RawFrame, ContentFrame, Version, …) and every encoder are public.
+export type * from './frames.ts';
 // The wire constants a frame rewriter needs (the unwrapper's stamper writes J frames in place).
 export { DATA_HEADER_BYTES, JSON_HEADER_BYTES, TYPE_JSON, VERSION_2 } from './frames.ts';
-export {
-  DEFAULT_COMPRESSION_LEVEL,
-  encodeAck,
-  encodeCompressed,
-  encodeCompressedAsync,
-  encodeData,
-  encodeFrame,
-  encodeJson,
-  encodeWindow,
-} from './encode.ts';
+export * from './encode.ts';
 export { ByteQueue } from './byte-queue.ts';
 export { forEachDataPair, LazyDataFrame } from './data-frame.ts';
 export { createDecoder, createFrameReader, type Decoder, type FrameReader } from './decode.ts';
