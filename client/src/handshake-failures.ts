@@ -17,6 +17,7 @@ import {
   type FailurePart,
 } from './errors.ts';
 import type { LastError } from './listener-status.ts';
+import { resetSocket } from './net/reset-socket.ts';
 import type { Backoff } from './tunnel/backoff.ts';
 
 /** One failure as operators see it: which part, what happened, what to do. */
@@ -93,7 +94,7 @@ export function createHandshakeFailures(deps: {
         retryAfterMs,
         retryInMs,
       });
-      socket.resetAndDestroy();
+      resetSocket(socket);
       return report;
     },
   };

@@ -11,6 +11,8 @@ import type { TokenProvider } from './token/types.ts';
 import { createBackoff, type Backoff } from './tunnel/backoff.ts';
 import type { DialEdge } from './tunnel/dial-edge.ts';
 import { formatAddress, listenOn } from './net/listen-on.ts';
+import { resetSocket } from './net/reset-socket.ts';
+import { createListenerTls } from './tls/tls-server.ts';
 import type { ListenerStatus } from './listener-status.ts';
 import { createTunnel, type Tunnel } from './tunnel/tunnel.ts';
 
@@ -53,12 +55,24 @@ export function createListener(settings: ListenerSettings) {
   const failures = createHandshakeFailures({ backoff, metrics, labels, now });
   let closing = false;
   let address = `${config.host}:${config.port}`;
+  // With --listen-tls-cert-file the Beat's TLS ends here and the tunnel carries plain Lumberjack,
+  // so the Lumberjack-aware unwrapper sees it as from a plain listener.
+  const tls = config.tls
+    ? createListenerTls({
+        config: config.tls,
+        logger,
+        now,
+        onRefused: (problem) => metrics.refused.inc({ ...labels, reason: problem }),
+        onSocket: (socket) => void serverOnConnection(socket),
+      })
+    : undefined;
   // pauseOnConnect: no Beats byte is read before the tunnel exists, so none is buffered.
   // allowHalfOpen: a Beat's FIN must not end our side too; the tunnel carries it to Logstash.
-  const server: Server = createServer(
-    { pauseOnConnect: true, allowHalfOpen: true },
-    (socket) => void serverOnConnection(socket),
-  );
+  const server: Server =
+    tls?.server ??
+    createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
+      void serverOnConnection(socket);
+    });
   // Node resets connections over the limit itself; 'drop' only lets us count them.
   server.maxConnections = settings.maxConnections;
   server.on('drop', () => {
@@ -88,7 +102,7 @@ export function createListener(settings: ListenerSettings) {
   function refuse(socket: Socket, log: Logger, reason: string, retryInMs?: number) {
     metrics.refused.inc({ ...labels, reason });
     log.info({ event: 'connection_refused', reason, retryInMs });
-    socket.resetAndDestroy();
+    resetSocket(socket);
   }
 
   async function serverOnConnection(socket: Socket) {
@@ -164,6 +178,8 @@ export function createListener(settings: ListenerSettings) {
   return {
     name: config.name,
     async listen(): Promise<{ host: string; port: number }> {
+      // Certificate problems fail the start naming the file, before the port is taken.
+      const certificate = await tls?.start();
       const bound = await listenOn(server, `listener "${config.name}"`, config.host, config.port);
       address = formatAddress(bound.host, bound.port);
       const proxy = settings.proxy ?? 'none';
@@ -172,6 +188,15 @@ export function createListener(settings: ListenerSettings) {
         address,
         edge: config.url.host,
         proxy,
+        ...(certificate && config.tls
+          ? {
+              tls: {
+                subject: certificate.subject,
+                validTo: certificate.validTo,
+                clientAuthentication: config.tls.clientAuthentication,
+              },
+            }
+          : {}),
       });
       readiness.start();
       return bound;
@@ -182,6 +207,7 @@ export function createListener(settings: ListenerSettings) {
     async close(code: number, graceMs: number): Promise<void> {
       closing = true;
       readiness.stop();
+      tls?.stop();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const controller of handshakes) controller.abort();
       for (const tunnel of tunnels.keys()) tunnel.close(code, 'client shutting down');

@@ -5,6 +5,7 @@
  */
 import { isLoopbackHost, type HostPort, type Options } from '@beats-gate/kit';
 import { TOKEN_SOURCE_KEYS, type CLIENT_COMMAND } from './options.ts';
+import { buildListenerTls } from '../tls/tls-config.ts';
 import { buildTokenSource, type Scope } from './token-source.ts';
 import type { ListenerConfig, TokenSource } from './types.ts';
 
@@ -50,10 +51,11 @@ function build(
   const ownToken = entry && TOKEN_SOURCE_KEYS.some((key) => entry.given(key));
   const token = ownToken ? buildTokenSource(scope, problems) : topToken();
   const headers = { ...options.value('headers'), ...entry?.value('headers') };
+  const tls = buildListenerTls(scope, problems);
   if (name === undefined || address === undefined || url === undefined || token === undefined) {
     return undefined;
   }
-  return { name, ...address, url, token, headers };
+  return { name, ...address, url, token, headers, ...(tls ? { tls } : {}) };
 }
 
 export function buildListeners(options: ClientOptions): ListenerConfig[] {

@@ -28,6 +28,8 @@ import {
 const OAUTH_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'PS256'] as const;
 const perListener = { inEntries: true } as const;
 const HOUR_MS = 3_600_000;
+/** Logstash's ssl_client_authentication values, so an Elastic operator reads them as they know them. */
+export const LISTEN_TLS_CLIENT_AUTHENTICATION = ['none', 'optional', 'required'] as const;
 
 const NOTES = `The config file may define several listeners instead of --listen, each with the \
 options marked "also per listener" (YAML here; JSON has the same keys):
@@ -68,6 +70,26 @@ export const CLIENT_COMMAND = defineCommand({
       ...perListener,
     }),
     allowRemote: option(bool, 'allow non-loopback listen and admin addresses', { default: false }),
+    listenTlsCertFile: option(
+      file(),
+      'serve TLS on the listener with this PEM certificate (needs listenTlsKeyFile); re-read when the file changes',
+      perListener,
+    ),
+    listenTlsKeyFile: option(
+      file(),
+      'PEM private key of listenTlsCertFile (unencrypted); re-read when the file changes',
+      perListener,
+    ),
+    listenTlsCaFile: option(
+      file(),
+      "PEM CA certificates that sign the Beats' (Elastic Agent's) client certificates",
+      perListener,
+    ),
+    listenTlsClientAuthentication: option(
+      choice(LISTEN_TLS_CLIENT_AUTHENTICATION),
+      'client certificates: none (not asked for), optional (checked when sent), required',
+      { ...perListener, defaultText: 'required with listenTlsCaFile, else none' },
+    ),
     token: option(
       staticToken,
       'static bearer token (prefer a file: flags show in ps)',

@@ -22,6 +22,15 @@ export type TokenSource =
       readonly audience?: string;
     };
 
+/** TLS served on a listener (--listen-tls-*): the files are read at start and when they change. */
+export interface ListenerTlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The CA that signs client certificates; given exactly when clientAuthentication is not none. */
+  readonly caFile?: string;
+  readonly clientAuthentication: 'none' | 'optional' | 'required';
+}
+
 export interface ListenerConfig {
   /** Name in logs, metrics and /status; unique. */
   readonly name: string;
@@ -32,6 +41,8 @@ export interface ListenerConfig {
   readonly token: TokenSource;
   /** Extra headers for the upgrade request (never Authorization or hop-by-hop headers). */
   readonly headers: Readonly<Record<string, string>>;
+  /** TLS towards Beats; absent: plain TCP (a Beat's own TLS then passes through to Logstash). */
+  readonly tls?: ListenerTlsConfig;
 }
 
 export interface ClientConfig {
