@@ -21,7 +21,7 @@ export async function freePort(): Promise<number> {
  * Ports free right now and different from each other: every listener stays open until all are
  * chosen, since a port closed at once can be handed out again by the next listen(0).
  */
-async function distinctFreePorts(count: number): Promise<number[]> {
+export async function distinctFreePorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
   await Promise.all(
     servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))),
