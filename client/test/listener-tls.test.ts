@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfigError, createLogCapture } from '@beats-gate/kit';
+import { testClient } from '../src/check/test-client.ts';
 import { createClient, loadConfig } from '../src/index.ts';
 import { loadListenerCredentials } from '../src/tls/credentials.ts';
 import { ListenerTlsError } from '../src/tls/tls-error.ts';
@@ -135,6 +136,65 @@ describe('TLS listener files', () => {
       assert.equal(error.code, 'ERR_LISTEN_TLS_KEY_MISMATCH');
       return true;
     });
+  });
+});
+
+describe('beats-gate-client test with a TLS listener', () => {
+  let kit: CertificateKit;
+  let ca: Issued;
+  let served: Issued;
+  let other: Issued;
+  before(async () => {
+    kit = await createCertificateKit();
+    ca = await kit.authority('step-ca');
+    [served, other] = await Promise.all([
+      kit.issue(ca, 'served'),
+      kit.issue(ca, 'other', { san: 'DNS:logstash.internal' }),
+    ]);
+  });
+  after(() => kit?.remove());
+
+  async function test(...tls: string[]): Promise<{ code: number; output: string }> {
+    let output = '';
+    const argv = ['--url', 'ws://127.0.0.1:9/v1/tunnel', '--token', jwt('d'), ...tls];
+    const code = await testClient(argv, {}, { write: (text) => (output += text) });
+    return { code, output };
+  }
+
+  it('shows what the listener serves, whether it names 127.0.0.1, and the client authentication', async () => {
+    const { output } = await test(
+      ...['--listen-tls-cert-file', served.cert, '--listen-tls-key-file', served.key],
+      ...['--listen-tls-ca-file', ca.cert],
+    );
+    assert.match(
+      output,
+      /listener tls \.+ OK {3}serves "CN=served" \(IP Address:127\.0\.0\.1, DNS:localhost\) until .*, names 127\.0\.0\.1; client certificates required, signed by a CA in .*step-ca\.crt/,
+    );
+    const unnamed = await test(
+      '--listen-tls-cert-file',
+      other.cert,
+      '--listen-tls-key-file',
+      other.key,
+    );
+    assert.match(
+      unnamed.output,
+      /does not name 127\.0\.0\.1: Beats that dial it need ssl\.verification_mode: certificate/,
+    );
+  });
+
+  it('stops at the listener tls line with the problem and the fix', async () => {
+    const { code, output } = await test(
+      '--listen-tls-cert-file',
+      served.cert,
+      '--listen-tls-key-file',
+      other.key,
+    );
+    assert.equal(code, 1);
+    assert.match(
+      output,
+      /listener tls \.+ FAIL .*other\.key is not the key of .*Fix: give the key the certificate was issued for/,
+    );
+    assert.doesNotMatch(output, /^token /m);
   });
 });
 

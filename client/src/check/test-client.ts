@@ -12,6 +12,7 @@ import { proxyAddress } from '../net/agent.ts';
 import { createTokenProviders } from '../token/create-token-provider.ts';
 import { createListenerDialer } from '../tunnel/dial-edge.ts';
 import { chainSteps } from './chain-steps.ts';
+import { listenerTlsStep } from '../tls/tls-step.ts';
 import { tokenStep } from './token-step.ts';
 
 export interface TestClientOptions {
@@ -67,6 +68,7 @@ function* clientSteps(config: ClientConfig, now: () => number): Generator<CheckS
   const several = config.listeners.length > 1;
   for (const listener of config.listeners) {
     const prefix = several ? `[${listener.name}] ` : '';
+    if (listener.tls) yield listenerTlsStep(`${prefix}listener tls`, listener, listener.tls, now);
     providers ??= createTokenProviders(config, ca, now);
     const { tokens } = providers.get(listener.token);
     yield tokenStep(`${prefix}token`, listener.token, tokens, now);

@@ -25,3 +25,16 @@ export class ListenerTlsError extends CodedError<ListenerTlsErrorCode> {
     this.file = file;
   }
 }
+
+/** What to do about each problem: `beats-gate-client test` prints it after the message. */
+export const LISTEN_TLS_FIXES: Record<ListenerTlsErrorCode, string> = {
+  ERR_LISTEN_TLS_UNREADABLE:
+    'check --listen-tls-cert-file, --listen-tls-key-file and --listen-tls-ca-file, and that the service user may read them',
+  ERR_LISTEN_TLS_NOT_PEM:
+    'give PEM files: the certificate (-----BEGIN CERTIFICATE-----) and its key (-----BEGIN PRIVATE KEY-----)',
+  ERR_LISTEN_TLS_KEY_ENCRYPTED:
+    'write the key unencrypted (openssl pkey) and restrict its permissions',
+  ERR_LISTEN_TLS_KEY_MISMATCH: 'give the key the certificate was issued for, or issue a new pair',
+  ERR_LISTEN_TLS_EXPIRED:
+    'issue a new certificate (docs/elastic-agent.md), or set the device clock',
+};
