@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -74,6 +76,7 @@ const REPO_PATH =
 type Plan =
   | { kind: 'program'; file: string; args: string[]; env: Record<string, string> }
   | { kind: 'key'; assignment: string }
+  | { kind: 'openssl'; args: string[] }
   | { kind: 'skip'; reason: string };
 
 function packageScripts(workspace: string | undefined): Record<string, string> {
@@ -132,6 +135,8 @@ function plan(command: DocCommand, env: Record<string, string>): Plan {
   const program = words[0]!;
   const merged = { ...env, ...own };
   if (program === 'npm') return planNpm(words, merged, command.where);
+  // Certificate recipes (docs/elastic-agent.md) run as written, in a directory of their own.
+  if (program === 'openssl') return { kind: 'openssl', args: words.slice(1) };
   if (BINS[program])
     return { kind: 'program', file: BINS[program], args: words.slice(1), env: merged };
   if ((program === 'node' || program.endsWith('/node')) && words[1] === '--test') {
@@ -207,8 +212,9 @@ describe('the commands in the docs', () => {
   });
 
   for (const page of PAGES) {
-    it(`${page}: every command runs offline or is named with its reason`, async () => {
+    it(`${page}: every command runs offline or is named with its reason`, async (t) => {
       const env: Record<string, string> = {};
+      let scratch: string | undefined;
       for (const command of docCommands(root, page)) {
         if (command.words[0] === 'export') {
           for (const assignment of command.words.slice(1)) {
@@ -222,6 +228,17 @@ describe('the commands in the docs', () => {
           await checkProgram(command.where, planned.file, planned.args, planned.env);
         } else if (planned.kind === 'key') {
           await checkKey(command.where, planned.assignment);
+        } else if (planned.kind === 'openssl') {
+          if (scratch === undefined) {
+            const dir = await mkdtemp(join(tmpdir(), 'bg-doc-openssl-'));
+            t.after(() => rm(dir, { recursive: true, force: true }));
+            scratch = dir;
+          }
+          await run('openssl', planned.args, { cwd: scratch, timeout: 30_000 }).catch(
+            (error: { stderr?: string }) => {
+              assert.fail(`${command.where}: ${command.text} failed:\n${error.stderr}`);
+            },
+          );
         }
       }
     });
