@@ -35,6 +35,36 @@ export interface Mutant {
   readonly tests: readonly TestRun[];
 }
 
+export type PatchResult = { ok: true; files: string[] } | { ok: false; problem: string };
+
+/**
+ * Applies a mutant's patches through `read`/`write` (files relative to the repository root;
+ * `read` gives undefined for a missing file). Each patch goes to the first of its files that holds
+ * its snippet exactly once, after the patches before it; a snippet found nowhere makes it stale.
+ */
+export function applyPatches(
+  mutant: Mutant,
+  read: (file: string) => string | undefined,
+  write: (file: string, text: string) => void,
+): PatchResult {
+  const patched = new Set<string>();
+  for (const patch of mutant.patches) {
+    const file = patch.files.find((name) => read(name)?.split(patch.find).length === 2);
+    if (file === undefined) {
+      return {
+        ok: false,
+        problem: `snippet ${JSON.stringify(patch.find)} is not found exactly once in ${patch.files.join(' or ')}`,
+      };
+    }
+    write(
+      file,
+      read(file)!.replace(patch.find, () => patch.replace),
+    );
+    patched.add(file);
+  }
+  return { ok: true, files: [...patched] };
+}
+
 // The join both ends of the tunnel use; the unwrapper's tunnel tests exercise it at origin.
 const TUNNEL = ['kit/src/join/socket-ws-join.ts'];
 const UPGRADE = ['unwrapper/src/upgrade/handle-upgrade.ts'];
@@ -55,8 +85,9 @@ export const MUTANTS: readonly Mutant[] = [
       },
       {
         files: TUNNEL,
-        find: "if (closing?.closedBy !== 'socket' && code !== CloseCode.NORMAL) socket.destroy();",
-        replace: "if (closing?.closedBy === 'self' && code !== CloseCode.NORMAL) socket.destroy();",
+        find: "if (this.#closing?.closedBy !== 'socket' && code !== CloseCode.NORMAL) this.#socket.destroy();",
+        replace:
+          "if (this.#closing?.closedBy === 'self' && code !== CloseCode.NORMAL) this.#socket.destroy();",
       },
     ],
     tests: [{ file: 'unwrapper/test/tunnel-failures.test.ts' }],
@@ -80,10 +111,10 @@ export const MUTANTS: readonly Mutant[] = [
     patches: [
       {
         files: TUNNEL,
-        find: 'stats.bytesFromWebsocket += chunk.length;',
+        find: 'this.stats.bytesFromWebsocket += chunk.length;',
         // The third message of each tunnel vanishes without a trace.
         replace:
-          'const seen = ((stats as { seen?: number }).seen ?? 0) + 1;\n      (stats as { seen?: number }).seen = seen;\n      if (seen === 3) return;\n      stats.bytesFromWebsocket += chunk.length;',
+          'const seen = ((this.stats as { seen?: number }).seen ?? 0) + 1;\n    (this.stats as { seen?: number }).seen = seen;\n    if (seen === 3) return;\n    this.stats.bytesFromWebsocket += chunk.length;',
       },
     ],
     tests: [

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MUTANTS, type Mutant, type TestRun } from './mutants.ts';
+import { applyPatches, MUTANTS, type Mutant, type TestRun } from './mutants.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -153,36 +153,6 @@ function runTests(dir: string, run: TestRun): Promise<RunOutcome> {
   });
 }
 
-type PatchResult = { ok: true; files: string[] } | { ok: false; problem: string };
-
-async function applyPatches(dir: string, mutant: Mutant): Promise<PatchResult> {
-  const patched: string[] = [];
-  for (const patch of mutant.patches) {
-    let applied = false;
-    for (const file of patch.files) {
-      const path = join(dir, file);
-      if (!existsSync(path)) continue;
-      const text = await readFile(path, 'utf8');
-      const count = text.split(patch.find).length - 1;
-      if (count !== 1) continue;
-      await writeFile(
-        path,
-        text.replace(patch.find, () => patch.replace),
-      );
-      patched.push(file);
-      applied = true;
-      break;
-    }
-    if (!applied) {
-      return {
-        ok: false,
-        problem: `snippet ${JSON.stringify(patch.find)} is not found exactly once in ${patch.files.join(' or ')}`,
-      };
-    }
-  }
-  return { ok: true, files: [...new Set(patched)] };
-}
-
 async function restore(dir: string, files: string[], originals: Map<string, string>) {
   for (const file of files) await writeFile(join(dir, file), originals.get(file)!);
 }
@@ -234,15 +204,21 @@ async function main(): Promise<number> {
         const path = join(dir, file);
         if (existsSync(path)) originals.set(file, await readFile(path, 'utf8'));
       }
-      const patched = await applyPatches(dir, mutant);
+      // Patched in memory first, so a stale mutant leaves the copy as it was.
+      const current = new Map(originals);
+      const patched = applyPatches(
+        mutant,
+        (file) => current.get(file),
+        (file, text) => current.set(file, text),
+      );
       if (!patched.ok) {
         bad++;
         console.log(
           `STALE     ${mutant.name}: ${patched.problem}; retarget it in scripts/mutants.ts`,
         );
-        await restore(dir, [...originals.keys()], originals);
         continue;
       }
+      for (const file of patched.files) await writeFile(join(dir, file), current.get(file)!);
       try {
         for (const run of mutant.tests) {
           const outcome = await runTests(dir, run);
