@@ -201,7 +201,7 @@ async function checkKey(where: string, assignment: string) {
 
 describe('the commands in the docs', () => {
   it('are mostly run, not skipped: the splitter and the rules find them', () => {
-    const kinds = { program: 0, key: 0, skip: 0 };
+    const kinds = { program: 0, key: 0, openssl: 0, skip: 0 };
     for (const page of PAGES) {
       for (const command of docCommands(root, page)) {
         if (command.words[0] !== 'export') kinds[plan(command, {}).kind]++;
@@ -209,6 +209,7 @@ describe('the commands in the docs', () => {
     }
     assert.ok(kinds.program >= 20, JSON.stringify(kinds));
     assert.ok(kinds.key >= 2, JSON.stringify(kinds));
+    assert.ok(kinds.openssl >= 5, JSON.stringify(kinds));
   });
 
   for (const page of PAGES) {
