@@ -5,15 +5,20 @@
  * with openssl as docs/elastic-agent.md shows; the client runs in-process so its log can be read.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type TLSSocket } from 'node:tls';
 import { createClient, type Client } from '@beats-gate/client';
-import { createLogCapture, type LogCapture } from '@beats-gate/kit';
+import { createLogCapture, within, type LogCapture } from '@beats-gate/kit';
 import {
   checkDelivery,
+  createDecoder,
   createSender,
+  encodeAck,
+  encodeJson,
+  encodeWindow,
   generateEvents,
   type SenderTlsOptions,
 } from '@beats-gate/lumberjack';
@@ -181,6 +186,38 @@ describe('TLS on the client listener, through the whole chain', () => {
     }
     const line = await refusal(capture, 'not_tls');
     assert.match(String(line.reason), /did not start TLS.*ssl\.enabled: true/);
+  });
+
+  it('carries a half-close: a window, then close_notify and FIN; the ack arrives, then the end', async () => {
+    const { port } = await startClient(
+      '--listen-tls-cert-file',
+      listener.cert,
+      '--listen-tls-key-file',
+      listener.key,
+    );
+    const run = `tls-half-close-${Date.now()}`;
+    const events = [1, 2, 3].map((seq) => ({ run, seq, message: `event ${seq}` }));
+    // allowHalfOpen: this Beat keeps reading after it ends its side, as Filebeat does.
+    const beat = connect({
+      host: '127.0.0.1',
+      port,
+      ca: await readText(ca.cert),
+      allowHalfOpen: true,
+    });
+    await within(once(beat, 'secureConnect'), 'the TLS handshake', 10_000);
+    const received: Buffer[] = [];
+    beat.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = within(once(beat, 'end'), "Logstash's FIN at the Beat", 20_000);
+    beat.end(
+      Buffer.concat([encodeWindow(3), ...events.map((event, i) => encodeJson(i + 1, event))]),
+    );
+    await ended;
+    const acks = createDecoder()
+      .push(Buffer.concat(received))
+      .filter((frame) => frame.type === 'ack' && frame.seq !== 0);
+    assert.deepEqual(acks, createDecoder().push(encodeAck(3)));
+    beat.destroy();
+    assert.equal((await fixture.readEvents()).filter((event) => event.run === run).length, 3);
   });
 
   it('serves a renewed certificate to new connections without a restart, and keeps it when the new files are wrong', async () => {
