@@ -8,6 +8,8 @@
  *
  *   npm run drill                         the full drill (the shipped alert durations: ~10 min)
  *   npm run drill -- --short              smaller numbers, every `for` scaled by 1/20 (~2 min)
+ *   npm run drill -- --tunnels 29850      the scale run instead: idle tunnels over the three
+ *                                         unwrappers, one window each, memory per tunnel (scale.json)
  *   --rules <file>    alert rules to load (default infra/monitoring/beats-gate.rules.yaml)
  *   --out <dir>       where the report goes (default drill/results)
  */
@@ -17,11 +19,12 @@ import { parseArgs } from 'node:util';
 import { runDrill } from './lib/drill.ts';
 import { renderPlot } from './lib/plot.ts';
 import { renderReport } from './lib/report.ts';
+import { runScale } from './lib/scale.ts';
 import { SIZES } from './lib/sizes.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
-const USAGE = 'usage: npm run drill -- [--short] [--rules <file>] [--out <dir>]\n';
+const USAGE = 'usage: npm run drill -- [--short | --tunnels <n>] [--rules <file>] [--out <dir>]\n';
 
 function main(): Promise<number> {
   let parsed;
@@ -29,6 +32,7 @@ function main(): Promise<number> {
     parsed = parseArgs({
       options: {
         short: { type: 'boolean', default: false },
+        tunnels: { type: 'string' },
         rules: { type: 'string', default: join(root, 'infra/monitoring/beats-gate.rules.yaml') },
         out: { type: 'string', default: join(root, 'drill/results') },
         help: { type: 'boolean', short: 'h', default: false },
@@ -44,7 +48,27 @@ function main(): Promise<number> {
     process.stdout.write(USAGE);
     return Promise.resolve(0);
   }
+  if (parsed.tunnels !== undefined) {
+    const tunnels = Number(parsed.tunnels);
+    if (!Number.isInteger(tunnels) || tunnels < 3) {
+      process.stderr.write(
+        `--tunnels must be an integer of at least 3, got ${parsed.tunnels}\n${USAGE}`,
+      );
+      return Promise.resolve(2);
+    }
+    return scale(tunnels, resolve(parsed.out));
+  }
   return drill(parsed.short ? 'short' : 'full', resolve(parsed.rules), resolve(parsed.out));
+}
+
+async function scale(tunnels: number, out: string): Promise<number> {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(`drill scale run: ${tunnels} idle tunnels over 3 unwrappers`);
+  const report = await runScale({ tunnels, unwrappers: 3, wave: 600, log });
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'scale.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log(JSON.stringify(report, null, 2));
+  return report.windowsAcked === report.tunnels ? 0 : 1;
 }
 
 async function drill(mode: 'full' | 'short', rulesPath: string, out: string): Promise<number> {

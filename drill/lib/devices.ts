@@ -2,10 +2,9 @@
  * The drill's devices: groups of continuous senders (procs/devices.ts), one process per group so
  * their sockets and CPU are spread like a fleet's, each group behind its own client process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { within } from '@beats-gate/kit';
+import { startLineChild } from './line-child.ts';
 
 export interface DeviceJob {
   /** The client listener the group's devices connect to. */
@@ -40,36 +39,17 @@ export interface DeviceGroup {
 const script = join(import.meta.dirname, '..', 'procs', 'devices.ts');
 
 export function startDeviceGroup(job: DeviceJob): DeviceGroup {
-  const child: ChildProcess = spawn(process.execPath, [script, JSON.stringify(job)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
-  let gone: Error | undefined;
-  createInterface({ input: child.stdout! }).on('line', (line) => waiting.shift()?.resolve(line));
-  child.once('exit', (code, signal) => {
-    gone = new Error(`the device group exited (${signal ?? code})`);
-    for (const waiter of waiting.splice(0)) waiter.reject(gone);
-  });
-  const ask = async (command: string): Promise<DeviceProgress[]> => {
-    const line = new Promise<string>((resolve, reject) => {
-      if (gone) reject(gone);
-      else waiting.push({ resolve, reject });
-    });
-    child.stdin!.write(`${command}\n`);
-    return JSON.parse(await line) as DeviceProgress[];
-  };
+  const child = startLineChild(script, [JSON.stringify(job)]);
   return {
-    pid: child.pid!,
-    progress: () => ask('progress'),
+    pid: child.pid,
+    progress: () => child.ask<DeviceProgress[]>('progress'),
     stop: (timeoutMs) =>
       within(
-        ask('stop'),
+        child.ask<DeviceProgress[]>('stop'),
         `${job.runIds.length} devices to get every event acknowledged`,
         timeoutMs,
       ),
-    kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    },
+    kill: () => child.kill(),
   };
 }
 

@@ -46,10 +46,12 @@ export interface FleetOptions {
   keys: DevKeys;
   dir: string;
   ports: FleetPorts;
-  /** Where every client dials: the edge, or the assertion stamp in its place. */
-  clientTargetUrl: string;
+  /** Where the clients dial (client i the i-th modulo their count): the edge, or the assertion stamp in its place. */
+  clientTargetUrls: string[];
   shutdownGraceMs: number;
   upstreamProbeIntervalMs: number;
+  /** Extra environment for the receivers and unwrappers (the scale run's limits). */
+  env?: { receiver?: Record<string, string>; unwrapper?: Record<string, string> };
 }
 
 export interface Fleet {
@@ -103,7 +105,13 @@ export function planFleet(options: FleetOptions): Fleet {
         member.eventFiles.push(file);
         return planned(
           'receiver',
-          { keys, ports: { receiver: port }, eventsFile: file, logLevel: 'warn' },
+          {
+            keys,
+            ports: { receiver: port },
+            eventsFile: file,
+            logLevel: 'warn',
+            env: { receiver: { ...options.env?.receiver } },
+          },
           member.name,
         );
       },
@@ -158,7 +166,7 @@ export function planFleet(options: FleetOptions): Fleet {
           {
             keys,
             ports: { client: port },
-            clientTargetUrl: options.clientTargetUrl,
+            clientTargetUrl: options.clientTargetUrls[i % options.clientTargetUrls.length]!,
             subject: name,
             logLevel: 'warn',
             env: {

@@ -23,6 +23,8 @@ export interface Backend {
 export interface HaproxyOptions {
   /** Folder for the configuration; the caller removes it. */
   dir: string;
+  /** Names its configuration file, when several run side by side; default `haproxy`. */
+  name?: string;
   port: number;
   /** HAProxy's own Prometheus exporter (per-backend sessions and health). */
   metricsPort: number;
@@ -77,7 +79,7 @@ export function renderHaproxyConfig(options: HaproxyOptions): string {
 }
 
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
-  const config = join(options.dir, 'haproxy.cfg');
+  const config = join(options.dir, `${options.name ?? 'haproxy'}.cfg`);
   writeFileSync(config, renderHaproxyConfig(options));
   // -db: foreground, no daemon; -W would add a master process we do not need.
   const child = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -64,7 +64,7 @@ export async function setUp(options: SetupOptions): Promise<World> {
     keys,
     dir,
     ports,
-    clientTargetUrl: `ws://127.0.0.1:${stamp.port}/v1/tunnel`,
+    clientTargetUrls: [`ws://127.0.0.1:${stamp.port}/v1/tunnel`],
     shutdownGraceMs: options.shutdownGraceMs,
     upstreamProbeIntervalMs: 1000,
   });
