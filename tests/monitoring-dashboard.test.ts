@@ -185,7 +185,8 @@ describe('every dashboard query and alert against the running stack and a real P
   let fixture: StackFixture | undefined;
   let prometheus: LocalPrometheus | undefined;
   const work = mkdtempSync(join(tmpdir(), 'bg-prometheus-'));
-  let passed = true;
+  /** Until the run is set up, and after any failed test: the logs are printed at the end. */
+  let passed = false;
   const scraped = { families: new Set<string>(), sampled: new Set<string>() };
   let unwrapperText = '';
 
@@ -273,9 +274,10 @@ describe('every dashboard query and alert against the running stack and a real P
       if (attempt > 300) assert.fail('Prometheus did not scrape every target twice');
       await sleep(100);
     }
+    passed = true;
   });
-  afterEach(({ passed: ok }) => {
-    passed &&= ok;
+  afterEach((context) => {
+    if ('passed' in context && !context.passed) passed = false;
   });
   after(async () => {
     dumpLogsOnFailure(fixture, passed);

@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parse, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import {
   parseRuleGroups,
   PROMETHEUS_RULE_FILE,
@@ -31,6 +31,9 @@ function promtool(args: string[], cwd?: string) {
 const installed = spawnSync('promtool', ['--version']).status === 0;
 const noPromtool =
   !installed && !process.env.CI && 'promtool is not installed (apt-get install prometheus)';
+
+const noKubectl =
+  spawnSync('kubectl', ['version', '--client']).status !== 0 && 'kubectl is not installed';
 
 const rulesText = readFileSync(RULES_FILE, 'utf8');
 const groups = parseRuleGroups(rulesText, 'beats-gate.rules.yaml');
@@ -170,5 +173,15 @@ describe('PrometheusRule (infra/k8s/monitoring/prometheusrule.yaml)', () => {
       readFileSync(repoPath('infra/k8s/monitoring/kustomization.yaml'), 'utf8'),
     ) as { resources: string[] };
     assert.deepEqual(kustomization.resources.sort(), ['podmonitor.yaml', 'prometheusrule.yaml']);
+  });
+
+  it('renders with kubectl kustomize', { skip: noKubectl }, () => {
+    const out = spawnSync('kubectl', ['kustomize', repoPath('infra/k8s/monitoring')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(out.status, 0, out.stderr);
+    const kinds = parseAllDocuments(out.stdout).map((doc) => (doc.toJS() as { kind: string }).kind);
+    assert.deepEqual(kinds.sort(), ['PodMonitor', 'PrometheusRule']);
   });
 });
