@@ -3,9 +3,11 @@
 // named as such. Certificates are made with openssl per run (tls-certificates.ts).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import { ConfigError, createLogCapture } from '@beats-gate/kit';
 import { testClient } from '../src/check/test-client.ts';
@@ -13,7 +15,7 @@ import { createClient, loadConfig } from '../src/index.ts';
 import { loadListenerCredentials } from '../src/tls/credentials.ts';
 import { ListenerTlsError } from '../src/tls/tls-error.ts';
 import type { ListenerTlsConfig } from '../src/config/types.ts';
-import { clientConfig, jwt, listenerConfig, startEdge, type Edge } from './helpers.ts';
+import { clientConfig, jwt, listenerConfig, startEdge, within, type Edge } from './helpers.ts';
 import { createCertificateKit, type CertificateKit, type Issued } from './tls-certificates.ts';
 
 const run = promisify(execFile);
@@ -277,6 +279,56 @@ describe('TLS listener options', () => {
       });
     } finally {
       await kit.remove();
+    }
+  });
+});
+
+describe('a TLS Beat when the edge refuses', () => {
+  let kit: CertificateKit;
+  let edge: Edge;
+  before(async () => {
+    [kit, edge] = await Promise.all([
+      createCertificateKit(),
+      startEdge({ decide: () => ({ status: 503, headers: { 'retry-after': '30' } }) }),
+    ]);
+  });
+  after(async () => {
+    await edge?.close();
+    await kit?.remove();
+  });
+
+  it('is closed without a byte, during the back-off too, and the listener keeps serving', async () => {
+    const ca = await kit.authority('refusal-ca');
+    const served = await kit.issue(ca, 'listener');
+    const capture = createLogCapture();
+    const client = createClient(
+      clientConfig([
+        listenerConfig(
+          edge.url,
+          { type: 'static', token: jwt('d') },
+          {
+            port: 0,
+            tls: { certFile: served.cert, keyFile: served.key, clientAuthentication: 'none' },
+          },
+        ),
+      ]),
+      { logger: capture.logger },
+    );
+    try {
+      const { listeners } = await client.listen();
+      const trust = await readFile(ca.cert, 'utf8');
+      for (const reason of ['handshake_failed', 'connection_refused']) {
+        const beat = connect({ host: '127.0.0.1', port: listeners[0]!.port, ca: trust });
+        const bytes: Buffer[] = [];
+        beat.on('data', (chunk: Buffer) => bytes.push(chunk));
+        beat.on('error', () => {});
+        await within(once(beat, 'close'), `the Beat closed after ${reason}`);
+        assert.equal(Buffer.concat(bytes).length, 0);
+        await capture.waitFor((line) => line.event === reason);
+      }
+      assert.equal(edge.requests.length, 1, 'the back-off did not hold the second connection');
+    } finally {
+      await client.close(0);
     }
   });
 });

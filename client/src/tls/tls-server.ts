@@ -110,19 +110,22 @@ export function createListenerTls(settings: ListenerTlsSettings): ListenerTls {
     logger.info({ event: 'tls_reloaded', ...next.certificate });
   }
 
+  /** One reload at a time: a burst of changes must not serve an older read after a newer one. */
+  function reload(): Promise<void> {
+    reloads = reloads.then(reloadNow);
+    return reloads;
+  }
+
   return {
     server,
     async start() {
       current = await loadListenerCredentials(config, now());
       server.setSecureContext(contextOptions(current));
       const files = [config.certFile, config.keyFile, ...(config.caFile ? [config.caFile] : [])];
-      stopWatching = watchFiles(files, () => void this.reload());
+      stopWatching = watchFiles(files, () => void reload());
       return current.certificate;
     },
-    reload() {
-      reloads = reloads.then(reloadNow);
-      return reloads;
-    },
+    reload,
     stop() {
       stopWatching?.();
     },
