@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -171,6 +171,48 @@ describe('the Debian package of the client', () => {
       );
     }
   });
+
+  it(
+    'installs, upgrades and purges with dpkg in a scratch root, leaving no file of its own',
+    {
+      // The scripts run on this host (chrootless); with systemd running they would reach it.
+      skip: existsSync('/run/systemd/system') && 'systemd runs here: the scripts would act on it',
+    },
+    () => {
+      const root = mkdtempSync(join(work, 'dpkg-root-'));
+      mkdirSync(join(root, 'var/lib/dpkg/info'), { recursive: true });
+      mkdirSync(join(root, 'var/lib/dpkg/updates'), { recursive: true });
+      writeFileSync(join(root, 'var/lib/dpkg/status'), '');
+      // The libraries it depends on are the host's, not in the scratch root's database.
+      const dpkg = (...args: string[]) =>
+        spawnSync(
+          'dpkg',
+          [
+            `--root=${root}`,
+            '--force-script-chrootless',
+            '--force-depends',
+            '--log=/dev/null',
+            ...args,
+          ],
+          { encoding: 'utf8' },
+        );
+      for (const step of [
+        ['--install', deb],
+        ['--install', deb],
+        ['--purge', 'beats-gate-client'],
+      ]) {
+        const run = dpkg(...step);
+        assert.equal(run.status, 0, `dpkg ${step.join(' ')}: ${run.stderr}`);
+        if (step[0] === '--install') {
+          smokeTest([join(root, 'usr/bin/beats-gate-client')], 'beats-gate-client', client.version);
+        }
+      }
+      const left = spawnSync('find', [root, '-type', 'f', '-not', '-path', '*/var/lib/dpkg/*'], {
+        encoding: 'utf8',
+      }).stdout.trim();
+      assert.equal(left, '');
+    },
+  );
 
   it(
     'is lintian-clean, with each override justified in infra/deb/lintian-overrides',
