@@ -85,8 +85,10 @@ describe('infra/compose.yaml', () => {
       'edge',
       'elasticsearch',
       'filebeat',
+      'grafana',
       'keygen',
       'logstash',
+      'prometheus',
       'unwrapper',
     ]);
     for (const [name, spec] of Object.entries(services)) {

@@ -141,7 +141,7 @@ describe('Grafana dashboard (infra/monitoring/grafana/beats-gate.dashboard.json)
     });
   });
 
-  it('is provisioned from the folder the provisioning file names, on the compose Prometheus', () => {
+  it('is provisioned in the compose demo from the folder the provisioning file names, on its Prometheus', () => {
     const provider = parse(
       readFileSync(
         repoPath('infra/monitoring/grafana/provisioning/dashboards/beats-gate.yaml'),
@@ -159,6 +159,25 @@ describe('Grafana dashboard (infra/monitoring/grafana/beats-gate.dashboard.json)
       source.datasources.map(({ type, url }) => ({ type, url })),
       [{ type: 'prometheus', url: 'http://prometheus:9090' }],
     );
+
+    // The compose demo mounts what these files name where they expect it.
+    const compose = parse(readFileSync(repoPath('infra/compose.yaml'), 'utf8')) as {
+      services: Record<string, { volumes?: string[]; command?: string[] }>;
+    };
+    const mounts = (name: string) =>
+      (compose.services[name]?.volumes ?? []).map((volume) => volume.split(':'));
+    assert.deepEqual(mounts('grafana'), [
+      ['./monitoring/grafana/provisioning', '/etc/grafana/provisioning', 'ro'],
+      [
+        `./${DASHBOARD.replace('infra/', '')}`,
+        `${provider.providers[0]?.options.path}/beats-gate.dashboard.json`,
+        'ro',
+      ],
+    ]);
+    assert.deepEqual(mounts('prometheus'), [['./monitoring', '/etc/prometheus/beats-gate', 'ro']]);
+    assert.deepEqual(compose.services.prometheus?.command, [
+      '--config.file=/etc/prometheus/beats-gate/prometheus.yml',
+    ]);
   });
 });
 
