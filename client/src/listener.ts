@@ -234,6 +234,11 @@ export function createListener(settings: ListenerSettings) {
     get tokenExpiresAt(): number | undefined {
       return tokens.expiresAt;
     },
+    /** Of the certificate served now: a reload moves it. */
+    get certificateExpiresAt(): number | undefined {
+      const served = tls?.certificate;
+      return served === undefined ? undefined : Date.parse(served.validTo);
+    },
     status(): ListenerStatus {
       const until = backoff.until;
       const expiresAt = tokens.expiresAt;

@@ -3,6 +3,7 @@
 // named as such. Certificates are made with openssl per run (tls-certificates.ts).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -380,6 +381,13 @@ describe('a Beat that refuses the listener certificate', () => {
       const line = await capture.waitFor(
         (l) => l.event === 'tls_refused' && l.problem === 'certificate_rejected_by_beat',
       );
+      const metrics = await client.metrics.registry.metrics();
+      const expiry =
+        /beats_gate_client_listener_certificate_expiry_seconds\{listener="test"\} (\d+)/.exec(
+          metrics,
+        );
+      const validTo = new X509Certificate(await readFile(served.cert)).validToDate.getTime();
+      assert.equal(Number(expiry?.[1]), validTo / 1000);
       await beat;
       assert.match(String(line.reason), /refused this listener's certificate .*listener\.crt/);
       assert.match(String(line.reason), /IP SAN 127\.0\.0\.1.*verification_mode: certificate/);

@@ -10,6 +10,8 @@ export interface ListenerGauges {
   readonly ready: boolean;
   /** Expiry (epoch ms) of the last token handed out, when known. */
   readonly tokenExpiresAt: number | undefined;
+  /** Expiry (epoch ms) of the certificate a TLS listener serves; undefined on a plain one. */
+  readonly certificateExpiresAt?: number | undefined;
 }
 
 export interface MetricsOptions {
@@ -57,6 +59,19 @@ export function createMetrics(options: MetricsOptions) {
       collect(gauge) {
         for (const each of options.listeners())
           gauge.set({ listener: each.name }, each.backingOff ? 1 : 0);
+      },
+    },
+  );
+  metrics.gauge(
+    'listener_certificate_expiry_seconds',
+    'Expiry (Unix seconds) of the certificate a TLS listener serves (--listen-tls-cert-file)',
+    {
+      labelNames: listener,
+      collect(gauge) {
+        for (const { name, certificateExpiresAt } of options.listeners()) {
+          if (certificateExpiresAt !== undefined)
+            gauge.set({ listener: name }, certificateExpiresAt / 1000);
+        }
       },
     },
   );
