@@ -22,6 +22,18 @@ export interface HandshakeOptions {
 
 const BODY_LIMIT = 4096;
 
+/**
+ * The masking key of every frame the client sends: all zero, so ws neither copies nor XORs the
+ * payload (it sends header and payload as they are), and a ws receiver skips unmasking. RFC 6455
+ * (section 10.3) asks for unpredictable keys so that script in a browser cannot choose the bytes
+ * a proxy that does not know WebSocket sees on the wire. Here no script is on the path, and the
+ * client speaks ws:// only to a loopback host (client-kinds.ts): towards any network the frames
+ * are inside TLS, where no such proxy reads them. Receivers cannot tell a zero key from another.
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 /** The stable error code of the edge's JSON body, if any; the body itself is never logged. */
 function edgeCodeOf(body: string): string | undefined {
   try {
@@ -51,6 +63,7 @@ export function openWebSocket(options: HandshakeOptions): Promise<WebSocket> {
       // No handshakeTimeout: the timer below is the one deadline, and it says so with a code
       // rather than in ws's message text.
       maxPayload: options.maxPayload,
+      generateMask: zeroMask,
       followRedirects: false,
       finishRequest: (request) => phases.watch(request),
       ...(options.agent ? { agent: options.agent } : {}),
