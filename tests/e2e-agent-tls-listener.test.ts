@@ -58,6 +58,13 @@ describe('TLS on the client listener, through the whole chain', () => {
     await kit?.remove();
   });
 
+  const servedBy = (issued: Issued) => [
+    '--listen-tls-cert-file',
+    issued.cert,
+    '--listen-tls-key-file',
+    issued.key,
+  ];
+
   async function startClient(...tlsArgs: string[]) {
     const capture = createLogCapture({ service: 'beats-gate-client', level: 'info' });
     const argv = [
@@ -115,12 +122,7 @@ describe('TLS on the client listener, through the whole chain', () => {
   }
 
   it('delivers every event of a Beat that speaks TLS and verifies the listener by its IP SAN', async () => {
-    const { port, capture } = await startClient(
-      '--listen-tls-cert-file',
-      listener.cert,
-      '--listen-tls-key-file',
-      listener.key,
-    );
+    const { port, capture } = await startClient(...servedBy(listener));
     const listening = capture.lines.find((line) => line.event === 'listening');
     assert.deepEqual(listening?.tls, {
       subject: 'CN=listener',
@@ -132,10 +134,7 @@ describe('TLS on the client listener, through the whole chain', () => {
 
   it('requires a client certificate signed by the CA, and names what is wrong with one', async () => {
     const { port, capture } = await startClient(
-      '--listen-tls-cert-file',
-      listener.cert,
-      '--listen-tls-key-file',
-      listener.key,
+      ...servedBy(listener),
       '--listen-tls-ca-file',
       ca.cert,
     );
@@ -159,10 +158,7 @@ describe('TLS on the client listener, through the whole chain', () => {
 
   it('accepts a Beat without a certificate when client authentication is optional', async () => {
     const { port } = await startClient(
-      '--listen-tls-cert-file',
-      listener.cert,
-      '--listen-tls-key-file',
-      listener.key,
+      ...servedBy(listener),
       '--listen-tls-ca-file',
       ca.cert,
       '--listen-tls-client-authentication',
@@ -172,12 +168,7 @@ describe('TLS on the client listener, through the whole chain', () => {
   });
 
   it('names the mistake when a Beat without SSL reaches a TLS listener', async () => {
-    const { port, capture } = await startClient(
-      '--listen-tls-cert-file',
-      listener.cert,
-      '--listen-tls-key-file',
-      listener.key,
-    );
+    const { port, capture } = await startClient(...servedBy(listener));
     const sender = createSender({ host: '127.0.0.1', port, maxAttempts: 1, timeoutMs: 5000 });
     try {
       await assert.rejects(sender.send(generateEvents(10, { runId: 'plain-into-tls' })));
@@ -189,21 +180,11 @@ describe('TLS on the client listener, through the whole chain', () => {
   });
 
   it('carries a half-close: a window, then close_notify and FIN; the ack arrives, then the end', async () => {
-    const { port } = await startClient(
-      '--listen-tls-cert-file',
-      listener.cert,
-      '--listen-tls-key-file',
-      listener.key,
-    );
+    const { port } = await startClient(...servedBy(listener));
     const run = `tls-half-close-${Date.now()}`;
     const events = [1, 2, 3].map((seq) => ({ run, seq, message: `event ${seq}` }));
-    // allowHalfOpen: this Beat keeps reading after it ends its side, as Filebeat does.
-    const beat = connect({
-      host: '127.0.0.1',
-      port,
-      ca: await readText(ca.cert),
-      allowHalfOpen: true,
-    });
+    // It keeps reading after it ends its side, as Filebeat does.
+    const beat = connect({ host: '127.0.0.1', port, ca: await readText(ca.cert) });
     await within(once(beat, 'secureConnect'), 'the TLS handshake', 10_000);
     const received: Buffer[] = [];
     beat.on('data', (chunk: Buffer) => received.push(chunk));
@@ -224,12 +205,7 @@ describe('TLS on the client listener, through the whole chain', () => {
     const certFile = join(kit.dir, 'served.crt');
     const keyFile = join(kit.dir, 'served.key');
     await Promise.all([copyFile(listener.cert, certFile), copyFile(listener.key, keyFile)]);
-    const { port, capture } = await startClient(
-      '--listen-tls-cert-file',
-      certFile,
-      '--listen-tls-key-file',
-      keyFile,
-    );
+    const { port, capture } = await startClient(...servedBy({ cert: certFile, key: keyFile }));
     const before = await servedFingerprint(port);
     const renewed = await kit.issue(ca, 'listener-renewed');
     // Key first, then the certificate renamed into place, as a renewal script should.

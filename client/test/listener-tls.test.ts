@@ -21,6 +21,18 @@ import { createCertificateKit, type CertificateKit, type Issued } from './tls-ce
 
 const run = promisify(execFile);
 
+/** A client in-process with one TLS listener on a free port serving `served`, its log kept. */
+async function startTlsClient(edgeUrl: string, served: Issued) {
+  const capture = createLogCapture();
+  const tls = { certFile: served.cert, keyFile: served.key, clientAuthentication: 'none' } as const;
+  const client = createClient(
+    clientConfig([listenerConfig(edgeUrl, { type: 'static', token: jwt('d') }, { port: 0, tls })]),
+    { logger: capture.logger },
+  );
+  const { listeners } = await client.listen();
+  return { client, capture, port: listeners[0]!.port };
+}
+
 describe('TLS listener files', () => {
   let kit: CertificateKit;
   let ca: Issued;
@@ -301,25 +313,11 @@ describe('a TLS Beat when the edge refuses', () => {
   it('is closed without a byte, during the back-off too, and the listener keeps serving', async () => {
     const ca = await kit.authority('refusal-ca');
     const served = await kit.issue(ca, 'listener');
-    const capture = createLogCapture();
-    const client = createClient(
-      clientConfig([
-        listenerConfig(
-          edge.url,
-          { type: 'static', token: jwt('d') },
-          {
-            port: 0,
-            tls: { certFile: served.cert, keyFile: served.key, clientAuthentication: 'none' },
-          },
-        ),
-      ]),
-      { logger: capture.logger },
-    );
+    const { client, capture, port } = await startTlsClient(edge.url, served);
     try {
-      const { listeners } = await client.listen();
       const trust = await readFile(ca.cert, 'utf8');
       for (const reason of ['handshake_failed', 'connection_refused']) {
-        const beat = connect({ host: '127.0.0.1', port: listeners[0]!.port, ca: trust });
+        const beat = connect({ host: '127.0.0.1', port: port, ca: trust });
         const bytes: Buffer[] = [];
         beat.on('data', (chunk: Buffer) => bytes.push(chunk));
         beat.on('error', () => {});
@@ -349,29 +347,15 @@ describe('a Beat that refuses the listener certificate', () => {
     const ca = await kit.authority('listener-ca');
     const served = await kit.issue(ca, 'listener');
     const otherCa = await kit.authority('unrelated-ca');
-    const capture = createLogCapture();
-    const client = createClient(
-      clientConfig([
-        listenerConfig(
-          edge.url,
-          { type: 'static', token: jwt('d') },
-          {
-            port: 0,
-            tls: { certFile: served.cert, keyFile: served.key, clientAuthentication: 'none' },
-          },
-        ),
-      ]),
-      { logger: capture.logger },
-    );
+    const { client, capture, port } = await startTlsClient(edge.url, served);
     try {
-      const { listeners } = await client.listen();
       // openssl as the Beat: it trusts another CA and, like Go's TLS, sends an alert on failure.
       const beat = run(
         'openssl',
         [
           's_client',
           '-connect',
-          `127.0.0.1:${listeners[0]!.port}`,
+          `127.0.0.1:${port}`,
           '-CAfile',
           otherCa.cert,
           '-verify_return_error',
