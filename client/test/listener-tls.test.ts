@@ -213,6 +213,40 @@ describe('beats-gate-client test with a TLS listener', () => {
   });
 });
 
+describe('beats-gate-client with a wrong TLS file', () => {
+  it('exits 1 with start_failed naming the file and the problem', async () => {
+    const kit = await createCertificateKit();
+    try {
+      const ca = await kit.authority('bin-ca');
+      const [served, other] = await Promise.all([kit.issue(ca, 'served'), kit.issue(ca, 'other')]);
+      const bin = join(import.meta.dirname, '../bin/beats-gate-client.ts');
+      const args = [
+        '--url',
+        'ws://127.0.0.1:9/v1/tunnel',
+        '--token',
+        jwt('d'),
+        '--listen',
+        '127.0.0.1:0',
+      ];
+      const tls = ['--listen-tls-cert-file', served.cert, '--listen-tls-key-file', other.key];
+      const failure = await run(process.execPath, [bin, ...args, ...tls], { timeout: 30_000 }).then(
+        () => assert.fail('the client started with a key of another certificate'),
+        (error: { code?: number; stdout?: string }) => error,
+      );
+      assert.equal(failure.code, 1);
+      const line = (failure.stdout ?? '')
+        .split('\n')
+        .filter((text) => text.startsWith('{'))
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find((entry) => entry.event === 'start_failed');
+      assert.equal(line?.code, 'ERR_LISTEN_TLS_KEY_MISMATCH');
+      assert.match(JSON.stringify(line?.err), /other\.key is not the key of .*served\.crt/);
+    } finally {
+      await kit.remove();
+    }
+  });
+});
+
 describe('TLS listener options', () => {
   function problems(argv: string[]): string {
     try {
