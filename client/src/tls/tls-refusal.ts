@@ -11,7 +11,7 @@ export type TlsProblem =
   | 'certificate_rejected_by_beat'
   | 'no_client_certificate'
   | 'client_certificate_untrusted'
-  | 'handshake_failed';
+  | 'tls_handshake_failed';
 
 export interface TlsRefusal {
   readonly problem: TlsProblem;
@@ -54,7 +54,10 @@ export function describeHandshakeError(error: Error, config: ListenerTlsConfig):
         '(IP SAN 127.0.0.1), or the Beat uses ssl.verification_mode: certificate',
     };
   }
-  return { problem: 'handshake_failed', reason: `TLS handshake failed: ${code || error.message}` };
+  return {
+    problem: 'tls_handshake_failed',
+    reason: `TLS handshake failed: ${code || error.message}`,
+  };
 }
 
 /**

@@ -86,7 +86,7 @@ export function createListenerTls(settings: ListenerTlsSettings): ListenerTls {
   server.on('tlsClientError', function serverOnTlsClientError(error: Error, socket: TLSSocket) {
     const refusal = describeHandshakeError(error, config);
     // A peer that connects and leaves (a port check) is no mistake worth a warning.
-    refuse(socket, refusal, refusal.problem === 'handshake_failed' ? 'info' : 'warn');
+    refuse(socket, refusal, refusal.problem === 'tls_handshake_failed' ? 'info' : 'warn');
   });
 
   async function reloadNow(): Promise<void> {
