@@ -8,7 +8,7 @@
  *
  *   npm run drill                         the full drill (the shipped alert durations: ~10 min)
  *   npm run drill -- --short              smaller numbers, every `for` scaled by 1/20 (~2 min)
- *   npm run drill -- --tunnels 29850      the scale run instead: idle tunnels over the three
+ *   npm run drill -- --tunnels 29700      the scale run instead: idle tunnels over the three
  *                                         unwrappers, one window each, memory per tunnel (scale.json)
  *   --rules <file>    alert rules to load (default infra/monitoring/beats-gate.rules.yaml)
  *   --out <dir>       where the report goes (default drill/results)
@@ -16,6 +16,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { format, resolveConfig } from 'prettier';
 import { runDrill } from './lib/drill.ts';
 import { renderPlot } from './lib/plot.ts';
 import { renderReport } from './lib/report.ts';
@@ -61,12 +62,18 @@ function main(): Promise<number> {
   return drill(parsed.short ? 'short' : 'full', resolve(parsed.rules), resolve(parsed.out));
 }
 
+/** Written as the repository's Prettier writes it, so a committed report passes `npm run lint`. */
+async function writeFormatted(file: string, text: string): Promise<void> {
+  const options = (await resolveConfig(file)) ?? {};
+  await writeFile(file, await format(text, { ...options, filepath: file }));
+}
+
 async function scale(tunnels: number, out: string): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`drill scale run: ${tunnels} idle tunnels over 3 unwrappers`);
-  const report = await runScale({ tunnels, unwrappers: 3, wave: 600, log });
+  const report = await runScale({ tunnels, unwrappers: 3, wave: 300, log });
   await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'scale.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFormatted(join(out, 'scale.json'), JSON.stringify(report));
   log(JSON.stringify(report, null, 2));
   return report.windowsAcked === report.tunnels ? 0 : 1;
 }
@@ -76,9 +83,9 @@ async function drill(mode: 'full' | 'short', rulesPath: string, out: string): Pr
   log(`drill (${mode}): rules ${rulesPath}, report to ${out}`);
   const report = await runDrill({ ...SIZES[mode], rulesPath, log });
   await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'report.json'), `${JSON.stringify({ mode, ...report }, null, 2)}\n`);
+  await writeFormatted(join(out, 'report.json'), JSON.stringify({ mode, ...report }));
   await writeFile(join(out, 'drill.svg'), renderPlot(report));
-  await writeFile(join(out, 'report.md'), renderReport(mode, report, 'drill.svg'));
+  await writeFormatted(join(out, 'report.md'), renderReport(mode, report, 'drill.svg'));
   log(renderReport(mode, report, join(out, 'drill.svg')));
   return report.ok ? 0 : 1;
 }

@@ -17,6 +17,7 @@ import type { Member } from '../drill/lib/fleet.ts';
 import { renderHaproxyConfig } from '../drill/lib/haproxy.ts';
 import { judgeAlerts, judgePhase } from '../drill/lib/judge.ts';
 import { durationSeconds, prepareRules } from '../drill/lib/rules.ts';
+import { checkScaleFits } from '../drill/lib/scale.ts';
 import type { DeviceSnapshot } from '../drill/lib/snapshot.ts';
 import { repoPath } from './infra/infra-files.ts';
 
@@ -242,4 +243,14 @@ describe('the HAProxy configuration', () => {
       assert.equal(check.status, 0, check.stdout + check.stderr);
     },
   );
+});
+
+describe('the scale run', () => {
+  it('refuses more tunnels than three unwrappers can hold under the open-files limit, naming the most that fit', () => {
+    assert.throws(
+      () => checkScaleFits(30_000, 3, 20_000),
+      /30000 tunnels over 3 unwrappers need 20200 open files per unwrapper .* allows 20000 per process: use --tunnels 29700 or fewer/,
+    );
+    assert.doesNotThrow(() => checkScaleFits(29_700, 3, 20_000));
+  });
 });

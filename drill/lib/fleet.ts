@@ -50,8 +50,12 @@ export interface FleetOptions {
   clientTargetUrls: string[];
   shutdownGraceMs: number;
   upstreamProbeIntervalMs: number;
-  /** Extra environment for the receivers and unwrappers (the scale run's limits). */
-  env?: { receiver?: Record<string, string>; unwrapper?: Record<string, string> };
+  /** Extra environment per kind of member (the scale run's limits). */
+  env?: {
+    receiver?: Record<string, string>;
+    unwrapper?: Record<string, string>;
+    client?: Record<string, string>;
+  };
 }
 
 export interface Fleet {
@@ -180,6 +184,7 @@ export function planFleet(options: FleetOptions): Fleet {
                 BEATS_GATE_CLIENT_BACKOFF_INITIAL_MS: '100',
                 BEATS_GATE_CLIENT_BACKOFF_MAX_MS: '1000',
                 BEATS_GATE_CLIENT_TOKEN_COMMAND_TIMEOUT_MS: '30000',
+                ...options.env?.client,
               },
             },
           },

@@ -2,9 +2,10 @@
  * The drill's scale run: many idle tunnels spread over the three unwrappers, through the same
  * tier as the drill (clients → assertion stamps → HAProxy → unwrappers → two receivers), then one
  * window on every tunnel. Every process stays under this machine's open-files limit: the tunnels
- * are spread over several clients, stamps, HAProxy processes (sharing one port, SO_REUSEPORT, as
- * replicas of a load balancer) and probe processes. Measures each unwrapper's resident memory per
- * tunnel, idle and after its window.
+ * are spread over several clients, stamps, HAProxy processes (replicas of a load balancer, one
+ * per stamp on its own port: loopback has only 28,232 ephemeral ports towards one address and
+ * port) and probe processes. Measures each unwrapper's resident memory per tunnel, idle and after
+ * its window.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,12 +56,16 @@ export interface ScaleReport {
 }
 
 /** Sockets per tunnel in each tier, and what a process holds besides. */
-const SOCKETS_PER_TUNNEL = { unwrapper: 2, client: 2, stamp: 2, haproxy: 2, probe: 1 };
-const OVERHEAD_FILES = 100;
+const SOCKETS_PER_TUNNEL = { unwrapper: 2, client: 2, stamp: 2 };
+/** Listeners, logs, the event loop, and sockets of handshakes still being given up on. */
+const OVERHEAD_FILES = 200;
 
-/** How many processes a tier needs so that none opens more files than the limit. */
+/**
+ * How many processes a tier needs so that none opens more than 90 % of the limit: a handshake that
+ * timed out still holds its sockets for a while, and the tiers in front retry.
+ */
 function processesFor(tunnels: number, sockets: number, limit: number): number {
-  return Math.max(1, Math.ceil((tunnels * sockets) / (limit - OVERHEAD_FILES)));
+  return Math.max(1, Math.ceil((tunnels * sockets) / (limit * 0.9)));
 }
 
 /** Refuses a size the fixed unwrapper count cannot hold, naming the arithmetic and the fix. */
@@ -92,28 +97,73 @@ async function settledRss(pids: number[]): Promise<number[]> {
   return pids.map((pid) => rssBytes(pid));
 }
 
+/**
+ * Opens tunnels in waves until `n` are open at the unwrappers. A wave ends when its tunnels are
+ * all open or the count stops growing for 5 s (a handshake given up on closes its probe), and the
+ * next wave makes up the shortfall. Bounded: 10 minutes, or 5 waves in a row that open nothing.
+ */
+async function openTunnels(
+  probes: LineChild[],
+  n: number,
+  options: ScaleOptions,
+  total: () => Promise<number>,
+): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  let stalled = 0;
+  let logged = 0;
+  for (let open = await total(); open < n;) {
+    if (Date.now() > deadline || stalled >= 5) {
+      throw new Error(
+        `only ${open} of ${n} tunnels opened (${stalled} waves in a row opened none)`,
+      );
+    }
+    const wave = Math.min(options.wave, n - open);
+    const shares = probes.map(
+      (_, i) => Math.floor(wave / probes.length) + (i < wave % probes.length ? 1 : 0),
+    );
+    await Promise.all(probes.map((probe, i) => probe.ask(`open ${shares[i]}`)));
+    const target = open + wave;
+    let last = open;
+    let lastChange = Date.now();
+    for (;;) {
+      const now = await total();
+      if (now !== last) [last, lastChange] = [now, Date.now()];
+      if (now >= target || Date.now() - lastChange > 5000) break;
+      await sleep(250);
+    }
+    stalled = last > open ? 0 : stalled + 1;
+    open = last;
+    if (open - logged >= 5000 || open >= n) {
+      options.log(`  ${open} tunnels open`);
+      logged = open;
+    }
+  }
+}
+
 export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
   const limit = readFileLimit().soft;
   checkScaleFits(options.tunnels, options.unwrappers, limit);
   const n = options.tunnels;
+  const clients = processesFor(n, SOCKETS_PER_TUNNEL.client, limit);
+  const stamps = processesFor(n, SOCKETS_PER_TUNNEL.stamp, limit);
+  // One probe process per client, with that client's share (1 socket per tunnel: fits); one
+  // HAProxy per stamp (2 sockets per tunnel, as the stamp).
   const tiers = {
     unwrappers: options.unwrappers,
-    clients: processesFor(n, SOCKETS_PER_TUNNEL.client, limit),
-    stamps: processesFor(n, SOCKETS_PER_TUNNEL.stamp, limit),
-    haproxy: processesFor(n, SOCKETS_PER_TUNNEL.haproxy, limit),
-    probes: 0,
+    clients,
+    stamps,
+    haproxy: stamps,
+    probes: clients,
   };
-  // One probe process per client, each with that client's share.
-  tiers.probes = tiers.clients;
   const dir = await mkdtemp(join(tmpdir(), 'bg-drill-scale-'));
   const keys = await ensureDevKeys(join(dir, 'keys'));
   const free = await distinctFreePorts(
-    2 + 2 * tiers.unwrappers + 2 * tiers.clients + 1 + tiers.haproxy,
+    2 + 2 * tiers.unwrappers + 2 * tiers.clients + 2 * tiers.haproxy,
   );
   const take = () => free.shift()!;
   const perUnwrapperCap = Math.ceil(n / tiers.unwrappers) + 50;
-  const stamps: Awaited<ReturnType<typeof startStampProcess>>[] = [];
-  for (let i = 0; i < tiers.stamps; i++) stamps.push(await startStampProcess());
+  const stampProcesses: Awaited<ReturnType<typeof startStampProcess>>[] = [];
+  for (let i = 0; i < tiers.stamps; i++) stampProcesses.push(await startStampProcess());
   const fleet = planFleet({
     keys,
     dir,
@@ -122,33 +172,40 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
       unwrappers: Array.from({ length: tiers.unwrappers }, () => ({ port: take(), admin: take() })),
       clients: Array.from({ length: tiers.clients }, () => ({ port: take(), admin: take() })),
     },
-    clientTargetUrls: stamps.map((stamp) => `ws://127.0.0.1:${stamp.port}/v1/tunnel`),
+    clientTargetUrls: stampProcesses.map((stamp) => `ws://127.0.0.1:${stamp.port}/v1/tunnel`),
     shutdownGraceMs: 5000,
     upstreamProbeIntervalMs: 5000,
     env: {
       // Idle is the point here: Logstash's client_inactivity_timeout would close them.
       receiver: { BEATS_GATE_RECEIVER_IDLE_TIMEOUT_MS: '0' },
       unwrapper: { BEATS_GATE_UNWRAPPER_MAX_TUNNELS: String(perUnwrapperCap) },
+      // Thousands of upgrades queue on two loaded cores: a slow one is not a failure here.
+      client: { BEATS_GATE_CLIENT_HANDSHAKE_TIMEOUT_MS: '60000' },
     },
   });
-  const haproxyPort = take();
+  // One HAProxy per stamp, each on its own port: connections from loopback to one address and port
+  // can use only the ephemeral port range (28,232 ports by default), well short of 30,000.
+  const haproxyPorts = stampProcesses.map(() => take());
   const balancers: Haproxy[] = [];
   const probes: LineChild[] = [];
   const close = async () => {
     for (const probe of probes) probe.kill();
     await fleet.close();
-    await Promise.all([...balancers.map((b) => b.close()), ...stamps.map((s) => s.close())]);
+    await Promise.all([
+      ...balancers.map((b) => b.close()),
+      ...stampProcesses.map((s) => s.close()),
+    ]);
     await rm(dir, { recursive: true, force: true });
   };
   try {
     await Promise.all(fleet.receivers.map((member) => fleet.start(member)));
     await Promise.all(fleet.unwrappers.map((member) => fleet.start(member)));
-    for (let i = 0; i < tiers.haproxy; i++) {
+    for (const [i, port] of haproxyPorts.entries()) {
       balancers.push(
         await startHaproxy({
           dir,
           name: `haproxy-${i + 1}`,
-          port: haproxyPort,
+          port,
           metricsPort: take(),
           checkIntervalMs: 2000,
           backends: fleet.unwrappers.map((member) => ({
@@ -159,8 +216,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
         }),
       );
     }
-    for (const stamp of stamps) {
-      await stamp.setTarget({ port: haproxyPort, assertionKeys: keys.assertionKeys });
+    for (const [i, stamp] of stampProcesses.entries()) {
+      await stamp.setTarget({ port: haproxyPorts[i]!, assertionKeys: keys.assertionKeys });
     }
     await Promise.all(fleet.clients.map((client) => fleet.start(client)));
     const script = join(import.meta.dirname, '..', 'procs', 'probes.ts');
@@ -181,23 +238,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     const before = await settledRss(pids);
 
     const started = performance.now();
-    for (let opened = 0; opened < n;) {
-      const wave = Math.min(options.wave, n - opened);
-      const shares = probes.map(
-        (_, i) => Math.floor(wave / probes.length) + (i < wave % probes.length ? 1 : 0),
-      );
-      await Promise.all(probes.map((probe, i) => probe.ask(`open ${shares[i]}`)));
-      opened += wave;
-      const target = opened;
-      await pollUntil(
-        `${target} tunnels open at the unwrappers`,
-        async () => ((await total()) >= target ? true : undefined),
-        120_000,
-        250,
-      );
-      if (opened % (options.wave * 10) === 0 || opened === n)
-        options.log(`  ${opened} tunnels open`);
-    }
+    await openTunnels(probes, n, options, total);
     const openSeconds = (performance.now() - started) / 1000;
     const counts = await Promise.all(fleet.unwrappers.map(tunnelsActive));
     const openFiles = await Promise.all(
