@@ -316,7 +316,10 @@ describe('every dashboard query and alert against the running stack and a real P
     ]) {
       assert.ok(scraped.sampled.has(name), `no series of ${name}`);
     }
-    assert.match(unwrapperText, /^beats_gate_unwrapper_events_total\{mode="stamp"\} 500$/m);
+    assert.match(
+      unwrapperText,
+      /^beats_gate_unwrapper_events_total\{mode="stamp",upstream_group="\(default\)"\} 500$/m,
+    );
     assert.match(
       unwrapperText,
       /^beats_gate_unwrapper_upgrades_total\{result="assertion_missing"\} 1$/m,

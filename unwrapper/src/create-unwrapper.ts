@@ -79,7 +79,12 @@ export function createUnwrapper(options: UnwrapperOptions) {
   const events = createTunnelEvents(logger, metrics);
   const pool = createUpstreamRouter(config, { metrics, logger, now });
   // Lumberjack-aware mode, checked here so a bad setting fails at startup; undefined = byte tunnel.
-  const gateFor = createGateFactory({ settings: resolveInspect(config), metrics, now });
+  const gateFor = createGateFactory({
+    settings: resolveInspect(config),
+    metrics,
+    now,
+    groupOf: (identity) => pool.groupOf(identity),
+  });
   const addresses: UnwrapperAddresses = {};
 
   const wss = new WebSocketServer({

@@ -122,6 +122,31 @@ describe('stamp mode against the lumberjack receiver', () => {
     assert.equal((event['@metadata']!.beats_gate as { subject: string }).subject, 'ordered');
   });
 
+  it('meters events by upstream group: a configured tenant by name, the rest as (default)', async () => {
+    const local = await startUnwrapper({
+      upstreams: [{ host: '127.0.0.1', port: logstash.port }],
+      upstreamGroups: { acme: [{ host: '127.0.0.1', port: logstash.port }] },
+      inspect: 'stamp',
+    });
+    for (const [tenant, events] of [
+      ['acme', 3],
+      ['not-a-group', 2],
+    ] as const) {
+      const ws = await openIdentityTunnel(local.url, { claims: { tenant } });
+      const ack = within(new Promise((resolve) => ws.once('message', resolve)), 'the ack');
+      const frames = Array.from({ length: events }, (_, i) => encodeJson(i + 1, '{"m":1}'));
+      ws.send(Buffer.concat([encodeWindow(events), ...frames]));
+      await ack;
+      ws.close();
+    }
+    const metered = (upstream_group: string) =>
+      local.metric('beats_gate_unwrapper_events_total', { mode: 'stamp', upstream_group });
+    assert.equal(await metered('acme'), 3);
+    assert.equal(await metered('(default)'), 2);
+    assert.equal(await metered('not-a-group'), 0);
+    await local.unwrapper.close();
+  });
+
   it('a Filebeat-like sender delivers every event through stamp mode, tagged on mismatch', async () => {
     const local = await startUnwrapper({
       upstreams: [{ host: '127.0.0.1', port: logstash.port }],

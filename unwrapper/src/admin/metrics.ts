@@ -72,13 +72,13 @@ export function createMetrics(options: { defaultMetrics?: boolean; read: Metrics
     // Lumberjack-aware mode (inspect/); these stay at zero for byte tunnels.
     windows: metrics.counter(
       'windows_total',
-      'Complete windows forwarded to Logstash, by mode (validate, stamp)',
-      ['mode'],
+      'Complete windows forwarded to Logstash, by mode (validate, stamp) and upstream group',
+      ['mode', 'upstream_group'],
     ),
     events: metrics.counter(
       'events_total',
-      'Events forwarded to Logstash in complete windows, by mode (validate, stamp)',
-      ['mode'],
+      'Events forwarded to Logstash in complete windows, by mode and upstream group (metering)',
+      ['mode', 'upstream_group'],
     ),
     ackLatency: metrics.histogram(
       'ack_latency_seconds',

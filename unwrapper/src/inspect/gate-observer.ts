@@ -17,6 +17,8 @@ export interface GateFactoryDeps {
   settings: GateSettings | undefined;
   metrics: Metrics;
   now: () => number;
+  /** The upstream group a token is served by: the metering label (bounded by the config). */
+  groupOf: (identity: EdgeIdentity) => string;
 }
 
 /**
@@ -24,18 +26,19 @@ export interface GateFactoryDeps {
  * tunnel's own, which already carries its connection id and subject.
  */
 export function createGateFactory(deps: GateFactoryDeps) {
-  const { settings, metrics, now } = deps;
+  const { settings, metrics, now, groupOf } = deps;
   return function gateFor(
     identity: EdgeIdentity,
     connectionId: string,
     logger: Logger,
   ): ((hooks: GateHooks) => LumberjackGate) | undefined {
     if (!settings) return undefined;
+    const upstream_group = groupOf(identity);
     return (hooks) =>
       createLumberjackGate(settings, { identity, tunnelId: connectionId, now }, hooks, {
         window(events, mode) {
-          metrics.windows.inc({ mode });
-          metrics.events.inc({ mode }, events);
+          metrics.windows.inc({ mode, upstream_group });
+          metrics.events.inc({ mode, upstream_group }, events);
         },
         mismatch: () => metrics.claimMismatches.inc(),
         ack: (latencyMs) => metrics.ackLatency.observe(latencyMs / 1000),

@@ -13,6 +13,9 @@ import { createUpstreamPool, type UpstreamLease, type UpstreamPool } from './ups
 type RouterConfig = Parameters<typeof createUpstreamPool>[0] &
   Pick<UnwrapperConfig, 'upstreamGroups' | 'upstreamGroupClaim'>;
 
+/** The label of the default list (`upstreams`); group names cannot contain parentheses. */
+export const DEFAULT_GROUP = '(default)';
+
 export function createUpstreamRouter(
   config: RouterConfig,
   deps: { metrics: Metrics; logger: Logger; now?: () => number },
@@ -31,6 +34,14 @@ export function createUpstreamRouter(
 
   return {
     poolFor,
+    /**
+     * The group serving a token, as a metric label: a configured group's name, or DEFAULT_GROUP.
+     * Bounded by the configuration whatever the tokens claim.
+     */
+    groupOf(identity?: Pick<EdgeIdentity, 'claims'>): string {
+      const value = identity?.claims[config.upstreamGroupClaim];
+      return typeof value === 'string' && groups.has(value) ? value : DEFAULT_GROUP;
+    },
     connect(signal?: AbortSignal, identity?: Pick<EdgeIdentity, 'claims'>): Promise<UpstreamLease> {
       return poolFor(identity).connect(signal);
     },
