@@ -54,6 +54,8 @@ describe('alert rules (infra/monitoring/beats-gate.rules.yaml)', () => {
       'BeatsGateDrainStuck',
       'BeatsGateAckLatencyHigh',
       'BeatsGateMemoryNearLimit',
+      'BeatsGateProcessMemoryNearLimit',
+      'BeatsGateHeapNearLimit',
       'BeatsGateClientHandshakesFailing',
     ]);
     for (const rule of alerts) {

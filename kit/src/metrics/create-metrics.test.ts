@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { totalmem } from 'node:os';
 import { describe, it } from 'node:test';
 import { createMetrics } from './create-metrics.ts';
 
@@ -16,8 +17,20 @@ describe('createMetrics', () => {
     }
     assert.deepEqual(
       names.filter((name) => name.startsWith('beats_gate_')),
-      [],
+      ['beats_gate_test_heap_limit_bytes', 'beats_gate_test_memory_limit_bytes'],
     );
+  });
+
+  it('exposes the limits memory is measured against: V8 heap and cgroup or machine', async () => {
+    const { registry } = createMetrics({ service: 'test' });
+    const value = async (name: string) =>
+      (await registry.getSingleMetric(name)!.get()).values[0]!.value;
+    const heapLimit = await value('beats_gate_test_heap_limit_bytes');
+    const memoryLimit = await value('beats_gate_test_memory_limit_bytes');
+    const heapUsed = await value('nodejs_heap_size_used_bytes');
+    assert.ok(heapLimit > heapUsed && heapLimit < memoryLimit * 2, `${heapUsed} ${heapLimit}`);
+    // Never the 2^64 that process.constrainedMemory() reports for "no limit".
+    assert.ok(memoryLimit > 0 && memoryLimit <= totalmem(), String(memoryLimit));
   });
 
   it('leaves the default metrics out when asked', async () => {

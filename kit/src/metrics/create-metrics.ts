@@ -9,6 +9,8 @@
  * - Each instance has a registry of its own, never the global one, so two instances in one
  *   process (tests, the local stack) do not collide.
  */
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import {
   Counter,
   Gauge,
@@ -46,7 +48,28 @@ export function createMetrics(options: MetricsOptions) {
   const prefix = `beats_gate_${options.service}_`;
   const registry = new Registry();
   const registers = [registry];
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // Beside what the process uses, what it may use: past V8's heap limit it dies with "heap out
+    // of memory", past its memory limit the OOM killer ends it. Alerts divide one by the other.
+    new Gauge({
+      name: `${prefix}heap_limit_bytes`,
+      help: "V8's heap size limit: nodejs_heap_size_used_bytes beyond it ends the process",
+      registers,
+      collect() {
+        this.set(getHeapStatistics().heap_size_limit);
+      },
+    });
+    new Gauge({
+      name: `${prefix}memory_limit_bytes`,
+      help: "Memory the process may use: its cgroup's limit, or the machine's memory without one",
+      registers,
+      collect() {
+        const constrained = process.constrainedMemory();
+        this.set(constrained > 0 ? Math.min(constrained, totalmem()) : totalmem());
+      },
+    });
+  }
 
   function fullName(name: string): string {
     if (!NAME.test(name)) {
