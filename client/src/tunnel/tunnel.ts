@@ -61,6 +61,9 @@ export function createTunnel(options: TunnelOptions): Tunnel {
     socket,
     ws: options.ws,
     highWaterMarkBytes: options.highWaterMark,
+    // Beats writes a window at once and it arrives as several reads: their frames go to the
+    // edge in one write.
+    corkPerTurn: true,
     pingIntervalMs: options.pingIntervalMs,
     closeTimeoutMs: CLOSE_GRACE_MS,
     ...(options.now ? { now: options.now } : {}),

@@ -13,6 +13,9 @@ const LIMIT_MS = 5000;
 interface Rig {
   /** The far end of the joined socket (Beats or Logstash). */
   peer: Socket;
+  /** The joined socket and WebSocket themselves. */
+  socket: Socket;
+  websocket: WebSocket;
   /** The far end of the joined WebSocket (the edge). */
   remote: WebSocket;
   closed: Promise<JoinResult>;
@@ -63,7 +66,7 @@ async function rig(options: Partial<JoinOptions> = {}): Promise<Rig> {
     wss.close();
     tcp.close();
   });
-  return { peer, remote, closed, join };
+  return { peer, socket, websocket: ws, remote, closed, join };
 }
 
 function received(source: Socket | WebSocket, bytes: number): Promise<Buffer> {
@@ -209,5 +212,68 @@ describe('socket-WebSocket join', () => {
     const all = received(peer, 200 * chunk.length);
     peer.resume();
     assert.equal((await all).length, 200 * chunk.length);
+  });
+
+  describe('one write per turn towards the WebSocket (corkPerTurn)', () => {
+    // Reads the socket would give in one turn of the event loop, as a burst of 'data' events.
+    const parts = [40, 40, 40, 40, 10].map((kib, i) => Buffer.alloc(kib * 1024, i + 1));
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
+
+    /** The socket the join's WebSocket writes its frames to (ws keeps it in `_socket`). */
+    function transportOf(rigged: Rig): Socket {
+      return (rigged.websocket as unknown as { _socket: Socket })._socket;
+    }
+
+    it('holds the frames of one turn for one write, and sends them when the turn ends', async () => {
+      const rigged = await rig({ corkPerTurn: true, highWaterMarkBytes: 1024 * 1024 });
+      const transport = transportOf(rigged);
+      const messages: number[] = [];
+      rigged.remote.on('message', (data: Buffer) => messages.push(data.length / 1024));
+      const all = received(rigged.remote, total);
+      for (const part of parts) rigged.socket.push(part);
+      assert.equal(transport.writableCorked, 1, "the turn's frames wait for one write");
+      assert.ok(rigged.join.websocketBuffered >= total, 'and count as buffered');
+      await new Promise(setImmediate);
+      assert.equal(transport.writableCorked, 0, 'written when the turn ends');
+      assert.deepEqual(await all, Buffer.concat(parts));
+      assert.deepEqual(messages, [40, 40, 40, 40, 10], 'each read is still a message of its own');
+    });
+
+    it('without it, each frame is written at once', async () => {
+      const rigged = await rig({ highWaterMarkBytes: 1024 * 1024 });
+      const transport = transportOf(rigged);
+      const all = received(rigged.remote, total);
+      for (const part of parts) rigged.socket.push(part);
+      assert.equal(transport.writableCorked, 0);
+      assert.deepEqual(await all, Buffer.concat(parts));
+    });
+
+    it('pauses the socket on bytes held for the turn past the high-water mark', async () => {
+      const rigged = await rig({ corkPerTurn: true, highWaterMarkBytes: 64 * 1024 });
+      const all = received(rigged.remote, total);
+      rigged.socket.push(parts[0]!);
+      assert.equal(rigged.join.socketPaused, false);
+      rigged.socket.push(parts[1]!);
+      assert.equal(rigged.join.socketPaused, true, '80 KiB held, mark 64 KiB');
+      for (const part of parts.slice(2)) rigged.socket.push(part);
+      assert.deepEqual(await all, Buffer.concat(parts));
+    });
+
+    it("sends the socket's FIN as END after the bytes of its last turn", async () => {
+      const { peer, remote } = await rig({ corkPerTurn: true });
+      const order: string[] = [];
+      const done = within(
+        new Promise<void>((resolve) =>
+          remote.on('message', (data: Buffer, isBinary) => {
+            order.push(isBinary ? `${data.length} bytes` : data.toString());
+            if (!isBinary) resolve();
+          }),
+        ),
+        'END',
+      );
+      peer.end(Buffer.alloc(1000, 3));
+      await done;
+      assert.deepEqual(order, ['1000 bytes', END_OF_STREAM]);
+    });
   });
 });
