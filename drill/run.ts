@@ -22,6 +22,7 @@ import { renderPlot } from './lib/plot.ts';
 import { renderReport } from './lib/report.ts';
 import { runScale } from './lib/scale.ts';
 import { SIZES } from './lib/sizes.ts';
+import { closeAll } from './lib/teardown.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -88,6 +89,13 @@ async function drill(mode: 'full' | 'short', rulesPath: string, out: string): Pr
   await writeFormatted(join(out, 'report.md'), renderReport(mode, report, 'drill.svg'));
   log(renderReport(mode, report, join(out, 'drill.svg')));
   return report.ok ? 0 : 1;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, function stopDrill() {
+    process.stderr.write(`${signal}: stopping the drill and everything it started\n`);
+    void closeAll().then(() => process.exit(130));
+  });
 }
 
 process.exitCode = await main().catch((error: unknown) => {

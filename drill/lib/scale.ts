@@ -20,6 +20,7 @@ import { planFleet, type Member } from './fleet.ts';
 import { startHaproxy, type Haproxy } from './haproxy.ts';
 import { startLineChild, type LineChild } from './line-child.ts';
 import { pollUntil } from './poll.ts';
+import { closeOnStop } from './teardown.ts';
 
 export interface ScaleOptions {
   tunnels: number;
@@ -188,15 +189,19 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
   const haproxyPorts = stampProcesses.map(() => take());
   const balancers: Haproxy[] = [];
   const probes: LineChild[] = [];
-  const close = async () => {
-    for (const probe of probes) probe.kill();
-    await fleet.close();
-    await Promise.all([
-      ...balancers.map((b) => b.close()),
-      ...stampProcesses.map((s) => s.close()),
-    ]);
-    await rm(dir, { recursive: true, force: true });
-  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      forget();
+      for (const probe of probes) probe.kill();
+      await fleet.close();
+      await Promise.all([
+        ...balancers.map((b) => b.close()),
+        ...stampProcesses.map((s) => s.close()),
+      ]);
+      await rm(dir, { recursive: true, force: true });
+    })());
+  const forget = closeOnStop(close);
   try {
     await Promise.all(fleet.receivers.map((member) => fleet.start(member)));
     await Promise.all(fleet.unwrappers.map((member) => fleet.start(member)));

@@ -16,6 +16,7 @@ import { planFleet, type Fleet } from './fleet.ts';
 import { startHaproxy, type Haproxy } from './haproxy.ts';
 import { pollUntil } from './poll.ts';
 import { prepareRules, type RuleSpec } from './rules.ts';
+import { closeOnStop } from './teardown.ts';
 
 export interface SetupOptions {
   unwrappers: number;
@@ -71,14 +72,18 @@ export async function setUp(options: SetupOptions): Promise<World> {
   const groups: DeviceGroup[] = [];
   let haproxy: Haproxy | undefined;
   let prometheus: LocalPrometheus | undefined;
-  const close = async () => {
-    for (const group of groups) group.kill();
-    await prometheus?.close();
-    await fleet.close();
-    await haproxy?.close();
-    await stamp.close();
-    await rm(dir, { recursive: true, force: true });
-  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      forget();
+      for (const group of groups) group.kill();
+      await prometheus?.close();
+      await fleet.close();
+      await haproxy?.close();
+      await stamp.close();
+      await rm(dir, { recursive: true, force: true });
+    })());
+  const forget = closeOnStop(close);
   try {
     await Promise.all(fleet.receivers.map((member) => fleet.start(member)));
     await Promise.all(fleet.unwrappers.map((member) => fleet.start(member)));
