@@ -184,6 +184,10 @@ describe('the rules the drill loads', () => {
       /forScale must be above 0 and at most 1, got 2/,
     );
     assert.throws(() => durationSeconds('2 minutes'), /unsupported duration "2 minutes"/);
+    assert.throws(
+      () => prepareRules(join(dir, 'absent.yaml'), 1, dir),
+      /cannot read the rules file .*absent.yaml \(ENOENT\): pass --rules with a Prometheus rules file/,
+    );
   });
 });
 

@@ -29,7 +29,17 @@ interface RulesFile {
 }
 
 function readRules(path: string): RulesFile {
-  const parsed = parse(readFileSync(path, 'utf8')) as Partial<RulesFile> | null;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `cannot read the rules file ${path} (${(error as NodeJS.ErrnoException).code}): pass --rules ` +
+        'with a Prometheus rules file, such as infra/monitoring/beats-gate.rules.yaml',
+      { cause: error },
+    );
+  }
+  const parsed = parse(text) as Partial<RulesFile> | null;
   if (!parsed || !Array.isArray(parsed.groups)) {
     throw new Error(`${path} is not a Prometheus rules file (no "groups" list)`);
   }

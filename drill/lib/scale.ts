@@ -20,6 +20,7 @@ import { planFleet, type Member } from './fleet.ts';
 import { startHaproxy, type Haproxy } from './haproxy.ts';
 import { startLineChild, type LineChild } from './line-child.ts';
 import { pollUntil } from './poll.ts';
+import { requireTools } from './setup.ts';
 import { closeOnStop } from './teardown.ts';
 
 export interface ScaleOptions {
@@ -142,6 +143,7 @@ async function openTunnels(
 }
 
 export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
+  requireTools();
   const limit = readFileLimit().soft;
   checkScaleFits(options.tunnels, options.unwrappers, limit);
   const n = options.tunnels;

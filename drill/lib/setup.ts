@@ -4,6 +4,7 @@
  * assertion each upgrade needs), the clients, Prometheus scraping all of them with the rules,
  * and finally the devices. close() takes it all down again, whatever got started.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,21 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** The drill runs Debian's HAProxy and Prometheus: say so before starting anything. */
+export function requireTools(): void {
+  const missing = Object.entries({ haproxy: '-v', prometheus: '--version' })
+    .filter(([command, flag]) => spawnSync(command, [flag], { stdio: 'ignore' }).status !== 0)
+    .map(([command]) => command);
+  if (missing.length > 0) {
+    throw new Error(
+      `the drill needs ${missing.join(' and ')} on PATH: apt-get install -y haproxy prometheus ` +
+        '(Debian; the drill runs them as its own children, not as services)',
+    );
+  }
+}
+
 export async function setUp(options: SetupOptions): Promise<World> {
+  requireTools();
   const dir = await mkdtemp(join(tmpdir(), 'bg-drill-'));
   const keys = await ensureDevKeys(join(dir, 'keys'));
   const rules = prepareRules(options.rulesPath, options.forScale, dir);
