@@ -36,6 +36,7 @@ function figures<T extends object>(name: string, outcome: T | undefined): T {
 /** The case each target's figure comes from (bench/lib/targets.ts), by the target's name. */
 const CASE_OF_TARGET: [RegExp, keyof BenchResults['cases']][] = [
   [/^tunnel\/direct/, 'throughput'],
+  [/^client CPU/, 'throughput'],
   [/ack latency/, 'latency'],
   [/memory per idle tunnel/, 'scale'],
   [/JWT verification/, 'edge'],
@@ -101,6 +102,34 @@ describe('npm run bench --smoke', () => {
     }
   });
 
+  it("puts the floors in the tunnel's place: a Node relay always, socat or why not", () => {
+    const throughput = figures('throughput', results.cases.throughput);
+    assert.ok(Array.isArray(throughput));
+    for (const t of throughput) {
+      const ran = Object.keys(t.floors);
+      assert.ok(ran.includes('node-relay'), `${t.config.name}: the Node relay did not run`);
+      if (!ran.includes('socat'))
+        assert.match(t.floorsSkipped.socat ?? '', /apt-get install socat/);
+      for (const [name, floor] of Object.entries(t.floors)) {
+        assertNumbers(`${t.config.name}.${name}`, floor, [
+          'eventsPerSecond',
+          'ratio',
+          'tunnelRatio',
+        ]);
+        assert.deepEqual(
+          Object.keys(floor.cpuSecondsPerMillion).sort(),
+          [name, 'receiver', 'sender'].sort(),
+        );
+        // Every byte the sender wrote reached the receiver through the floor, as it did direct
+        // (byte for byte uncompressed; compressed, sizes vary with each run's random id).
+        if (t.config.compression === 0) {
+          assert.equal(floor.wireBytes, t.direct.wireBytes, `${t.config.name} through ${name}`);
+        } else assert.ok(floor.wireBytes > 0, `${t.config.name} through ${name}`);
+      }
+    }
+    assert.match(output, /tunnel ÷ node-relay/);
+  });
+
   it('has latency, scale and edge figures', () => {
     const latency = figures('latency', results.cases.latency);
     assertNumbers('latency', latency, ['addedP50Ms', 'addedP99Ms']);
@@ -131,6 +160,11 @@ describe('npm run bench --smoke', () => {
     for (const p of peer) {
       assertNumbers(p.config, p, ['capacityRatio', 'eventsPerSecondRatio']);
       assertNumbers(`${p.config}.websockify`, p.websockify, ['mbPerCpuSecond']);
+      assert.ok(p.floors['node-relay'], `${p.config}: the Node relay floor did not run`);
+      for (const [name, floor] of Object.entries(p.floors)) {
+        assertNumbers(`${p.config}.${name}`, floor, ['eventsPerSecond']);
+        assert.ok(name in p.unwrapperToFloor, `${p.config}: unwrapper not compared with ${name}`);
+      }
     }
   });
 
@@ -158,7 +192,7 @@ describe('npm run bench --smoke', () => {
   });
 
   it('checks every target, each with a verdict or a reason it has none', () => {
-    assert.equal(results.targets.length, 10);
+    assert.equal(results.targets.length, 11);
     for (const target of results.targets) {
       if (target.value !== null) {
         assertNumbers(target.name, target, ['value']);

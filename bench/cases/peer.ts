@@ -4,15 +4,17 @@
  *   sender → client → assertion stamp → unwrapper | websockify → receiver.
  * Both bridges get identical bytes; only the bridge differs. Reported: end-to-end events/s
  * (bounded by every process on this machine) and the bridge's own capacity, wire MB per CPU
- * second of the bridge process tree, which is what a fleet pays for.
+ * second of the bridge process tree, which is what a fleet pays for. The floors (a plain Node TCP
+ * relay, socat) carry the same sender stream straight to the receiver, sender → floor → receiver:
+ * their capacity is the least any bridge can spend per byte.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from 'node:net';
-import type { AssertionStamp } from '../lib/assertion-stamp.ts';
+import type { AssertionStamp, StampTarget } from '../lib/assertion-stamp.ts';
 import type { Chain } from '../lib/chain.ts';
 import { runSender } from '../lib/children.ts';
+import { listening, startFloors, type FloorName } from '../lib/floors.ts';
 import { createCpuMeter } from '../lib/proc-stats.ts';
 import { median, round } from '../lib/stats.ts';
 import { freePort } from '../../tests/support/stack-fixture.ts';
@@ -34,26 +36,17 @@ export interface PeerResult {
   /** unwrapper ÷ websockify, end to end and per bridge CPU second. */
   eventsPerSecondRatio: number;
   capacityRatio: number;
+  /**
+   * Each floor that ran (its events/s is sender → floor → receiver, without the client), and the
+   * unwrapper's capacity ÷ the floor's: the share of the cheapest hop's capacity it reaches.
+   */
+  floors: Partial<Record<FloorName, BridgeFigures>>;
+  unwrapperToFloor: Partial<Record<FloorName, number>>;
+  floorsSkipped: Partial<Record<FloorName, string>>;
 }
 
 export function websockifyAvailable(): boolean {
   return spawnSync('websockify', ['--help'], { stdio: 'ignore' }).status === 0;
-}
-
-async function listening(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (child.exitCode !== null) throw new Error(`websockify exited (${child.exitCode})`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error('websockify did not listen within 10 s');
 }
 
 export async function measurePeer(
@@ -61,38 +54,41 @@ export async function measurePeer(
   stamp: AssertionStamp,
   options: { events: number; repeats: number; warmUp: boolean; log: (line: string) => void },
 ): Promise<PeerResult[]> {
+  const floors = await startFloors(chain.receiver.port);
   const port = await freePort();
   const websockify = spawn(
     'websockify',
     [`127.0.0.1:${port}`, `127.0.0.1:${chain.receiver.port}`],
     { stdio: 'ignore' },
   );
-  const bridges = {
-    unwrapper: {
+  /** Behind the stamp (a target for it), or a floor the sender dials straight (a port). */
+  type Bridge = { name: string; pid: number; target?: StampTarget; port?: number };
+  const bridges: Bridge[] = [
+    {
+      name: 'unwrapper',
       pid: chain.pids.unwrapper!,
       target: { port: chain.ports.unwrapper, assertionKeys: chain.keys.assertionKeys },
     },
-    websockify: { pid: websockify.pid!, target: { port } },
-  };
+    { name: 'websockify', pid: websockify.pid!, target: { port } },
+    ...floors.running.map((floor) => ({ name: floor.name, pid: floor.pid, port: floor.port })),
+  ];
   const results: PeerResult[] = [];
   try {
-    await listening(port, websockify);
+    await listening(port, websockify, 'websockify');
     for (const config of THROUGHPUT_CONFIGS) {
-      const samples = { unwrapper: [] as number[][], websockify: [] as number[][] };
+      const samples = new Map<string, number[][]>(bridges.map((b) => [b.name, []]));
       for (let i = options.warmUp ? 0 : 1; i < options.repeats + 1; i += 1) {
-        const order =
-          i % 2 === 0
-            ? (['unwrapper', 'websockify'] as const)
-            : (['websockify', 'unwrapper'] as const);
-        for (const name of order) {
-          const bridge = bridges[name];
-          await stamp.setTarget(bridge.target);
+        // Rotate which bridge goes first, so drift in the machine's load hits all alike.
+        const order = bridges.map((_, k) => bridges[(k + i) % bridges.length]!);
+        for (const bridge of order) {
+          const name = bridge.name;
+          if (bridge.target) await stamp.setTarget(bridge.target);
           const before = await chain.receiver.stats();
           const events = i === 0 ? Math.min(20_000, options.events) : options.events;
           const meter = createCpuMeter({ bridge: bridge.pid });
           const outcome = await runSender({
             host: '127.0.0.1',
-            port: chain.ports.client,
+            port: bridge.port ?? chain.ports.client,
             count: events,
             batch: config.batch,
             compression: config.compression,
@@ -100,8 +96,8 @@ export async function measurePeer(
             runId: randomUUID(),
           });
           const after = await chain.receiver.waitFor((s) => s.closed > before.closed, 5000);
-          // websockify's per-connection process must be gone (reaped) to be counted.
-          await sleep(name === 'websockify' ? 300 : 0);
+          // websockify's and socat's per-connection processes must be gone (reaped) to count.
+          await sleep(name === 'websockify' || name === 'socat' ? 300 : 0);
           const cpu = meter.stop().bridge ?? 0;
           if (outcome.acked !== events) {
             throw new Error(
@@ -111,21 +107,32 @@ export async function measurePeer(
           if (i === 0) continue; // warm-up
           const wire = after.bytesInClosed - before.bytesInClosed;
           const eps = (outcome.acked / outcome.durationMs) * 1000;
-          // /proc counts CPU in clock ticks (10 ms): a run too short to register one gives no
-          // capacity figure rather than an infinite one.
-          const mbPerCpu = cpu > 0 ? wire / 1e6 / cpu : Number.NaN;
-          samples[name].push([eps, mbPerCpu, (cpu / events) * 1e6]);
+          samples.get(name)!.push([eps, wire, cpu]);
           options.log(`  peer ${config.name} ${name} #${i}: ${Math.round(eps)} events/s`);
         }
       }
-      const figures = (rows: number[][]): BridgeFigures => ({
-        eventsPerSecond: Math.round(median(rows.map((r) => r[0]!))),
-        eventsPerSecondSamples: rows.map((r) => Math.round(r[0]!)),
-        mbPerCpuSecond: round(median(rows.map((r) => r[1]!)), 1),
-        cpuSecondsPerMillion: round(median(rows.map((r) => r[2]!)), 2),
-      });
-      const u = figures(samples.unwrapper);
-      const w = figures(samples.websockify);
+      // Capacity over all runs together, not a median of runs: /proc counts CPU in 10 ms ticks,
+      // which a cheap bridge (socat on the compressed stream) may not reach in one run. None
+      // reached at all gives no figure (NaN) rather than an infinite one.
+      const figures = (rows: number[][]): BridgeFigures => {
+        const wire = rows.reduce((sum, r) => sum + r[1]!, 0);
+        const cpu = rows.reduce((sum, r) => sum + r[2]!, 0);
+        return {
+          eventsPerSecond: Math.round(median(rows.map((r) => r[0]!))),
+          eventsPerSecondSamples: rows.map((r) => Math.round(r[0]!)),
+          mbPerCpuSecond: round(cpu > 0 ? wire / 1e6 / cpu : Number.NaN, 1),
+          cpuSecondsPerMillion: round((cpu / (rows.length * options.events)) * 1e6, 2),
+        };
+      };
+      const u = figures(samples.get('unwrapper')!);
+      const w = figures(samples.get('websockify')!);
+      const floorFigures: PeerResult['floors'] = {};
+      const unwrapperToFloor: PeerResult['unwrapperToFloor'] = {};
+      for (const floor of floors.running) {
+        const f = figures(samples.get(floor.name)!);
+        floorFigures[floor.name] = f;
+        unwrapperToFloor[floor.name] = round(u.mbPerCpuSecond / f.mbPerCpuSecond, 2);
+      }
       results.push({
         config: config.name,
         events: options.events,
@@ -133,11 +140,15 @@ export async function measurePeer(
         websockify: w,
         eventsPerSecondRatio: round(u.eventsPerSecond / w.eventsPerSecond, 2),
         capacityRatio: round(u.mbPerCpuSecond / w.mbPerCpuSecond, 2),
+        floors: floorFigures,
+        unwrapperToFloor,
+        floorsSkipped: floors.skipped,
       });
     }
   } finally {
     websockify.kill('SIGTERM');
     await new Promise((resolve) => websockify.once('exit', resolve));
+    await floors.close();
   }
   return results;
 }

@@ -1,4 +1,5 @@
 /** The human-readable summary of a run, printed after the JSON is written. */
+import type { PathFigures } from '../cases/throughput.ts';
 import type { BenchResults } from './results.ts';
 
 function table(rows: (string | number)[][]): string {
@@ -44,9 +45,19 @@ export function renderSummary(r: BenchResults): string {
     const rows: (string | number)[][] = [
       ['config / path', 'events/s', 'wire MB/s', 'ratio', 'CPU ratio', 'CPU s per 1M events'],
     ];
+    const notes: string[] = [];
     for (const t of c.throughput) {
-      for (const path of ['direct', 'tunnel'] as const) {
-        const f = t[path];
+      const paths: [string, PathFigures, string, string][] = [
+        ['direct', t.direct, '', ''],
+        ['tunnel', t.tunnel, fmt(t.ratio, 3), fmt(t.cpuRatio, 3)],
+        ...Object.entries(t.floors).map(([name, f]): [string, PathFigures, string, string] => [
+          name,
+          f,
+          fmt(f.ratio, 3),
+          '',
+        ]),
+      ];
+      for (const [path, f, ratio, cpuRatio] of paths) {
         const cpu = Object.entries(f.cpuSecondsPerMillion)
           .map(([k, v]) => `${k} ${fmt(v, 2)}`)
           .join(', ');
@@ -54,13 +65,23 @@ export function renderSummary(r: BenchResults): string {
           `${t.config.name} ${path}`,
           fmt(f.eventsPerSecond),
           fmt(f.wireMBPerSecond, 2),
-          path === 'tunnel' ? fmt(t.ratio, 3) : '',
-          path === 'tunnel' ? fmt(t.cpuRatio, 3) : '',
+          ratio,
+          cpuRatio,
           cpu,
         ]);
       }
+      for (const [name, f] of Object.entries(t.floors)) {
+        notes.push(
+          `   ${t.config.name}: tunnel ÷ ${name} ${fmt(f.tunnelRatio, 3)} events/s; the tunnel's ` +
+            `hops cost ${fmt(f.tunnelCpuInFloors, 1)}× the CPU of one ${name} hop ` +
+            `(${fmt(f.mbPerCpuSecond, 1)} wire MB per CPU s)`,
+        );
+      }
+      for (const [name, why] of Object.entries(t.floorsSkipped)) {
+        notes.push(`   ${t.config.name}: ${name} skipped: ${why}`);
+      }
     }
-    out.push(table(rows));
+    out.push(table(rows), ...notes);
   }
 
   out.push('', '2. Ack latency (pipelining 0)');
@@ -121,24 +142,39 @@ export function renderSummary(r: BenchResults): string {
     );
   }
 
-  out.push('', '5. Peer: unwrapper vs websockify (sender → client → stamp → bridge → receiver)');
+  out.push(
+    '',
+    '5. Peer: unwrapper vs websockify (sender → client → stamp → bridge → receiver) and floors (sender → floor → receiver)',
+  );
   const pe = failed(c.peer);
   if (pe || !Array.isArray(c.peer)) out.push(`   ${pe}`);
   else {
     const rows: (string | number)[][] = [
       ['config / bridge', 'events/s', 'wire MB per bridge CPU s', 'bridge CPU s per 1M'],
     ];
+    const notes: string[] = [];
     for (const p of c.peer) {
-      for (const name of ['unwrapper', 'websockify'] as const) {
+      const bridges = { unwrapper: p.unwrapper, websockify: p.websockify, ...p.floors };
+      for (const [name, b] of Object.entries(bridges)) {
         rows.push([
           `${p.config} ${name}`,
-          fmt(p[name].eventsPerSecond),
-          fmt(p[name].mbPerCpuSecond, 1),
-          fmt(p[name].cpuSecondsPerMillion, 2),
+          fmt(b.eventsPerSecond),
+          fmt(b.mbPerCpuSecond, 1),
+          fmt(b.cpuSecondsPerMillion, 2),
         ]);
       }
+      const shares = Object.entries(p.unwrapperToFloor).map(
+        ([name, share]) => `${fmt(share, 2)} of ${name}'s`,
+      );
+      notes.push(
+        `   ${p.config}: unwrapper ÷ websockify ${fmt(p.capacityRatio, 2)}×; unwrapper capacity ` +
+          (shares.length > 0 ? shares.join(', ') : 'not compared with a floor'),
+      );
+      for (const [name, why] of Object.entries(p.floorsSkipped)) {
+        notes.push(`   ${p.config}: ${name} skipped: ${why}`);
+      }
     }
-    out.push(table(rows));
+    out.push(table(rows), ...notes);
   }
 
   out.push(
