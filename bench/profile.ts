@@ -3,7 +3,8 @@
  * chain (through the edge in workerd, or through the assertion stamp as in the scale and peer
  * cases) with the client and unwrapper under `node --cpu-prof`, sends one stream through the
  * tunnel, stops the chain (profiles are written on exit) and prints each process's hottest
- * functions by self time. How the findings in docs/benchmarks.md were made.
+ * functions by self time while the stream ran (start-up and shutdown left out), as shares of the
+ * busy samples. How the findings in docs/benchmarks.md were made.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
@@ -15,24 +16,46 @@ import { runSender, startStampProcess } from './lib/children.ts';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
 }
 
-function hottest(profile: { nodes: ProfileNode[] }, top: number): string[] {
+interface Profile {
+  nodes: ProfileNode[];
+  /** µs on the monotonic clock, as process.hrtime's. */
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Samples per node taken between `from` and `to` (µs, monotonic clock). */
+function hitsWithin(profile: Profile, from: number, to: number): Map<number, number> {
+  const hits = new Map<number, number>();
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at >= from && at <= to) hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
+  return hits;
+}
+
+function hottest(profile: Profile, top: number, from: number, to: number): string[] {
+  const hitsOf = hitsWithin(profile, from, to);
   const self = new Map<string, number>();
   let total = 0;
   for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    total += hits;
+    const hits = hitsOf.get(node.id) ?? 0;
     const { functionName, url, lineNumber } = node.callFrame;
+    // Shares of the busy samples: idle time says how loaded the machine was, not where CPU went.
+    if (functionName === '(idle)') continue;
+    total += hits;
     const file = url.replace(/^.*\/(node_modules|work\/main)\//, '');
     const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + hits);
   }
-  return [...self.entries()]
+  const rows = [...self.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([key, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+  return [`${total} busy samples`, ...rows];
 }
 
 const { values } = parseArgs({
@@ -53,7 +76,8 @@ if (values.help) {
 const dir = resolve(values.out, new Date().toISOString().replace(/[:.]/g, '-'));
 await mkdir(dir, { recursive: true });
 const profiled = (part: string) => ({
-  NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(dir, part)}`,
+  // 250 µs rather than the default 1 ms: a few seconds of traffic give thousands of samples.
+  NODE_OPTIONS: `--cpu-prof --cpu-prof-interval=250 --cpu-prof-dir=${join(dir, part)}`,
 });
 if (values.via !== 'edge' && values.via !== 'stamp') throw new Error('--via is edge or stamp');
 const stamp = values.via === 'stamp' ? await startStampProcess() : undefined;
@@ -63,7 +87,10 @@ const chain = await startChain({
   ...(stamp ? { clientTargetUrl: `ws://127.0.0.1:${stamp.port}/v1/tunnel` } : {}),
 });
 await stamp?.setTarget({ port: chain.ports.unwrapper, assertionKeys: chain.keys.assertionKeys });
+const microseconds = () => Number(process.hrtime.bigint() / 1000n);
+const span = { from: 0, to: 0 };
 try {
+  span.from = microseconds();
   const outcome = await runSender({
     host: '127.0.0.1',
     port: chain.ports.client,
@@ -73,6 +100,7 @@ try {
     pipelining: 2,
     runId: randomUUID(),
   });
+  span.to = microseconds();
   console.log(
     `sent ${outcome.acked} events, ${Math.round((outcome.acked / outcome.durationMs) * 1000)} events/s`,
   );
@@ -83,9 +111,8 @@ try {
 for (const part of ['client', 'unwrapper']) {
   const files = await readdir(join(dir, part)).catch(() => []);
   for (const file of files) {
-    const profile = JSON.parse(await readFile(join(dir, part, file), 'utf8')) as {
-      nodes: ProfileNode[];
-    };
-    console.log(`\n${part} (${file}):\n${hottest(profile, 25).join('\n')}`);
+    const profile = JSON.parse(await readFile(join(dir, part, file), 'utf8')) as Profile;
+    const rows = hottest(profile, 25, span.from, span.to);
+    console.log(`\n${part} (${file}):\n${rows.join('\n')}`);
   }
 }
