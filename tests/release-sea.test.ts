@@ -2,7 +2,8 @@
  * The client's single executable for this host (linux-x64 in CI; `npm run release` builds all
  * five platforms): Node 26 from the npm registry with the client's bundle injected. It answers
  * like the npm bin, carries events end to end through the local stack (edge in workerd,
- * unwrapper, receiver), and stops with exit 0 on SIGTERM. The same executable then goes into the
+ * unwrapper, receiver), as the bundle inside it does on this Node, and stops with exit 0 on
+ * SIGTERM. The same executable then goes into the
  * Debian package, which lintian checks (CI installs lintian) and whose unit runs what it installs.
  */
 import assert from 'node:assert/strict';
@@ -10,21 +11,21 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '@beats-gate/kit';
 import { checkDelivery, createSender, generateEvents } from '@beats-gate/lumberjack';
 import { mintDevToken } from '../dev/dev-keys.ts';
 import { inspectExecutable } from '../scripts/release/executable-format.ts';
 import { DEB_ARCH, SHLIB_DEPENDS, buildDeb, lintDeb } from '../scripts/release/deb.ts';
 import { hostPlatform, nodeBinary } from '../scripts/release/node-binaries.ts';
 import { PACKAGES, ROOT } from '../scripts/release/packages.ts';
+import { listeningPort } from '../scripts/release/round-trip.ts';
 import { SEA_NODE_VERSION, buildSea, seaFileName } from '../scripts/release/sea.ts';
 import { smokeTest } from '../scripts/release/smoke.ts';
 import { stagePackage, type StagedPackage } from '../scripts/release/stage-package.ts';
-import { dumpLogsOnFailure, freePort, startTestStack } from './support/stack-fixture.ts';
+import { dumpLogsOnFailure, startTestStack } from './support/stack-fixture.ts';
 
 let work: string;
 let client: StagedPackage;
@@ -63,59 +64,45 @@ describe('the client single executable for this host', () => {
     t.after(() => dumpLogsOnFailure(fixture, passed));
     const tokenFile = join(work, 'token');
     await writeFile(tokenFile, await mintDevToken(fixture.keys, { sub: 'sea-device' }));
-    const port = await freePort();
-    const child = spawn(
-      executable,
-      [
-        '--url',
-        `ws://127.0.0.1:${fixture.stack.ports.edge}/v1/tunnel`,
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--token-file',
-        tokenFile,
-      ],
-      { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH } },
-    );
-    const exited = once(child, 'exit');
-    t.after(() => child.kill('SIGKILL'));
-    collectLines(child, fixture.logs);
-    await acceptsConnections(port);
+    const edge = `ws://127.0.0.1:${fixture.stack.ports.edge}/v1/tunnel`;
+    // The executable, then the same bundle as the npm package runs it, on this Node (22).
+    const commands = [[executable], [process.execPath, '--no-experimental-strip-types', bundle]];
+    for (const [program, ...args] of commands) {
+      const child = spawn(
+        program!,
+        [...args, '--url', edge, '--listen', '127.0.0.1:0', '--token-file', tokenFile],
+        { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } },
+      );
+      const exited = once(child, 'exit');
+      t.after(() => child.kill('SIGKILL'));
+      collectLines(child, fixture.logs);
+      const port = await within(listeningPort(child.stdout), `${program} listening`, 30_000);
 
-    const runId = `sea-${process.pid}`;
-    const sender = createSender({ host: '127.0.0.1', port, batchSize: 100, maxAttempts: 3 });
-    try {
-      const result = await sender.send(generateEvents(500, { runId }));
-      assert.equal(result.acked, 500);
-    } finally {
-      sender.close();
+      const runId = `release-${port}`;
+      const sender = createSender({ host: '127.0.0.1', port, batchSize: 100, maxAttempts: 3 });
+      try {
+        const result = await sender.send(generateEvents(500, { runId }));
+        assert.equal(result.acked, 500);
+      } finally {
+        sender.close();
+      }
+      const report = checkDelivery({ runId, count: 500 }, await fixture.readEvents());
+      assert.deepEqual(report.missing, [], `${program}: events missing at the receiver`);
+
+      child.kill('SIGTERM');
+      assert.deepEqual(await exited, [0, null], `${program} on SIGTERM`);
     }
-    const report = checkDelivery({ runId, count: 500 }, await fixture.readEvents());
-    assert.deepEqual(report.missing, []);
-
-    child.kill('SIGTERM');
-    assert.deepEqual(await exited, [0, null]);
     passed = true;
   });
 });
 
+/** Both streams into the stack's logs, which dumpLogsOnFailure prints when the test failed. */
 function collectLines(child: ChildProcess, logs: string[]): void {
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    for (const line of text.split('\n')) if (line) logs.push(`[sea-client] ${line}`);
-  });
-}
-
-/** Polls the port for at most 30 s. */
-async function acceptsConnections(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => resolve(true)).once('error', () => resolve(false));
-      socket.once('connect', () => socket.destroy());
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8').on('data', (text: string) => {
+      for (const line of text.split('\n')) if (line) logs.push(`[release-client] ${line}`);
     });
-    if (ok) return;
-    await sleep(100);
   }
-  throw new Error(`the executable did not listen on 127.0.0.1:${port} within 30 s`);
 }
 
 describe('the Debian package of the client', () => {

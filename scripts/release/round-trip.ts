@@ -52,20 +52,39 @@ export async function lumberjackRoundTrip(
   }
 }
 
-/** The port from the receiver's `listening` log line; rejects if it exits before saying it. */
-async function listeningPort(stderr: NodeJS.ReadableStream): Promise<number> {
-  const seen: string[] = [];
-  for await (const line of createInterface({ input: stderr })) {
-    seen.push(line);
-    const entry = parseLogLine(line);
-    if (entry?.event === 'listening' && typeof entry.port === 'number') return entry.port;
-  }
-  throw new Error(`beats-gate-receiver stopped before listening:\n${seen.join('\n')}`);
+/**
+ * The port from a service's `listening` log line (the receiver logs `port`, the client
+ * `address`); rejects if the stream ends, the process gone, before the line.
+ */
+export async function listeningPort(stream: NodeJS.ReadableStream): Promise<number> {
+  const port = await firstListeningLine(stream);
+  // Leaving the loop closed readline, which paused the stream: a paused pipe that fills up
+  // would block the process on its next log line.
+  stream.resume();
+  return port;
 }
 
-function parseLogLine(line: string): { event?: string; port?: number } | undefined {
+async function firstListeningLine(stream: NodeJS.ReadableStream): Promise<number> {
+  const seen: string[] = [];
+  for await (const line of createInterface({ input: stream })) {
+    seen.push(line);
+    const entry = parseLogLine(line);
+    if (entry?.event !== 'listening') continue;
+    const port = entry.port ?? Number(entry.address?.slice(entry.address.lastIndexOf(':') + 1));
+    if (Number.isInteger(port) && port > 0) return port;
+  }
+  throw new Error(`stopped before listening:\n${seen.join('\n')}`);
+}
+
+interface LogLine {
+  event?: string;
+  port?: number;
+  address?: string;
+}
+
+function parseLogLine(line: string): LogLine | undefined {
   try {
-    return JSON.parse(line) as { event?: string; port?: number };
+    return JSON.parse(line) as LogLine;
   } catch {
     return undefined; // a runtime warning, not one of the receiver's lines
   }
