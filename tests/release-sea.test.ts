@@ -22,7 +22,7 @@ import { DEB_ARCH, SHLIB_DEPENDS, buildDeb, lintDeb } from '../scripts/release/d
 import { hostPlatform, nodeBinary } from '../scripts/release/node-binaries.ts';
 import { PACKAGES, ROOT } from '../scripts/release/packages.ts';
 import { listeningPort } from '../scripts/release/round-trip.ts';
-import { SEA_NODE_VERSION, buildSea, seaFileName } from '../scripts/release/sea.ts';
+import { SEA_NODE_VERSION, buildSea, seaFileName, verifySea } from '../scripts/release/sea.ts';
 import { smokeTest } from '../scripts/release/smoke.ts';
 import { stagePackage, type StagedPackage } from '../scripts/release/stage-package.ts';
 import { dumpLogsOnFailure, startTestStack } from './support/stack-fixture.ts';
@@ -52,6 +52,19 @@ describe('the client single executable for this host', () => {
       fuseFlipped: true,
       containsMain: true,
     });
+  });
+
+  it('is refused as another platform, or with another main script in it', async () => {
+    await assert.rejects(
+      verifySea('linux-arm64', executable, bundle),
+      /a elf x64 file, not linux-arm64/,
+    );
+    const other = join(work, 'other-main.mjs');
+    await writeFile(other, 'console.log("not the client");\n');
+    await assert.rejects(
+      verifySea(hostPlatform(), executable, other),
+      /no SEA blob with the client/,
+    );
   });
 
   it('answers --version and --help as the npm bin does', () => {

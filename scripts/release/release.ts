@@ -13,20 +13,19 @@
  *   npm run release [-- --only-host]   (--only-host: just this host's executable and .deb)
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPackages } from './build.ts';
 import { parseCli } from './cli.ts';
 import { writeChecksums } from './checksums.ts';
-import { inspectExecutable } from './executable-format.ts';
 import { DEB_ARCH, buildDeb, lintDeb } from './deb.ts';
 import { NODE_LINES, hostPlatform, nodeBinary, type Platform } from './node-binaries.ts';
 import { installGlobal, packTarball } from './npm-tarball.ts';
 import { BUILD_DIR, RELEASE_DIR, tarballStem } from './packages.ts';
 import { lumberjackRoundTrip } from './round-trip.ts';
 import { packageSbom } from './sbom.ts';
-import { SEA_NODE_VERSION, SEA_PLATFORMS, buildSea, seaFileName } from './sea.ts';
+import { SEA_NODE_VERSION, SEA_PLATFORMS, buildSea, seaFileName, verifySea } from './sea.ts';
 import { smokeTest } from './smoke.ts';
 import type { StagedPackage } from './stage-package.ts';
 
@@ -47,87 +46,94 @@ const log = (line: string): void => console.log(`release: ${line}`);
 await rm(RELEASE_DIR, { recursive: true, force: true });
 await mkdir(RELEASE_DIR, { recursive: true });
 const staged = await buildPackages(BUILD_DIR);
-const lumberjack = findPackage(staged, '@beats-gate/lumberjack');
 const client = findPackage(staged, '@beats-gate/client');
-
-for (const version of NODE_LINES) {
-  const node = await nodeBinary(hostPlatform(), version);
-  for (const pkg of staged) {
-    for (const [name, file] of pkg.bins) smokeTest([node.path, file], name, pkg.version);
-  }
-  const trip = await lumberjackRoundTrip(
-    node.path,
-    {
-      receiver: binOf(lumberjack, 'beats-gate-receiver'),
-      send: binOf(lumberjack, 'beats-gate-send'),
-    },
-    1000,
-  );
-  if (trip.acked !== 1000 || trip.written !== 1000) {
-    throw new Error(
-      `Node ${version}: 1000 events sent, ${trip.acked} acked, ${trip.written} written`,
-    );
-  }
-  log(`Node ${version}: every bin answers --version and --help; 1000 events sent and written`);
-}
-
-const prefix = await mkdtemp(join(tmpdir(), 'bg-release-prefix-'));
-try {
-  for (const pkg of staged) {
-    const tarball = packTarball(pkg.dir, RELEASE_DIR);
-    const bin = installGlobal(tarball, prefix);
-    for (const name of pkg.bins.keys()) smokeTest([join(bin, name)], name, pkg.version);
-    const sbom = join(RELEASE_DIR, `${tarballStem(pkg.name)}-${pkg.version}.cdx.json`);
-    await writeFile(sbom, `${JSON.stringify(packageSbom(pkg), null, 2)}\n`);
-    log(`${tarball}: installs with npm install -g and its bins answer; SBOM ${sbom}`);
-  }
-} finally {
-  await rm(prefix, { recursive: true, force: true });
-}
-
-const clientBundle = binOf(client, 'beats-gate-client');
-const main = await readFile(clientBundle);
-for (const platform of onlyHost ? [hostPlatform()] : SEA_PLATFORMS) {
-  const output = join(RELEASE_DIR, seaFileName(client.version, platform));
-  await buildSea(platform, clientBundle, output);
-  const facts = await inspectExecutable(output, main);
-  const [os, cpu] = platform.split('-');
-  const format = { linux: 'elf', win: 'pe', darwin: 'macho' }[os ?? ''];
-  if (facts.format !== format || facts.cpu !== cpu || !facts.fuseFlipped || !facts.containsMain) {
-    throw new Error(`${output}: not a ${platform} single executable (${JSON.stringify(facts)})`);
-  }
-  if (platform === hostPlatform()) smokeTest([output], 'beats-gate-client', client.version);
-  log(
-    `${output}: ${facts.format} ${facts.cpu}, SEA blob in place${platform === hostPlatform() ? ', runs' : ''}`,
-  );
-}
-// Each executable carries Node; its licence (MIT, with those of the libraries in it) goes along.
-const nodeLicence = join((await nodeBinary('linux-x64', SEA_NODE_VERSION)).dir, 'LICENSE');
-await copyFile(nodeLicence, join(RELEASE_DIR, `node-${SEA_NODE_VERSION}-LICENSE.txt`));
-
-const help = execFileSync(
-  join(RELEASE_DIR, seaFileName(client.version, hostPlatform())),
-  ['--help'],
-  {
-    encoding: 'utf8',
-  },
-);
-for (const [platform, arch] of Object.entries(DEB_ARCH)) {
-  if (onlyHost && platform !== hostPlatform()) continue;
-  const executable = join(RELEASE_DIR, seaFileName(client.version, platform as Platform));
-  const deb = await buildDeb({
-    executable,
-    version: client.version,
-    arch,
-    outDir: RELEASE_DIR,
-    help,
-    nodeLicence,
-  });
-  const linted = lintDeb(deb);
-  log(`${deb}: built, ${linted ? 'lintian-clean' : 'NOT linted (apt-get install lintian)'}`);
-}
-
+await checkOnNodeLines(staged);
+await packAndInstall(staged);
+const executables = await buildExecutables(client);
+await buildDebs(client, executables);
 log(`checksums ${await writeChecksums(RELEASE_DIR)}`);
+
+/** Every bin's smoke test, and 1,000 events from the built sender to the built receiver. */
+async function checkOnNodeLines(packages: StagedPackage[]): Promise<void> {
+  const lumberjack = findPackage(packages, '@beats-gate/lumberjack');
+  const bins = {
+    receiver: binOf(lumberjack, 'beats-gate-receiver'),
+    send: binOf(lumberjack, 'beats-gate-send'),
+  };
+  for (const version of NODE_LINES) {
+    const node = await nodeBinary(hostPlatform(), version);
+    for (const pkg of packages) {
+      for (const [name, file] of pkg.bins) smokeTest([node.path, file], name, pkg.version);
+    }
+    const trip = await lumberjackRoundTrip(node.path, bins, 1000);
+    if (trip.acked !== 1000 || trip.written !== 1000) {
+      throw new Error(`Node ${version}: 1000 sent, ${trip.acked} acked, ${trip.written} written`);
+    }
+    log(`Node ${version}: every bin answers --version and --help; 1000 events sent and written`);
+  }
+}
+
+/** The tarballs, each installed with npm install -g into a throwaway prefix; the SBOMs. */
+async function packAndInstall(packages: StagedPackage[]): Promise<void> {
+  const prefix = await mkdtemp(join(tmpdir(), 'bg-release-prefix-'));
+  try {
+    for (const pkg of packages) {
+      const tarball = packTarball(pkg.dir, RELEASE_DIR);
+      const bin = installGlobal(tarball, prefix);
+      for (const name of pkg.bins.keys()) smokeTest([join(bin, name)], name, pkg.version);
+      const sbom = join(RELEASE_DIR, `${tarballStem(pkg.name)}-${pkg.version}.cdx.json`);
+      await writeFile(sbom, `${JSON.stringify(packageSbom(pkg), null, 2)}\n`);
+      log(`${tarball}: installs with npm install -g and its bins answer; SBOM ${sbom}`);
+    }
+  } finally {
+    await rm(prefix, { recursive: true, force: true });
+  }
+}
+
+/** The client's executables, this host's run, the others checked by their bytes. */
+async function buildExecutables(pkg: StagedPackage): Promise<Map<Platform, string>> {
+  const bundle = binOf(pkg, 'beats-gate-client');
+  const built = new Map<Platform, string>();
+  for (const platform of onlyHost ? [hostPlatform()] : SEA_PLATFORMS) {
+    const output = join(RELEASE_DIR, seaFileName(pkg.version, platform));
+    await buildSea(platform, bundle, output);
+    const facts = await verifySea(platform, output, bundle);
+    const runs = platform === hostPlatform();
+    if (runs) smokeTest([output], 'beats-gate-client', pkg.version);
+    log(`${output}: ${facts.format} ${facts.cpu}, SEA blob in place${runs ? ', runs' : ''}`);
+    built.set(platform, output);
+  }
+  // Each executable carries Node; its licence (MIT, with those of the libraries in it) goes along.
+  const licence = join(RELEASE_DIR, `node-${SEA_NODE_VERSION}-LICENSE.txt`);
+  await copyFile(
+    join((await nodeBinary(hostPlatform(), SEA_NODE_VERSION)).dir, 'LICENSE'),
+    licence,
+  );
+  return built;
+}
+
+/** The .deb of each Linux executable, checked by lintian where it is installed. */
+async function buildDebs(pkg: StagedPackage, executables: Map<Platform, string>): Promise<void> {
+  const host = executables.get(hostPlatform());
+  if (host === undefined) throw new Error(`no executable for this host (${hostPlatform()})`);
+  const help = execFileSync(host, ['--help'], { encoding: 'utf8' });
+  const nodeLicence = join(RELEASE_DIR, `node-${SEA_NODE_VERSION}-LICENSE.txt`);
+  for (const [platform, arch] of Object.entries(DEB_ARCH)) {
+    const executable = executables.get(platform as Platform);
+    if (executable === undefined) continue; // --only-host on another platform
+    const outDir = RELEASE_DIR;
+    const deb = await buildDeb({
+      executable,
+      version: pkg.version,
+      arch,
+      outDir,
+      help,
+      nodeLicence,
+    });
+    const linted = lintDeb(deb);
+    log(`${deb}: built, ${linted ? 'lintian-clean' : 'NOT linted (apt-get install lintian)'}`);
+  }
+}
 
 function findPackage(all: StagedPackage[], name: string): StagedPackage {
   const found = all.find((pkg) => pkg.name === name);

@@ -5,9 +5,10 @@
  * without postject; it must be the same Node version as the target binaries, fetched for the host.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { inspectExecutable, type ExecutableFacts } from './executable-format.ts';
 import { hostPlatform, nodeBinary, type Platform } from './node-binaries.ts';
 
 /** The Node inside every executable: the active LTS line, on a release published for all five. */
@@ -51,4 +52,26 @@ export async function buildSea(platform: Platform, bundle: string, output: strin
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+const FORMAT_OF_OS = { linux: 'elf', win: 'pe', darwin: 'macho' } as const;
+
+/**
+ * Checks from its bytes that `output` is a `platform` executable with `bundle` embedded and the
+ * SEA fuse flipped: what the release can check of the executables this host cannot run.
+ */
+export async function verifySea(
+  platform: Platform,
+  output: string,
+  bundle: string,
+): Promise<ExecutableFacts> {
+  const facts = await inspectExecutable(output, await readFile(bundle));
+  const [os, cpu] = platform.split('-') as [keyof typeof FORMAT_OF_OS, string];
+  if (facts.format !== FORMAT_OF_OS[os] || facts.cpu !== cpu) {
+    throw new Error(`${output}: a ${facts.format} ${facts.cpu} file, not ${platform}`);
+  }
+  if (!facts.fuseFlipped || !facts.containsMain) {
+    throw new Error(`${output}: no SEA blob with the client in it (${JSON.stringify(facts)})`);
+  }
+  return facts;
 }
