@@ -5,22 +5,16 @@
  * no event is lost, the drain made no duplicate, and exactly the expected alerts fired and resolved.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { runDrill, type DrillReport } from '../drill/lib/drill.ts';
 import { renderPlot } from '../drill/lib/plot.ts';
 import { renderReport } from '../drill/lib/report.ts';
 import { SIZES } from '../drill/lib/sizes.ts';
+import { missingToolsReason } from '../drill/lib/setup.ts';
 import { repoPath } from './infra/infra-files.ts';
 
 // CI installs both (.ci/run); elsewhere the suite says why it did not run.
-const missing = Object.entries({ haproxy: '-v', prometheus: '--version' })
-  .filter(([command, flag]) => spawnSync(command, [flag]).status !== 0)
-  .map(([command]) => command);
-const skip =
-  missing.length > 0 &&
-  !process.env.CI &&
-  `${missing.join(' and ')} not installed (apt-get install -y haproxy prometheus)`;
+const skip = !process.env.CI && missingToolsReason();
 
 describe('the production drill, short form', { skip, timeout: 240_000 }, () => {
   it('loses no event, duplicates none on the drain, raises and resolves the right alerts', async () => {

@@ -48,17 +48,27 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** The drill runs Debian's HAProxy and Prometheus: say so before starting anything. */
-export function requireTools(): void {
-  const missing = Object.entries({ haproxy: '-v', prometheus: '--version' })
+/** Which of the tools the drill runs (Debian's HAProxy and Prometheus) are not on PATH. */
+export function missingTools(): string[] {
+  return Object.entries({ haproxy: '-v', prometheus: '--version' })
     .filter(([command, flag]) => spawnSync(command, [flag], { stdio: 'ignore' }).status !== 0)
     .map(([command]) => command);
-  if (missing.length > 0) {
-    throw new Error(
-      `the drill needs ${missing.join(' and ')} on PATH: apt-get install -y haproxy prometheus ` +
-        '(Debian; the drill runs them as its own children, not as services)',
-    );
-  }
+}
+
+/** What is missing and how to install it, or undefined when the drill can run. */
+export function missingToolsReason(): string | undefined {
+  const missing = missingTools();
+  if (missing.length === 0) return undefined;
+  return (
+    `the drill needs ${missing.join(' and ')} on PATH: apt-get install -y haproxy prometheus ` +
+    '(Debian; the drill runs them as its own children, not as services)'
+  );
+}
+
+/** Says what to install before starting anything. */
+export function requireTools(): void {
+  const reason = missingToolsReason();
+  if (reason) throw new Error(reason);
 }
 
 export async function setUp(options: SetupOptions): Promise<World> {
