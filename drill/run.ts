@@ -10,6 +10,7 @@
  *   npm run drill -- --short              smaller numbers, every `for` scaled by 1/20 (~2 min)
  *   npm run drill -- --tunnels 29700      the scale run instead: idle tunnels over the three
  *                                         unwrappers, one window each, memory per tunnel (scale.json)
+ *   --byte-tunnels    the scale run with byte tunnels (scale-byte-tunnels.json)
  *   --rules <file>    alert rules to load (default infra/monitoring/beats-gate.rules.yaml)
  *   --out <dir>       where the report goes (default drill/results)
  */
@@ -26,7 +27,8 @@ import { closeAll } from './lib/teardown.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
-const USAGE = 'usage: npm run drill -- [--short | --tunnels <n>] [--rules <file>] [--out <dir>]\n';
+const USAGE =
+  'usage: npm run drill -- [--short | --tunnels <n> [--byte-tunnels]] [--rules <file>] [--out <dir>]\n';
 
 function main(): Promise<number> {
   let parsed;
@@ -35,6 +37,7 @@ function main(): Promise<number> {
       options: {
         short: { type: 'boolean', default: false },
         tunnels: { type: 'string' },
+        'byte-tunnels': { type: 'boolean', default: false },
         rules: { type: 'string', default: join(root, 'infra/monitoring/beats-gate.rules.yaml') },
         out: { type: 'string', default: join(root, 'drill/results') },
         help: { type: 'boolean', short: 'h', default: false },
@@ -50,6 +53,16 @@ function main(): Promise<number> {
     process.stdout.write(USAGE);
     return Promise.resolve(0);
   }
+  if (parsed.short && parsed.tunnels !== undefined) {
+    process.stderr.write(`--short and --tunnels are two different runs: choose one\n${USAGE}`);
+    return Promise.resolve(2);
+  }
+  if (parsed['byte-tunnels'] && parsed.tunnels === undefined) {
+    process.stderr.write(
+      `--byte-tunnels is an option of the scale run: add --tunnels <n>\n${USAGE}`,
+    );
+    return Promise.resolve(2);
+  }
   if (parsed.tunnels !== undefined) {
     const tunnels = Number(parsed.tunnels);
     if (!Number.isInteger(tunnels) || tunnels < 3) {
@@ -58,7 +71,7 @@ function main(): Promise<number> {
       );
       return Promise.resolve(2);
     }
-    return scale(tunnels, resolve(parsed.out));
+    return scale(tunnels, parsed['byte-tunnels'], resolve(parsed.out));
   }
   return drill(parsed.short ? 'short' : 'full', resolve(parsed.rules), resolve(parsed.out));
 }
@@ -69,12 +82,15 @@ async function writeFormatted(file: string, text: string): Promise<void> {
   await writeFile(file, await format(text, { ...options, filepath: file }));
 }
 
-async function scale(tunnels: number, out: string): Promise<number> {
+async function scale(tunnels: number, byteTunnels: boolean, out: string): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`drill scale run: ${tunnels} idle tunnels over 3 unwrappers`);
-  const report = await runScale({ tunnels, unwrappers: 3, wave: 300, log });
+  const report = await runScale({ tunnels, unwrappers: 3, wave: 300, byteTunnels, log });
   await mkdir(out, { recursive: true });
-  await writeFormatted(join(out, 'scale.json'), JSON.stringify(report));
+  await writeFormatted(
+    join(out, byteTunnels ? 'scale-byte-tunnels.json' : 'scale.json'),
+    JSON.stringify(report),
+  );
   log(JSON.stringify(report, null, 2));
   return report.windowsAcked === report.tunnels ? 0 : 1;
 }

@@ -28,11 +28,18 @@ export interface ScaleOptions {
   unwrappers: number;
   /** Tunnels opened per wave (across all probe processes); the next waits for this one. */
   wave: number;
+  /**
+   * Byte tunnels (the unwrapper's default) instead of the drill's Lumberjack-aware unwrappers
+   * (drain at the window boundary), to see what the mode costs per tunnel.
+   */
+  byteTunnels: boolean;
   log: (line: string) => void;
 }
 
 export interface ScaleReport {
   tunnels: number;
+  /** How the unwrappers carried the tunnels. */
+  mode: 'lumberjack-aware (validate, drain at window boundary)' | 'byte tunnels';
   openFilesLimit: number;
   /** Processes per tier, chosen so each stays under the open-files limit. */
   processes: {
@@ -181,7 +188,10 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     env: {
       // Idle is the point here: Logstash's client_inactivity_timeout would close them.
       receiver: { BEATS_GATE_RECEIVER_IDLE_TIMEOUT_MS: '0' },
-      unwrapper: { BEATS_GATE_UNWRAPPER_MAX_TUNNELS: String(perUnwrapperCap) },
+      unwrapper: {
+        BEATS_GATE_UNWRAPPER_MAX_TUNNELS: String(perUnwrapperCap),
+        ...(options.byteTunnels ? { BEATS_GATE_UNWRAPPER_DRAIN_AT_WINDOW_BOUNDARY: 'false' } : {}),
+      },
       // Thousands of upgrades queue on two loaded cores: a slow one is not a failure here.
       client: { BEATS_GATE_CLIENT_HANDSHAKE_TIMEOUT_MS: '60000' },
     },
@@ -276,6 +286,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
     return {
       tunnels: sum(counts),
+      mode: options.byteTunnels
+        ? 'byte tunnels'
+        : 'lumberjack-aware (validate, drain at window boundary)',
       openFilesLimit: limit,
       processes: tiers,
       openSeconds: round(openSeconds),
