@@ -47,8 +47,9 @@ export function renderHaproxyConfig(options: HaproxyOptions): string {
   );
   return [
     'global',
-    // Two sockets per connection must fit the open-files limit HAProxy inherits.
-    `  maxconn ${Math.floor(readFileLimit().soft / 2) - 100}`,
+    // Two sockets per connection must fit the open-files limit HAProxy inherits; the scale run
+    // gives no HAProxy more than 9,000 connections.
+    `  maxconn ${Math.min(10_000, Math.floor(readFileLimit().soft / 2) - 100)}`,
     '',
     'defaults',
     '  mode tcp',
