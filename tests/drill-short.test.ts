@@ -43,16 +43,21 @@ describe('the production drill, short form', { skip, timeout: 240_000 }, () => {
     assert.equal(phase('rolling restart').duplicates, 0);
     assert.ok(phase('receiver killed').duplicates <= phase('receiver killed').duplicatesBound);
 
-    // The receiver's outage fired BeatsGateLogstashDown on all three unwrappers, resolved later;
-    // nothing else fired.
-    const down = report.alerts.filter((a) => a.alertname === 'BeatsGateLogstashDown');
-    assert.equal(down.length, 3);
-    for (const alert of down) {
+    // The receiver's outage fired BeatsGateLogstashDown on all three unwrappers, the crash
+    // BeatsGateUnwrapperDown for the one killed; each resolved later, and nothing else fired.
+    const fired = (name: string) => report.alerts.filter((a) => a.alertname === name && a.firedAt);
+    const expected = { BeatsGateLogstashDown: 3, BeatsGateUnwrapperDown: 1 };
+    for (const [name, count] of Object.entries(expected)) assert.equal(fired(name).length, count);
+    for (const alert of fired('BeatsGateLogstashDown'))
       assert.equal(alert.phase, 'receiver killed');
+    for (const alert of fired('BeatsGateUnwrapperDown')) {
+      assert.equal(alert.phase, 'unwrapper kill -9');
+    }
+    for (const alert of [...fired('BeatsGateLogstashDown'), ...fired('BeatsGateUnwrapperDown')]) {
       assert.ok(alert.firedAt && alert.resolvedAt && alert.resolvedAt > alert.firedAt);
     }
     assert.deepEqual(
-      report.alerts.filter((a) => a.firedAt && a.alertname !== 'BeatsGateLogstashDown'),
+      report.alerts.filter((a) => a.firedAt && !Object.keys(expected).includes(a.alertname)),
       [],
     );
 

@@ -54,6 +54,7 @@ describe('alert rules (infra/monitoring/beats-gate.rules.yaml)', () => {
       'BeatsGateDrainStuck',
       'BeatsGateAckLatencyHigh',
       'BeatsGateMemoryNearLimit',
+      'BeatsGateUnwrapperDown',
       'BeatsGateProcessMemoryNearLimit',
       'BeatsGateHeapNearLimit',
       'BeatsGateClientHandshakesFailing',

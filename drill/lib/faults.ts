@@ -7,8 +7,8 @@
  *   (duplicates possible, at most the unacknowledged windows, docs/design.md), and every
  *   unwrapper's BeatsGateLogstashDown for it fires, then resolves once it is back;
  * - an unwrapper killed with SIGKILL, then started again: its tunnels' windows in flight are
- *   resent elsewhere (duplicates possible), Prometheus sees the target down; none of the shipped
- *   alerts covers a missing target (see docs/drill.md).
+ *   resent elsewhere (duplicates possible), Prometheus sees the target down, and
+ *   BeatsGateUnwrapperDown fires for it, then resolves once it is back.
  */
 import type { AlertWatch } from './alert-watch.ts';
 import { pollUntil } from './poll.ts';
@@ -130,7 +130,7 @@ export async function killReceiver(context: FaultContext): Promise<FaultOutcome>
 }
 
 export async function killUnwrapper(context: FaultContext): Promise<FaultOutcome> {
-  const { world, log } = context;
+  const { world, watch, log } = context;
   const member = world.fleet.unwrappers[Math.min(1, world.fleet.unwrappers.length - 1)]!;
   const instance = world.instanceOf.get(member.name)!;
   await world.fleet.kill(member);
@@ -146,21 +146,38 @@ export async function killUnwrapper(context: FaultContext): Promise<FaultOutcome
   await waitDevicesCaughtUp(world.groups, `with ${member.name} gone`, context.settleLimitMs);
   const caughtUpAfter = secondsSince(killedAt);
   log(`  up=0 after ${seenDownAfter} s; every device caught up after ${caughtUpAfter} s`);
+  const alert = { alertname: 'BeatsGateUnwrapperDown', labels: { instance } };
+  await pollUntil(
+    `BeatsGateUnwrapperDown{instance="${instance}"} to fire`,
+    async () => {
+      await watch.poll();
+      return watch.open(alert.alertname, alert.labels).some((r) => r.firedAt) ? true : undefined;
+    },
+    forSeconds(world, alert.alertname) * 1000 + context.settleLimitMs,
+    1000,
+  );
+  const firedAfter = secondsSince(killedAt);
+  log(`  BeatsGateUnwrapperDown fired after ${firedAfter} s`);
   await world.fleet.start(member);
   const recoveredAt = Date.now();
   await pollUntil(
-    `Prometheus to scrape the restarted ${member.name}`,
-    async () => ((await targetUp(world, instance)) === '1' ? true : undefined),
+    `BeatsGateUnwrapperDown{instance="${instance}"} to resolve`,
+    async () => {
+      await watch.poll();
+      return watch.open(alert.alertname, alert.labels).length === 0 ? true : undefined;
+    },
     context.settleLimitMs,
-    500,
+    1000,
   );
+  log(`  ${member.name} restarted; the alert resolved after ${secondsSince(recoveredAt)} s`);
   return {
     duplicatesAllowed: 'windows-in-flight',
-    expectedAlerts: [],
+    expectedAlerts: [alert],
     recoveredAt,
     notes: [
       `${member.name} killed with SIGKILL: Prometheus saw up=0 after ${seenDownAfter} s, ` +
-        `every device had caught up on the others after ${caughtUpAfter} s`,
+        `every device had caught up on the others after ${caughtUpAfter} s, ` +
+        `BeatsGateUnwrapperDown fired after ${firedAfter} s and resolved once it was back`,
     ],
   };
 }
