@@ -47,6 +47,13 @@ const NOT_RUN: Record<string, string> = {
   done: 'a loop over cluster pods',
   wrangler: 'talks to Cloudflare',
   grep: 'filters the output of the command before it',
+  apt: 'installs the .deb as root (tests/release-*.test.ts check the package itself)',
+  sha256sum: 'checks downloaded release files against the SHA256SUMS npm run release writes',
+  sudoedit: 'edits a host file as root',
+  chmod: 'prepares a downloaded executable on a device',
+  mv: 'installs a downloaded executable as root',
+  xattr: 'macOS only',
+  codesign: 'macOS only',
 };
 
 /** npm scripts that a test or CI runs already, or that start something long-running. */
@@ -101,6 +108,9 @@ function planNpm(words: readonly string[], env: Record<string, string>, where: s
   const [verb, named] = positional;
   const script = verb === 'run' || verb === 'run-script' ? named : verb;
   assert.ok(script, `${where}: npm without a script`);
+  if (script === 'install' && positional.some((word) => word.endsWith('.tgz'))) {
+    return { kind: 'skip', reason: 'installs a release tarball (tests/release-*.test.ts do)' };
+  }
   if (script === 'install' || script === 'ci')
     return { kind: 'skip', reason: RUN_ELSEWHERE[script]! };
   const scripts = packageScripts(workspace);
