@@ -53,9 +53,13 @@ describe('npm run bench --smoke', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bg-bench-smoke-'));
     const out = join(dir, 'results.json');
-    const child = spawn(process.execPath, [join(root, 'bench/run.ts'), '--smoke', '--out', out], {
+    // Linked like a part of npm start (dev/part-link.ts): if this test process dies (the runner's
+    // timeout), the bench and every process it started stop too, instead of running on.
+    const script = [join(root, 'bench/run.ts'), '--smoke', '--out', out];
+    const child = spawn(process.execPath, ['--import', join(root, 'dev/part-link.ts'), ...script], {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
