@@ -105,6 +105,12 @@ describe('the client single executable for this host', () => {
       child.kill('SIGTERM');
       assert.deepEqual(await exited, [0, null], `${program} on SIGTERM`);
     }
+    // The executable's Node is the newest line: no deprecation (such as url.parse's DEP0169 from
+    // an old dependency) or experimental warning reaches an operator's journal.
+    const warnings = fixture.logs.filter(
+      (l) => l.startsWith('[release-client]') && /Warning/.test(l),
+    );
+    assert.deepEqual(warnings, []);
     passed = true;
   });
 });

@@ -39,9 +39,6 @@ export async function buildSea(platform: Platform, bundle: string, output: strin
       executable: target.path,
       output,
       disableExperimentalSEAWarning: true,
-      // proxy-from-env 1.x calls url.parse() for the edge URL, which Node 24+ warns about on every
-      // start (DEP0169); the URL it gets was validated by the client's config loader already.
-      execArgv: ['--disable-warning=DEP0169'],
       // Snapshots and code caches are specific to the CPU that makes them; this host is one.
       useSnapshot: false,
       useCodeCache: false,
