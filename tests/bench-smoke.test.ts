@@ -61,8 +61,8 @@ describe('npm run bench --smoke', () => {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     exitCode = await new Promise((done) => child.once('exit', (code) => done(code)));
     results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
   });
