@@ -20,7 +20,9 @@ export type InspectErrorCode =
   /** The claims policy is 'reject' and an event disagrees with a claim. */
   | 'ERR_INSPECT_CLAIM_MISMATCH'
   /** Re-encoding failed (a bug or zlib failing): closed as an internal error. */
-  | 'ERR_INSPECT_INTERNAL';
+  | 'ERR_INSPECT_INTERNAL'
+  /** The stream opens with a TLS ClientHello: a Beat's own TLS passed through to this mode. */
+  | 'ERR_INSPECT_TLS_CLIENT_HELLO';
 
 const CLOSE_CODES: Record<InspectErrorCode, number> = {
   ERR_LJ_BAD_VERSION: CloseCode.UNSUPPORTED_DATA,
@@ -39,6 +41,7 @@ const CLOSE_CODES: Record<InspectErrorCode, number> = {
   ERR_INSPECT_FRAME_SPANS_WINDOWS: CloseCode.UNSUPPORTED_DATA,
   ERR_INSPECT_CLAIM_MISMATCH: CloseCode.POLICY_VIOLATION,
   ERR_INSPECT_INTERNAL: CloseCode.INTERNAL_ERROR,
+  ERR_INSPECT_TLS_CLIENT_HELLO: CloseCode.UNSUPPORTED_DATA,
 };
 
 export class InspectError extends Error {
@@ -50,6 +53,23 @@ export class InspectError extends Error {
     this.code = code;
     this.closeCode = CLOSE_CODES[code];
   }
+}
+
+/**
+ * A failure of the stream's first frame whose first bytes are a TLS handshake record (0x16, TLS
+ * 1.x 0x03): not garbage but a setup mistake, named as such (the close reason keeps 120 chars).
+ */
+export function refusalFor(error: unknown, opening: Buffer): InspectError {
+  const refusal = toInspectError(error);
+  if (refusal.code !== 'ERR_LJ_BAD_VERSION' || opening[0] !== 0x16 || opening[1] !== 0x03) {
+    return refusal;
+  }
+  return new InspectError(
+    'ERR_INSPECT_TLS_CLIENT_HELLO',
+    "a TLS ClientHello reached the Lumberjack-aware unwrapper: terminate TLS on the client's " +
+      'listener (--listen-tls-cert-file) or use inspect=off for TLS passthrough',
+    { cause: error },
+  );
 }
 
 /** Any failure while inspecting, as an InspectError (the codec's errors keep their code). */

@@ -124,6 +124,21 @@ describe('invalid streams', () => {
     }
   }
 
+  it('names a stream that opens with a TLS ClientHello, and only one that opens so', async () => {
+    const clientHello = Buffer.from('16030100f4010000f00303', 'hex');
+    const opened = gateFor();
+    await feed(opened.gate, clientHello);
+    assert.equal(opened.errors[0]?.code, 'ERR_INSPECT_TLS_CLIENT_HELLO');
+    assert.equal(opened.errors[0]?.closeCode, 1003);
+    assert.match(opened.errors[0].message, /TLS ClientHello .*--listen-tls-cert-file.*inspect=off/);
+    assert.ok(opened.closes[0]!.reason.slice(0, 120).includes('TLS ClientHello'));
+    assert.equal(Buffer.concat(opened.written).length, 0);
+    // The same bytes after a good window are garbage in a Lumberjack stream, not a setup mistake.
+    const later = gateFor();
+    await feed(later.gate, Buffer.concat([good, clientHello]));
+    assert.equal(later.errors[0]?.code, 'ERR_LJ_BAD_VERSION');
+  });
+
   it('never quotes the payload in the reason, with or without a claims policy', async () => {
     // The reason goes into the close frame and the logs, which never carry payload bytes.
     const bad = Buffer.concat([

@@ -31,7 +31,7 @@ import { CloseCode, type EdgeIdentity } from '@beats-gate/protocol';
 import { createAckTracker } from './ack-tracker.ts';
 import type { ClaimCheck, ClaimPolicyMode } from './claims-policy.ts';
 import { createEventEncoder } from './event-encoder.ts';
-import { InspectError, toInspectError } from './inspect-error.ts';
+import { InspectError, refusalFor } from './inspect-error.ts';
 import { createOrderedOutput } from './ordered-output.ts';
 import { createWindowTracker, type CompletedWindow } from './window-tracker.ts';
 import { levelFromZlibHeader } from './zlib-level.ts';
@@ -180,6 +180,8 @@ export function createLumberjackGate(
   /** Set by end(): called once everything taken is written. */
   let ended: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
+  /** The stream's first two bytes (a copy): a TLS ClientHello there names a setup mistake. */
+  let opening: Buffer | undefined;
 
   function finish(code: number, reason: string) {
     if (finished) return;
@@ -196,7 +198,7 @@ export function createLumberjackGate(
 
   function fail(error: unknown) {
     if (finished) return;
-    const refusal = toInspectError(error);
+    const refusal = refusalFor(error, opening ?? Buffer.alloc(0));
     stats.rejectCode = refusal.code;
     observer.reject?.(refusal);
     finish(refusal.closeCode, refusal.message);
@@ -387,6 +389,7 @@ export function createLumberjackGate(
     /** Bytes from the Beat. False: take no more until hooks.resume (a C frame, or a drain). */
     push(chunk: Buffer): boolean {
       if (finished) return false;
+      opening ??= Buffer.from(chunk.subarray(0, 2));
       reader.push(chunk);
       void pump();
       return !gate.blocked;
