@@ -55,23 +55,6 @@ export class InspectError extends Error {
   }
 }
 
-/**
- * A failure of the stream's first frame whose first bytes are a TLS handshake record (0x16, TLS
- * 1.x 0x03): not garbage but a setup mistake, named as such (the close reason keeps 120 chars).
- */
-export function refusalFor(error: unknown, opening: Buffer): InspectError {
-  const refusal = toInspectError(error);
-  if (refusal.code !== 'ERR_LJ_BAD_VERSION' || opening[0] !== 0x16 || opening[1] !== 0x03) {
-    return refusal;
-  }
-  return new InspectError(
-    'ERR_INSPECT_TLS_CLIENT_HELLO',
-    "a TLS ClientHello reached the Lumberjack-aware unwrapper: terminate TLS on the client's " +
-      'listener (--listen-tls-cert-file) or use inspect=off for TLS passthrough',
-    { cause: error },
-  );
-}
-
 /** Any failure while inspecting, as an InspectError (the codec's errors keep their code). */
 export function toInspectError(error: unknown): InspectError {
   if (error instanceof InspectError) return error;

@@ -31,7 +31,7 @@ import { CloseCode, type EdgeIdentity } from '@beats-gate/protocol';
 import { createAckTracker } from './ack-tracker.ts';
 import type { ClaimCheck, ClaimPolicyMode } from './claims-policy.ts';
 import { createEventEncoder } from './event-encoder.ts';
-import { InspectError, refusalFor } from './inspect-error.ts';
+import { InspectError, toInspectError } from './inspect-error.ts';
 import { createOrderedOutput } from './ordered-output.ts';
 import { createWindowTracker, type CompletedWindow } from './window-tracker.ts';
 import { levelFromZlibHeader } from './zlib-level.ts';
@@ -113,6 +113,13 @@ const FRAME_MIN_COST = 64;
 const C_FRAME_MIN_COST = 16 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A TLS handshake record's type byte, the first a ClientHello sends. */
+const TLS_HANDSHAKE = 0x16;
+const TLS_CLIENT_HELLO = 'ERR_INSPECT_TLS_CLIENT_HELLO';
+const TLS_FIX =
+  "a TLS ClientHello reached the Lumberjack-aware unwrapper: terminate TLS on the client's " +
+  'listener (--listen-tls-cert-file) or use inspect=off for TLS passthrough';
+
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createLumberjackGate(
@@ -180,8 +187,8 @@ export function createLumberjackGate(
   /** Set by end(): called once everything taken is written. */
   let ended: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
-  /** The stream's first two bytes (a copy): a TLS ClientHello there names a setup mistake. */
-  let opening: Buffer | undefined;
+  /** False until the Beat's first byte came: a TLS handshake there names a setup mistake. */
+  let started = false;
 
   function finish(code: number, reason: string) {
     if (finished) return;
@@ -198,7 +205,7 @@ export function createLumberjackGate(
 
   function fail(error: unknown) {
     if (finished) return;
-    const refusal = refusalFor(error, opening ?? Buffer.alloc(0));
+    const refusal = toInspectError(error);
     stats.rejectCode = refusal.code;
     observer.reject?.(refusal);
     finish(refusal.closeCode, refusal.message);
@@ -389,7 +396,9 @@ export function createLumberjackGate(
     /** Bytes from the Beat. False: take no more until hooks.resume (a C frame, or a drain). */
     push(chunk: Buffer): boolean {
       if (finished) return false;
-      opening ??= Buffer.from(chunk.subarray(0, 2));
+      // No Lumberjack stream opens with a TLS record's first byte: a Beat's own TLS came through.
+      if (!started && chunk[0] === TLS_HANDSHAKE) fail(new InspectError(TLS_CLIENT_HELLO, TLS_FIX));
+      started ||= chunk.length > 0;
       reader.push(chunk);
       void pump();
       return !gate.blocked;
