@@ -40,26 +40,18 @@ export function createAckTracker(now: () => number = Date.now) {
     observe(chunk: Buffer): number[] {
       if (lost) return [];
       const done: number[] = [];
-      let frames;
       try {
-        frames = decoder.push(chunk);
+        for (const frame of decoder.push(chunk)) {
+          // Bytes that are not acks are not Logstash speaking Lumberjack: stop following.
+          if (frame.type !== 'ack') throw new Error(`a ${frame.type} frame from Logstash`);
+          // 0 is a keep-alive. Acks are cumulative: one for a later window covers those before.
+          const index =
+            frame.seq === 0 ? -1 : inFlight.findIndex((w) => w.highestSeq === frame.seq);
+          const at = now();
+          for (const window of inFlight.splice(0, index + 1)) done.push(at - window.sentAt);
+        }
       } catch {
         lost = true;
-        return done;
-      }
-      for (const frame of frames) {
-        if (frame.type !== 'ack') {
-          lost = true;
-          return done;
-        }
-        if (frame.seq === 0) continue;
-        const index = inFlight.findIndex((w) => w.highestSeq === frame.seq);
-        if (index < 0) continue;
-        // Acks are cumulative: one for a later window covers the ones before it.
-        const at = now();
-        for (const window of inFlight.splice(0, index + 1)) {
-          done.push(at - window.sentAt);
-        }
       }
       return done;
     },
