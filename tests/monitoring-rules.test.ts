@@ -58,6 +58,7 @@ describe('alert rules (infra/monitoring/beats-gate.rules.yaml)', () => {
       'BeatsGateProcessMemoryNearLimit',
       'BeatsGateHeapNearLimit',
       'BeatsGateClientHandshakesFailing',
+      'BeatsGateClientCertificateExpiring',
     ]);
     for (const rule of alerts) {
       const labels = rule.labels as Record<string, string>;
