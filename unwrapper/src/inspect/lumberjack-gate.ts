@@ -115,7 +115,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A TLS handshake record's type byte, the first a ClientHello sends. */
 const TLS_HANDSHAKE = 0x16;
-const TLS_CLIENT_HELLO = 'ERR_INSPECT_TLS_CLIENT_HELLO';
 const TLS_FIX =
   "a TLS ClientHello reached the Lumberjack-aware unwrapper: terminate TLS on the client's " +
   'listener (--listen-tls-cert-file) or use inspect=off for TLS passthrough';
@@ -352,8 +351,8 @@ export function createLumberjackGate(
     }
     inflatingBytes = 0;
     if (mode === 'validate') {
-      frames.push(raw);
-      if (done) completed.push(done);
+      // Queued as is: left in `frames`, the next W frame's push would copy the whole C frame.
+      output.add([raw], raw.length, done ? [done] : []);
     } else if (done) {
       // A complete window goes out now: Logstash acks it only once it has all of it.
       flushRun(run.length, [done]);
@@ -397,7 +396,10 @@ export function createLumberjackGate(
     push(chunk: Buffer): boolean {
       if (finished) return false;
       // No Lumberjack stream opens with a TLS record's first byte: a Beat's own TLS came through.
-      if (!started && chunk[0] === TLS_HANDSHAKE) fail(new InspectError(TLS_CLIENT_HELLO, TLS_FIX));
+      if (!started && chunk[0] === TLS_HANDSHAKE) {
+        fail(new InspectError('ERR_INSPECT_TLS_CLIENT_HELLO', TLS_FIX));
+        return false;
+      }
       started ||= chunk.length > 0;
       reader.push(chunk);
       void pump();
