@@ -46,7 +46,7 @@ Exactly one token source per listener: token, tokenFile, tokenCommand or oauthTo
 While the edge is unreachable or answers 429/5xx the client backs off (full jitter, honouring \
 Retry-After) and resets new Beats connections at once, so Beats backs off and resends later.
 
-beats-gate-client test [options]: checks the token, proxy, edge, origin and Logstash with this configuration, one line per step, and exits 1 at the first failure. It sends no events.
+beats-gate-client test [options]: checks the listener TLS files, CA file, token, proxy, edge, origin and Logstash with this configuration, one line per step; exit 1 at the first failure, 2 for an invalid configuration. It sends no events.
 
 Documentation: docs/client.md`;
 
